@@ -1,0 +1,23 @@
+// Lint rules: the recommended sets of ESLint and typescript-eslint, plus the few habits STYLE.md asks for.
+import js from '@eslint/js'
+import tseslint from 'typescript-eslint'
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'dist-test/**', 'node_modules/**', 'src/**/pb/*.ts'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: {
+      globals: { process: 'readonly', console: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly' }
+    },
+    rules: {
+      // Library code logs through a named logger; only the CLI (src/cli) and scripts print.
+      'no-console': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }]
+    }
+  },
+  {
+    files: ['src/cli/**', 'src/cli.ts', 'src/node.ts', 'scripts/**', 'test/**'],
+    rules: { 'no-console': 'off' }
+  }
+)
