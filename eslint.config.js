@@ -17,7 +17,7 @@ export default tseslint.config(
     }
   },
   {
-    files: ['src/cli/**', 'src/cli.ts', 'src/node.ts', 'scripts/**', 'test/**'],
+    files: ['src/cli/**', 'src/cli.ts', 'src/node.ts', 'src/daemon/**', 'scripts/**', 'test/**'],
     rules: { 'no-console': 'off' }
   }
 )

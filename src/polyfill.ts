@@ -1,6 +1,6 @@
 // libp2p 3 calls Promise.withResolvers, which Node 20 lacks (it arrived in Node 22).
 // Every entry point imports this module first, before anything that loads libp2p.
-if (typeof Promise.withResolvers !== 'function') {
+if (typeof (Promise as { withResolvers?: unknown }).withResolvers !== 'function') {
   Object.defineProperty(Promise, 'withResolvers', {
     configurable: true,
     writable: true,

@@ -1,0 +1,22 @@
+import { P2PRCError } from '../errors.js'
+
+export interface ApiErrorBody {
+  error: { code: string, message: string }
+}
+
+/** Error code -> HTTP status. A typed error not listed is the caller's mistake: 400. */
+const STATUS_BY_CODE: Record<string, number> = {
+  ERR_UNAUTHORIZED: 401,
+  ERR_NOT_FOUND: 404,
+  ERR_PEER_NOT_FOUND: 404,
+  ERR_AMBIGUOUS_PEER: 409,
+  ERR_DIAL: 502,
+  ERR_NOT_STARTED: 503
+}
+
+export function toHttpError (err: Error): { status: number, body: ApiErrorBody } {
+  if (err instanceof P2PRCError) {
+    return { status: STATUS_BY_CODE[err.code] ?? 400, body: { error: { code: err.code, message: err.message } } }
+  }
+  return { status: 500, body: { error: { code: 'ERR_INTERNAL', message: err.message } } }
+}

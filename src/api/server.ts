@@ -1,0 +1,76 @@
+import Fastify from 'fastify'
+import { NotFoundError, UnauthorizedError } from '../errors.js'
+import { API_BODY_LIMIT, API_REQUEST_TIMEOUT } from './constants.js'
+import { toHttpError } from './http-errors.js'
+import { nodeRoutes } from './routes/node-routes.js'
+import { peerRoutes } from './routes/peer-routes.js'
+import { tokenMatches } from './token.js'
+import type { P2PRCNode } from '../core/p2prc-node.js'
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify'
+
+export interface ApiInit {
+  node: P2PRCNode
+  token: string
+  /** HOST:PORT; port 0 picks a free one. */
+  listen: string
+  /** Route plugins added by later layers, each given the node. */
+  routes?: Array<FastifyPluginAsync<RouteOptions>>
+}
+
+export interface RouteOptions {
+  node: P2PRCNode
+}
+
+export interface ApiServer {
+  /** e.g. http://127.0.0.1:5701 */
+  url: string
+  close(): Promise<void>
+}
+
+export function splitHostPort (value: string): { host: string, port: number } {
+  const at = value.lastIndexOf(':')
+  return { host: value.slice(0, at).replace(/^\[(.*)\]$/, '$1'), port: Number(value.slice(at + 1)) }
+}
+
+export function buildApp (init: Omit<ApiInit, 'listen'>): FastifyInstance {
+  const app = Fastify({ bodyLimit: API_BODY_LIMIT, requestTimeout: API_REQUEST_TIMEOUT, logger: false })
+
+  app.addHook('onRequest', async request => {
+    if (!tokenMatches(init.token, request.headers.authorization)) {
+      throw new UnauthorizedError('missing or wrong bearer token (see DATA_DIR/api.token)')
+    }
+  })
+
+  app.setErrorHandler((err: Error & { statusCode?: number }, _request, reply) => {
+    // Fastify's own errors (bad JSON, body too large) carry a 4xx status; keep it.
+    if (err.statusCode != null && err.statusCode < 500 && err.name !== 'UnauthorizedError') {
+      return reply.status(err.statusCode).send({ error: { code: 'ERR_INVALID_ARGUMENT', message: err.message } })
+    }
+    const { status, body } = toHttpError(err)
+    return reply.status(status).send(body)
+  })
+
+  app.setNotFoundHandler((request, reply) => {
+    const { status, body } = toHttpError(new NotFoundError(`no route ${request.method} ${request.url}`))
+    return reply.status(status).send(body)
+  })
+
+  for (const routes of [nodeRoutes, peerRoutes, ...(init.routes ?? [])]) {
+    void app.register(routes, { node: init.node })
+  }
+  return app
+}
+
+/** Starts the control API. It serves the local operator and their tools, so it binds loopback by default. */
+export async function startApi (init: ApiInit): Promise<ApiServer> {
+  const app = buildApp(init)
+  const { host, port } = splitHostPort(init.listen)
+  await app.listen({ host, port })
+  const address = app.server.address()
+  const boundPort = typeof address === 'object' && address != null ? address.port : port
+  const urlHost = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host
+  return {
+    url: `http://${urlHost}:${boundPort}`,
+    close: async () => { await app.close() }
+  }
+}

@@ -1,0 +1,56 @@
+import { Command, InvalidArgumentError } from 'commander'
+import { formatAge, formatBytes, parseSize } from '../../units.js'
+import { CliContext } from '../context.js'
+import { formatTable, shortPeerId } from '../output.js'
+import type { PeerSummary } from '../../core/p2prc-node.js'
+
+const collect = (value: string, previous: string[] = []): string[] => [...previous, value]
+
+function positiveInt (value: string): number {
+  const n = Number(value)
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a whole number >= 1')
+  return n
+}
+
+function size (value: string): string {
+  if (parseSize(value) == null) throw new InvalidArgumentError('expected a size such as 512m, 8g or 8GiB')
+  return value
+}
+
+function label (value: string): string {
+  if (value.indexOf('=') < 1) throw new InvalidArgumentError('expected KEY=VALUE')
+  return value
+}
+
+export function peersCommand (): Command {
+  return new Command('peers')
+    .description('list known compute peers with their resources, latency and last-seen time')
+    .option('--gpu', 'only peers with a GPU')
+    .option('--min-cpus <n>', 'only peers with at least N CPU cores', positiveInt)
+    .option('--min-memory <size>', 'only peers with at least SIZE of free memory', size)
+    .option('--label <key=value>', 'only peers with this label; repeatable', (v: string, p: string[]) => collect(label(v), p))
+    .action(async (options: { gpu?: boolean, minCpus?: number, minMemory?: string, label?: string[] }, command: Command) => {
+      const ctx = new CliContext(command)
+      const peers = await (await ctx.client()).peers(options)
+      ctx.print(peers, () => peers.length === 0 ? 'no peers known yet (connect with `p2prc connect MULTIADDR` or start with --bootstrap)' : renderPeers(peers))
+    })
+}
+
+function renderPeers (peers: PeerSummary[]): string {
+  const now = Date.now()
+  return formatTable(
+    ['NAME', 'PEER', 'CPU', 'MEMORY (FREE/TOTAL)', 'GPUS', 'LATENCY', 'SEEN'],
+    peers.map(peer => {
+      const r = peer.resources
+      return [
+        peer.name ?? '-',
+        shortPeerId(peer.peerId),
+        r == null ? '-' : `${r.cpu.cores} × ${r.cpu.model}`,
+        r == null ? '-' : `${formatBytes(r.memory.freeBytes)} / ${formatBytes(r.memory.totalBytes)}`,
+        r == null ? '-' : r.gpus.length === 0 ? 'none' : r.gpus.map(g => g.model).join(', '),
+        peer.latencyMs == null ? '-' : `${peer.latencyMs.toFixed(1)} ms`,
+        `${formatAge(now - Date.parse(peer.lastSeen))} ago`
+      ]
+    })
+  )
+}

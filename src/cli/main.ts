@@ -1,0 +1,46 @@
+import { Command, CommanderError } from 'commander'
+import { P2PRCError } from '../errors.js'
+import { connectCommand } from './commands/connect.js'
+import { idCommand } from './commands/id.js'
+import { peersCommand } from './commands/peers.js'
+import { startCommand } from './commands/start.js'
+
+export function buildProgram (): Command {
+  const program = new Command('p2prc')
+    .description('p2prc: run containers on each other\'s machines over a peer-to-peer network')
+    .option('--data-dir <dir>', 'the local daemon\'s data dir (env P2PRC_DATA_DIR; default ~/.p2prc)')
+    .option('--api <url>', 'the daemon\'s API URL, instead of DATA_DIR/node.json')
+    .option('--token <token>', 'the API token, instead of DATA_DIR/api.token')
+    .option('--json', 'print only JSON on stdout')
+    .showHelpAfterError('(run with --help for usage)')
+
+  for (const command of [startCommand(), idCommand(), peersCommand(), connectCommand()]) {
+    program.addCommand(command)
+  }
+  // Every command and subcommand shares the exit-code rules below.
+  const override = (command: Command): void => {
+    command.exitOverride()
+    command.commands.forEach(override)
+  }
+  override(program)
+  return program
+}
+
+/**
+ * Runs the CLI and sets the exit code: 0 success, 1 an error (one line on stderr naming the
+ * cause), 2 a usage error.
+ */
+export async function main (argv: string[]): Promise<void> {
+  try {
+    await buildProgram().parseAsync(argv)
+  } catch (err: any) {
+    if (err instanceof CommanderError) {
+      // Commander has already printed its message (or the help).
+      process.exitCode = err.exitCode === 0 ? 0 : 2
+      return
+    }
+    const cause = err instanceof P2PRCError ? err.message : `${err.name ?? 'Error'}: ${err.message ?? String(err)}`
+    process.stderr.write(`p2prc: ${cause}\n`)
+    process.exitCode = 1
+  }
+}

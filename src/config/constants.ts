@@ -1,0 +1,23 @@
+import { homedir, hostname } from 'node:os'
+import { join } from 'node:path'
+
+/** Where identity, config and state live unless `--data-dir` or `P2PRC_DATA_DIR` says otherwise. */
+export const DEFAULT_DATA_DIR = join(homedir(), '.p2prc')
+
+/** kubo's swarm port: a well-known default that one firewall rule opens, on every interface. */
+export const DEFAULT_LISTEN = ['/ip4/0.0.0.0/tcp/4001', '/ip6/::/tcp/4001']
+
+/** The control API stays on loopback: it is guarded by a token, but should not face the network. */
+export const DEFAULT_API = '127.0.0.1:5701'
+
+export const DEFAULT_DOCKER_SOCKET = '/var/run/docker.sock'
+
+export const DEFAULT_NAME = (): string => hostname().slice(0, 64)
+
+export const CONFIG_FILE = 'config.json'
+export const IDENTITY_FILE = 'identity.key'
+export const TOKEN_FILE = 'api.token'
+export const NODE_INFO_FILE = 'node.json'
+
+/** A config file larger than this is refused before it is parsed. */
+export const MAX_CONFIG_FILE_BYTES = 256 * 1024

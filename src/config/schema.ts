@@ -1,0 +1,73 @@
+import { multiaddr } from '@multiformats/multiaddr'
+import { z } from 'zod'
+
+// One schema for every source of configuration (file, env, flags): each is parsed as a partial
+// config and the merge is validated once more as a whole.
+
+const multiaddrString = z.string().max(1024).refine(value => {
+  try {
+    multiaddr(value)
+    return true
+  } catch {
+    return false
+  }
+}, { message: 'not a valid multiaddr (e.g. /ip4/127.0.0.1/tcp/4001)' })
+
+const peerMultiaddrString = multiaddrString.refine(value => value.includes('/p2p/'), {
+  message: 'must end in /p2p/<peer id>'
+})
+
+const hostPort = z.string().max(300).regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, {
+  message: 'expected HOST:PORT, e.g. 127.0.0.1:5701 (port 0 picks a free one)'
+}).refine(value => Number(value.slice(value.lastIndexOf(':') + 1)) <= 65535, {
+  message: 'port must be 0-65535'
+})
+
+export const labelKey = z.string().regex(/^[a-zA-Z0-9][a-zA-Z0-9._/-]{0,62}$/, {
+  message: 'label keys are 1-63 characters: letters, digits and . _ / - (starting with a letter or digit)'
+})
+export const labelValue = z.string().max(128, { message: 'label values are at most 128 characters' })
+  .regex(/^[^\u0000-\u001f\u007f]*$/, { message: 'label values may not hold control characters' })
+
+export const labels = z.record(labelKey, labelValue).refine(value => Object.keys(value).length <= 32, {
+  message: 'at most 32 labels'
+})
+
+export const configSchema = z.strictObject({
+  listen: z.array(multiaddrString).min(1).max(16),
+  bootstrap: z.array(peerMultiaddrString).max(64),
+  api: hostPort,
+  name: z.string().trim().min(1).max(64).regex(/^[^\u0000-\u001f\u007f]*$/, { message: 'no control characters' }),
+  labels,
+  mdns: z.boolean(),
+  /** Docker engine URL (unix:///path, tcp://host:port) or null for a client-only node. */
+  docker: z.string().max(512).regex(/^(unix|tcp|http|https|npipe):\/\//, {
+    message: 'expected unix:///path/to/docker.sock or tcp://host:port'
+  }).nullable()
+})
+
+export type Config = z.infer<typeof configSchema>
+
+/** What one source (file, env, flags) may say: any subset of the fields. */
+export const partialConfigSchema = configSchema.partial()
+export type PartialConfig = z.infer<typeof partialConfigSchema>
+
+/**
+ * Turns zod's issues into one line that names the field and the fix. `nameField` says how the
+ * source calls a field (a flag is `--listen`, a file field `listen.0`).
+ */
+export function describeIssues (error: z.ZodError, source: string, nameField = (path: PropertyKey[]) => `field '${path.join('.')}'`): string {
+  return error.issues.map(issue => {
+    if (issue.code === 'unrecognized_keys') {
+      return `${source}: unknown field ${issue.keys.map(k => `'${k}'`).join(', ')}`
+    }
+    return `${source}${issue.path.length > 0 ? ` ${nameField(issue.path)}` : ''}: ${issue.message}`
+  }).join('; ')
+}
+
+/** How the daemon's flags are called, for errors about values that came from them. */
+export function flagName (path: PropertyKey[]): string {
+  const [field, key] = path
+  if (field === 'labels') return `--label ${String(key)}=...`
+  return '--' + String(field).replace(/[A-Z]/g, c => '-' + c.toLowerCase())
+}

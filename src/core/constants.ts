@@ -1,0 +1,15 @@
+const second = 1000
+const minute = 60 * second
+
+/** A peer we are not connected to and have not heard from for this long leaves the peer table. */
+export const PEER_TTL = 5 * minute
+
+/** How often the peer table is swept for silent peers. */
+export const PEER_PRUNE_INTERVAL = 30 * second
+
+/** Bootstrap re-dial: first retry after this long, doubling up to the maximum. */
+export const BOOTSTRAP_RETRY_MIN = 1 * second
+export const BOOTSTRAP_RETRY_MAX = 30 * second
+
+/** Default deadline for an outbound dial started by a user. */
+export const DIAL_TIMEOUT = 10 * second

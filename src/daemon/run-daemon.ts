@@ -1,0 +1,91 @@
+import { logger } from '@libp2p/logger'
+import { startApi } from '../api/server.js'
+import { loadOrCreateToken } from '../api/token.js'
+import { createNode } from '../core/p2prc-node.js'
+import { ConfigError } from '../errors.js'
+import { isProcessAlive, readNodeInfo, removeNodeInfo, writeNodeInfo } from '../node-info-file.js'
+import type { ApiServer } from '../api/server.js'
+import type { NodeOptions, P2PRCNode } from '../core/p2prc-node.js'
+
+const log = logger('p2prc:daemon')
+
+/** A stop that has not finished in this time is cut short: the process must not linger. */
+const STOP_DEADLINE = 10_000
+
+export interface Daemon {
+  node: P2PRCNode
+  api: ApiServer
+  stop(): Promise<void>
+}
+
+/** Starts a node and its control API, and announces them in DATA_DIR/node.json. */
+export async function startDaemon (options: NodeOptions): Promise<Daemon> {
+  const node = await createNode(options)
+  const { dataDir } = node.config
+  const running = await readNodeInfo(dataDir)
+  if (running != null && running.pid !== process.pid && isProcessAlive(running.pid)) {
+    throw new ConfigError(`another daemon (pid ${running.pid}) already uses the data dir ${dataDir}; give this one its own --data-dir`)
+  }
+  await node.start()
+  let api: ApiServer
+  try {
+    const token = await loadOrCreateToken(dataDir)
+    api = await startApi({ node, token, listen: node.config.api })
+  } catch (err) {
+    await node.stop()
+    throw err
+  }
+  await writeNodeInfo(dataDir, { peerId: node.peerId, multiaddrs: node.multiaddrs, api: api.url, pid: process.pid })
+
+  let stopping: Promise<void> | undefined
+  return {
+    node,
+    api,
+    stop: async () => {
+      stopping ??= (async () => {
+        await removeNodeInfo(dataDir)
+        await api.close()
+        await node.stop()
+        log('daemon stopped')
+      })()
+      return stopping
+    }
+  }
+}
+
+/**
+ * Runs the daemon until SIGINT or SIGTERM, then stops it cleanly. A second signal, or a stop that
+ * hangs, ends the process at once.
+ */
+export async function runDaemon (options: NodeOptions, print: (line: string) => void): Promise<void> {
+  const daemon = await startDaemon(options)
+  const { node, api } = daemon
+  print(`p2prc node ${node.peerId} ready`)
+  print(`  name:    ${node.config.name}`)
+  for (const ma of node.multiaddrs) print(`  listen:  ${ma}`)
+  print(`  api:     ${api.url} (token in ${node.config.dataDir}/api.token)`)
+  print(node.engine.available
+    ? `  docker:  engine ${node.engine.version ?? '?'}: this node offers compute`
+    : `  docker:  not available (${node.engine.reason ?? 'unknown'}): running as a client-only node`)
+
+  await new Promise<void>(resolve => {
+    const onSignal = (signal: NodeJS.Signals): void => {
+      process.off('SIGINT', onSignal)
+      process.off('SIGTERM', onSignal)
+      process.once('SIGINT', () => process.exit(130))
+      process.once('SIGTERM', () => process.exit(143))
+      print(`received ${signal}, stopping`)
+      setTimeout(() => {
+        print('stop took too long; exiting')
+        process.exit(1)
+      }, STOP_DEADLINE).unref()
+      daemon.stop().then(resolve, err => {
+        print(`error while stopping: ${err.message}`)
+        process.exitCode = 1
+        resolve()
+      })
+    }
+    process.on('SIGINT', onSignal)
+    process.on('SIGTERM', onSignal)
+  })
+}

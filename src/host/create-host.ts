@@ -1,0 +1,83 @@
+import { noise } from '@chainsafe/libp2p-noise'
+import { yamux } from '@chainsafe/libp2p-yamux'
+import { bootstrap } from '@libp2p/bootstrap'
+import { gossipsub } from '@libp2p/gossipsub'
+import { identify } from '@libp2p/identify'
+import { kadDHT, passthroughMapper } from '@libp2p/kad-dht'
+import { mdns } from '@libp2p/mdns'
+import { ping } from '@libp2p/ping'
+import { tcp } from '@libp2p/tcp'
+import { createLibp2p } from 'libp2p'
+import { CONNECTION_PING_INTERVAL, DEFAULT_COLOCATION_WHITELIST, DHT_PROTOCOL, MDNS_SERVICE_TAG } from './constants.js'
+import type { GossipSub } from '@libp2p/gossipsub'
+import type { Identify } from '@libp2p/identify'
+import type { PeerDiscovery, PrivateKey, ComponentLogger, Libp2p } from '@libp2p/interface'
+import type { KadDHT, Selectors, Validators } from '@libp2p/kad-dht'
+import type { Ping } from '@libp2p/ping'
+
+// A type alias, not an interface: libp2p's ServiceMap needs an implicit index signature.
+export type HostServices = {
+  identify: Identify
+  ping: Ping
+  dht: KadDHT
+  pubsub: GossipSub
+}
+
+export type Host = Libp2p<HostServices>
+
+export interface HostInit {
+  privateKey: PrivateKey
+  listen: string[]
+  bootstrap: string[]
+  mdns: boolean
+  /** DHT record validators and selectors by key namespace (the part after the first '/'). */
+  dhtValidators?: Validators
+  dhtSelectors?: Selectors
+  /** IPs whose many peers gossipsub should not penalise. @default ['127.0.0.1', '::1'] */
+  colocationWhitelist?: string[]
+  logger?: ComponentLogger
+}
+
+/**
+ * The one place that builds the libp2p host. Everything else talks to the returned node through
+ * its services; nothing else imports transports, muxers or the DHT factory.
+ */
+export async function createHost (init: HostInit): Promise<Host> {
+  const peerDiscovery: Array<(components: any) => PeerDiscovery> = []
+  if (init.bootstrap.length > 0) peerDiscovery.push(bootstrap({ list: init.bootstrap, timeout: 0 }))
+  if (init.mdns) peerDiscovery.push(mdns({ serviceTag: MDNS_SERVICE_TAG }))
+
+  return createLibp2p({
+    privateKey: init.privateKey,
+    start: false,
+    logger: init.logger,
+    addresses: { listen: init.listen },
+    transports: [tcp()],
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()],
+    peerDiscovery,
+    connectionMonitor: { pingInterval: CONNECTION_PING_INTERVAL },
+    services: {
+      identify: identify(),
+      // kad-dht pings peers in parallel before admitting them to its routing table.
+      ping: ping({ maxOutboundStreams: 16 }),
+      dht: kadDHT({
+        protocol: DHT_PROTOCOL,
+        // A private network of peers on LANs, loopback and the internet: server mode from the start
+        // and keep every address, since the default mapper drops exactly the private ones we use.
+        clientMode: false,
+        peerInfoMapper: passthroughMapper,
+        validators: init.dhtValidators,
+        selectors: init.dhtSelectors
+      }),
+      pubsub: gossipsub({
+        // Adverts are signed by the publishing peer, and every node must accept its own topics
+        // even while alone in the network.
+        allowPublishToZeroTopicPeers: true,
+        scoreParams: {
+          IPColocationFactorWhitelist: new Set(init.colocationWhitelist ?? DEFAULT_COLOCATION_WHITELIST)
+        }
+      })
+    }
+  })
+}

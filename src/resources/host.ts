@@ -1,0 +1,47 @@
+import { arch, availableParallelism, cpus, freemem, loadavg, totalmem } from 'node:os'
+import { logger } from '@libp2p/logger'
+import { cpu, currentLoad, mem } from 'systeminformation'
+import { describeError } from './exec.js'
+import type { CpuInfo, MemoryInfo } from './types.js'
+
+const log = logger('p2prc:resources:host')
+
+export async function probeCpu (): Promise<CpuInfo> {
+  try {
+    const [info, load] = await Promise.all([cpu(), currentLoad()])
+    const threads = info.cores > 0 ? info.cores : availableParallelism()
+    return {
+      model: `${info.manufacturer} ${info.brand}`.trim(),
+      cores: info.physicalCores > 0 ? info.physicalCores : threads,
+      threads,
+      arch: arch(),
+      loadPercent: clampPercent(load.currentLoad)
+    }
+  } catch (err) {
+    // Node's own view is coarser (no physical cores, load from loadavg) but always there.
+    log('systeminformation could not read the CPU: %s', describeError(err))
+    const threads = availableParallelism()
+    return {
+      model: cpus()[0]?.model.trim() ?? 'unknown',
+      cores: threads,
+      threads,
+      arch: arch(),
+      loadPercent: clampPercent(loadavg()[0] / threads * 100)
+    }
+  }
+}
+
+export async function probeMemory (): Promise<MemoryInfo> {
+  try {
+    const info = await mem()
+    // 'available' is MemAvailable: free plus what the kernel can drop from caches.
+    return { totalBytes: info.total, freeBytes: info.available }
+  } catch (err) {
+    log('systeminformation could not read memory: %s', describeError(err))
+    return { totalBytes: totalmem(), freeBytes: freemem() }
+  }
+}
+
+function clampPercent (value: number): number {
+  return Number.isFinite(value) ? Math.min(100, Math.max(0, value)) : 0
+}

@@ -1,0 +1,35 @@
+import Docker from 'dockerode'
+
+/** A local engine answers in milliseconds; one that takes longer is treated as absent. */
+const ENGINE_PROBE_TIMEOUT = 3000
+
+export interface EngineInfo {
+  available: boolean
+  version: string | null
+  /** GPU-capable runtimes the engine knows, e.g. 'nvidia'. */
+  gpuRuntimes: string[]
+  /** Why the engine is unavailable, for the operator. */
+  reason: string | null
+}
+
+/** Builds a dockerode client from a Docker URL (unix:///path, tcp://host:port, http(s)://). */
+export function dockerClient (url: string): Docker {
+  const parsed = new URL(url)
+  if (parsed.protocol === 'unix:' || parsed.protocol === 'npipe:') return new Docker({ socketPath: parsed.pathname })
+  const protocol = parsed.protocol === 'https:' ? 'https' : 'http'
+  return new Docker({ host: parsed.hostname, port: Number(parsed.port !== '' ? parsed.port : 2375), protocol })
+}
+
+/** Asks the engine who it is; never throws, since a node without Docker still runs as a client. */
+export async function probeEngine (docker: Docker, options: { signal?: AbortSignal } = {}): Promise<EngineInfo> {
+  try {
+    const abortSignal = options.signal ?? AbortSignal.timeout(ENGINE_PROBE_TIMEOUT)
+    // dockerode honours abortSignal on these calls; its type definitions just do not list it.
+    const version = await (docker.version as (opts: object) => Promise<Docker.DockerVersion>).call(docker, { abortSignal })
+    const info = await (docker.info as (opts: object) => Promise<{ Runtimes?: Record<string, unknown> }>).call(docker, { abortSignal })
+    const gpuRuntimes = Object.keys(info.Runtimes ?? {}).filter(name => /nvidia|rocm|amd|gpu/i.test(name))
+    return { available: true, version: version.Version, gpuRuntimes, reason: null }
+  } catch (err: any) {
+    return { available: false, version: null, gpuRuntimes: [], reason: err.message ?? String(err) }
+  }
+}
