@@ -27,7 +27,7 @@ export const labelKey = z.string().regex(/^[a-zA-Z0-9][a-zA-Z0-9._/-]{0,62}$/, {
   message: 'label keys are 1-63 characters: letters, digits and . _ / - (starting with a letter or digit)'
 })
 export const labelValue = z.string().max(128, { message: 'label values are at most 128 characters' })
-  .regex(/^[^\u0000-\u001f\u007f]*$/, { message: 'label values may not hold control characters' })
+  .regex(/^\P{Cc}*$/u, { message: 'label values may not hold control characters' })
 
 export const labels = z.record(labelKey, labelValue).refine(value => Object.keys(value).length <= 32, {
   message: 'at most 32 labels'
@@ -37,7 +37,7 @@ export const configSchema = z.strictObject({
   listen: z.array(multiaddrString).min(1).max(16),
   bootstrap: z.array(peerMultiaddrString).max(64),
   api: hostPort,
-  name: z.string().trim().min(1).max(64).regex(/^[^\u0000-\u001f\u007f]*$/, { message: 'no control characters' }),
+  name: z.string().trim().min(1).max(64).regex(/^\P{Cc}*$/u, { message: 'no control characters' }),
   labels,
   mdns: z.boolean(),
   /** Docker engine URL (unix:///path, tcp://host:port) or null for a client-only node. */
