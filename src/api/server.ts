@@ -2,6 +2,7 @@ import Fastify from 'fastify'
 import { NotFoundError, UnauthorizedError } from '../errors.js'
 import { API_BODY_LIMIT, API_REQUEST_TIMEOUT } from './constants.js'
 import { toHttpError } from './http-errors.js'
+import { metricsRoutes } from './routes/metrics-routes.js'
 import { nodeRoutes } from './routes/node-routes.js'
 import { peerRoutes } from './routes/peer-routes.js'
 import { tokenMatches } from './token.js'
@@ -55,7 +56,7 @@ export function buildApp (init: Omit<ApiInit, 'listen'>): FastifyInstance {
     return reply.status(status).send(body)
   })
 
-  for (const routes of [nodeRoutes, peerRoutes, ...(init.routes ?? [])]) {
+  for (const routes of [nodeRoutes, peerRoutes, metricsRoutes, ...(init.routes ?? [])]) {
     void app.register(routes, { node: init.node })
   }
   return app

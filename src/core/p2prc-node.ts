@@ -2,6 +2,7 @@ import { logger } from '@libp2p/logger'
 import { TypedEventEmitter } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
+import { collectDefaultMetrics, Registry } from 'prom-client'
 import { loadConfig } from '../config/load-config.js'
 import { DialError, InvalidArgumentError, NotStartedError } from '../errors.js'
 import { createHost } from '../host/create-host.js'
@@ -59,6 +60,8 @@ export interface NodeEvents {
 export class P2PRCNode extends TypedEventEmitter<NodeEvents> {
   readonly config: ResolvedConfig
   readonly peerTable = new PeerTable()
+  /** Prometheus metrics of this node and its libp2p host (`GET /metrics`). */
+  readonly metrics: Registry
   private readonly host: Host
   private readonly log = logger('p2prc:node')
   private readonly redialer: BootstrapRedialer
@@ -66,10 +69,11 @@ export class P2PRCNode extends TypedEventEmitter<NodeEvents> {
   private started = false
   private engineInfo: EngineInfo = { available: false, version: null, gpuRuntimes: [], reason: 'not probed yet' }
 
-  constructor (config: ResolvedConfig, host: Host) {
+  constructor (config: ResolvedConfig, host: Host, metrics: Registry) {
     super()
     this.config = config
     this.host = host
+    this.metrics = metrics
     this.redialer = new BootstrapRedialer(host, config.bootstrap, logger('p2prc:bootstrap'))
   }
 
@@ -242,11 +246,14 @@ export async function createNode (options: NodeOptions = {}): Promise<P2PRCNode>
   const init: LoadConfigInit = { dataDir, configFile, env, flags }
   const config = await loadConfig(init)
   const privateKey = await loadIdentity(config.dataDir)
+  const metrics = new Registry()
+  collectDefaultMetrics({ register: metrics, prefix: 'p2prc_' })
   const host = await createHost({
     privateKey,
     listen: config.listen,
     bootstrap: config.bootstrap,
-    mdns: config.mdns
+    mdns: config.mdns,
+    metricsRegistry: metrics
   })
-  return new P2PRCNode(config, host)
+  return new P2PRCNode(config, host, metrics)
 }

@@ -6,6 +6,7 @@ import { identify } from '@libp2p/identify'
 import { kadDHT, passthroughMapper } from '@libp2p/kad-dht'
 import { mdns } from '@libp2p/mdns'
 import { ping } from '@libp2p/ping'
+import { prometheusMetrics } from '@libp2p/prometheus-metrics'
 import { tcp } from '@libp2p/tcp'
 import { createLibp2p } from 'libp2p'
 import { CONNECTION_PING_INTERVAL, DEFAULT_COLOCATION_WHITELIST, DHT_PROTOCOL, MDNS_SERVICE_TAG } from './constants.js'
@@ -14,6 +15,7 @@ import type { Identify } from '@libp2p/identify'
 import type { PeerDiscovery, PrivateKey, ComponentLogger, Libp2p } from '@libp2p/interface'
 import type { KadDHT, Selectors, Validators } from '@libp2p/kad-dht'
 import type { Ping } from '@libp2p/ping'
+import type { Registry } from 'prom-client'
 
 // A type alias, not an interface: libp2p's ServiceMap needs an implicit index signature.
 export type HostServices = {
@@ -36,6 +38,8 @@ export interface HostInit {
   /** IPs whose many peers gossipsub should not penalise. @default ['127.0.0.1', '::1'] */
   colocationWhitelist?: string[]
   logger?: ComponentLogger
+  /** Where libp2p's own metrics (connections, streams, DHT, gossipsub) are registered. */
+  metricsRegistry?: Registry
 }
 
 /**
@@ -57,6 +61,8 @@ export async function createHost (init: HostInit): Promise<Host> {
     streamMuxers: [yamux()],
     peerDiscovery,
     connectionMonitor: { pingInterval: CONNECTION_PING_INTERVAL },
+    // A registry per node (not prom-client's global one), so several nodes fit in one process.
+    metrics: init.metricsRegistry != null ? prometheusMetrics({ registry: init.metricsRegistry, preserveExistingMetrics: true }) : undefined,
     services: {
       identify: identify(),
       // kad-dht pings peers in parallel before admitting them to its routing table.

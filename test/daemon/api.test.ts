@@ -59,6 +59,17 @@ describe('control API and CLI', () => {
     assert.equal((await daemon.api.node()).name, 'api-test')
   })
 
+  it('serves Prometheus metrics of the node and its libp2p host, behind the token', async () => {
+    const denied = await fetch(`${daemon.info.api}/metrics`)
+    assert.equal(denied.status, 401)
+    const response = await fetch(`${daemon.info.api}/metrics`, { headers: { authorization: `Bearer ${daemon.token}` } })
+    assert.equal(response.status, 200)
+    assert.match(response.headers.get('content-type') ?? '', /text\/plain/)
+    const text = await response.text()
+    assert.match(text, /^p2prc_process_resident_memory_bytes \d+/m)
+    assert.match(text, /^libp2p_/m)
+  })
+
   it('p2prc id --json prints the contract shape and nothing else', async () => {
     const { code, stdout, stderr } = await runCli(['--data-dir', daemon.dataDir, 'id', '--json'])
     assert.equal(code, 0, stderr)
