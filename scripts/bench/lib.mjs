@@ -26,7 +26,8 @@ export async function startDaemon (dataDir, args = [], timeout = 30_000) {
     try {
       const json = JSON.parse(await readFile(join(dataDir, 'node.json'), 'utf8'))
       if (json.pid === child.pid) { info = json; break }
-    } catch {}
+    } catch { // not written yet
+    }
     if (child.exitCode != null) throw new Error(`daemon exited with ${child.exitCode}`)
     await new Promise(resolve => setTimeout(resolve, 5))
   }
