@@ -1,5 +1,6 @@
 import { DaemonNotRunningError, errorFromCode } from '../errors.js'
-import type { NodeInfo, PeerSummary } from '../core/p2prc-node.js'
+import type { NodeInfo, PeerRecordView, PeerSummary } from '../core/p2prc-node.js'
+import type { Resources } from '../records/index.js'
 import type { AbortOptions } from '@libp2p/interface'
 
 /** Requests to the daemon that take longer than this fail; streams are exempt. */
@@ -11,10 +12,13 @@ export interface PeersQuery {
   /** As the user typed it (`8g`); the daemon parses it. */
   minMemory?: string
   label?: string[]
+  /** Also search the DHT for providers (docker, or gpu with `gpu`). */
+  discover?: boolean
 }
 
 export interface NodeStatus extends NodeInfo {
   docker: { available: boolean, version: string | null, reason: string | null }
+  resources: Resources
 }
 
 /**
@@ -34,8 +38,13 @@ export class ApiClient {
     if (query.minCpus != null) params.set('minCpus', String(query.minCpus))
     if (query.minMemory != null) params.set('minMemory', query.minMemory)
     for (const label of query.label ?? []) params.append('label', label)
+    if (query.discover === true) params.set('discover', 'true')
     const search = params.size > 0 ? `?${params.toString()}` : ''
     return this.request('GET', `/v1/peers${search}`, undefined, options)
+  }
+
+  async resources (peer: string, options: AbortOptions = {}): Promise<PeerRecordView> {
+    return this.request('GET', `/v1/peers/${encodeURIComponent(peer)}/resources`, undefined, options)
   }
 
   async connect (multiaddr: string, options: AbortOptions = {}): Promise<{ peerId: string, multiaddr: string }> {

@@ -3,6 +3,7 @@ import { P2PRCError } from '../errors.js'
 import { connectCommand } from './commands/connect.js'
 import { idCommand } from './commands/id.js'
 import { peersCommand } from './commands/peers.js'
+import { specsCommand } from './commands/specs.js'
 import { startCommand } from './commands/start.js'
 
 export function buildProgram (): Command {
@@ -14,7 +15,7 @@ export function buildProgram (): Command {
     .option('--json', 'print only JSON on stdout')
     .showHelpAfterError('(run with --help for usage)')
 
-  for (const command of [startCommand(), idCommand(), peersCommand(), connectCommand()]) {
+  for (const command of [startCommand(), idCommand(), peersCommand(), specsCommand(), connectCommand()]) {
     program.addCommand(command)
   }
   // Every command and subcommand shares the exit-code rules below.

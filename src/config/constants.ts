@@ -21,3 +21,10 @@ export const NODE_INFO_FILE = 'node.json'
 
 /** A config file larger than this is refused before it is parsed. */
 export const MAX_CONFIG_FILE_BYTES = 256 * 1024
+
+/** Offer most of the machine, keeping some for its owner. */
+export const DEFAULT_OFFER = { cpuPercent: 80, memoryPercent: 80, gpus: true }
+
+/** Resource adverts: gossiped every 30 s (±20 %), each valid for 90 s, so a silent peer goes within 90 s. */
+export const DEFAULT_ADVERT_INTERVAL = 30_000
+export const DEFAULT_RECORD_TTL = 90_000

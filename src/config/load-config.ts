@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { ConfigError } from '../errors.js'
-import { CONFIG_FILE, DEFAULT_API, DEFAULT_DATA_DIR, DEFAULT_DOCKER_SOCKET, DEFAULT_LISTEN, DEFAULT_NAME, MAX_CONFIG_FILE_BYTES } from './constants.js'
+import { CONFIG_FILE, DEFAULT_ADVERT_INTERVAL, DEFAULT_API, DEFAULT_OFFER, DEFAULT_RECORD_TTL, DEFAULT_DATA_DIR, DEFAULT_DOCKER_SOCKET, DEFAULT_LISTEN, DEFAULT_NAME, MAX_CONFIG_FILE_BYTES } from './constants.js'
 import { configSchema, describeIssues, flagName, partialConfigSchema } from './schema.js'
 import type { Config, PartialConfig } from './schema.js'
 
@@ -33,7 +33,12 @@ function defaults (env: Record<string, string | undefined>): Config {
     name: DEFAULT_NAME(),
     labels: {},
     mdns: false,
-    docker: env.DOCKER_HOST ?? `unix://${DEFAULT_DOCKER_SOCKET}`
+    docker: env.DOCKER_HOST ?? `unix://${DEFAULT_DOCKER_SOCKET}`,
+    offer: DEFAULT_OFFER,
+    advertInterval: DEFAULT_ADVERT_INTERVAL,
+    recordTtl: DEFAULT_RECORD_TTL,
+    colocationWhitelist: [],
+    sysfs: '/sys'
   }
 }
 
@@ -72,7 +77,15 @@ export async function loadConfig (init: LoadConfigInit = {}): Promise<ResolvedCo
   const flags = partialConfigSchema.safeParse(init.flags ?? {})
   if (!flags.success) throw new ConfigError(describeIssues(flags.error, 'bad flag', flagName))
 
-  const merged = configSchema.safeParse({ ...defaults(env), ...fromFile, ...stripUndefined(flags.data) })
+  const base = defaults(env)
+  const fromFlags = stripUndefined(flags.data)
+  const merged = configSchema.safeParse({
+    ...base,
+    ...fromFile,
+    ...fromFlags,
+    // The one nested section merges field by field, so a file can change one share only.
+    offer: { ...base.offer, ...fromFile.offer, ...fromFlags.offer }
+  })
   if (!merged.success) throw new ConfigError(describeIssues(merged.error, 'config'))
   const fileWasRead = init.configFile != null || Object.keys(fromFile).length > 0
   return { ...merged.data, dataDir, configFile: fileWasRead ? configFile : null }

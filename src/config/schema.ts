@@ -1,5 +1,6 @@
 import { multiaddr } from '@multiformats/multiaddr'
 import { z } from 'zod'
+import { parseDuration } from '../units.js'
 
 // One schema for every source of configuration (file, env, flags): each is parsed as a partial
 // config and the merge is validated once more as a whole.
@@ -33,7 +34,29 @@ export const labels = z.record(labelKey, labelValue).refine(value => Object.keys
   message: 'at most 32 labels'
 })
 
-export const configSchema = z.strictObject({
+/** A duration: milliseconds, or text such as `30s`, `5m`, `2h`. */
+const duration = (min: number, max: number): z.ZodType<number, number | string> => z.union([
+  z.number().int(),
+  z.string().max(32).transform((value, ctx) => {
+    const ms = parseDuration(value)
+    if (ms == null) {
+      ctx.addIssue({ code: 'custom', message: `'${value}' is not a duration (e.g. 30s, 5m, 2h)` })
+      return z.NEVER
+    }
+    return ms
+  })
+]).pipe(z.number().int().min(min, { message: `at least ${min} ms` }).max(max, { message: `at most ${max} ms` }))
+
+const percent = z.number().min(0).max(100)
+
+const offerSchema = z.strictObject({
+  cpuPercent: percent,
+  memoryPercent: percent,
+  /** Whether GPUs are offered at all. */
+  gpus: z.boolean()
+})
+
+const configShape = z.strictObject({
   listen: z.array(multiaddrString).min(1).max(16),
   bootstrap: z.array(peerMultiaddrString).max(64),
   api: hostPort,
@@ -43,13 +66,27 @@ export const configSchema = z.strictObject({
   /** Docker engine URL (unix:///path, tcp://host:port) or null for a client-only node. */
   docker: z.string().max(512).regex(/^(unix|tcp|http|https|npipe):\/\//, {
     message: 'expected unix:///path/to/docker.sock or tcp://host:port'
-  }).nullable()
+  }).nullable(),
+  /** The share of this machine offered to others, in percent of its CPUs and memory. */
+  offer: offerSchema,
+  /** How often the node gossips its resource record (with jitter), and how long each stays valid. */
+  advertInterval: duration(1000, 3_600_000),
+  recordTtl: duration(3000, 86_400_000),
+  /** Where sysfs is mounted: GPUs are also found from its /class/drm (a container may see the host's elsewhere). */
+  sysfs: z.string().min(1).max(512),
+  /** Extra IPs gossipsub should not penalise for hosting many peers (beside loopback). */
+  colocationWhitelist: z.array(z.union([z.ipv4(), z.ipv6()])).max(64)
+})
+
+export const configSchema = configShape.refine(config => config.recordTtl > config.advertInterval, {
+  message: 'recordTtl must be longer than advertInterval, or a live peer\'s record would lapse between adverts',
+  path: ['recordTtl']
 })
 
 export type Config = z.infer<typeof configSchema>
 
 /** What one source (file, env, flags) may say: any subset of the fields. */
-export const partialConfigSchema = configSchema.partial()
+export const partialConfigSchema = configShape.extend({ offer: offerSchema.partial() }).partial()
 export type PartialConfig = z.infer<typeof partialConfigSchema>
 
 /**

@@ -13,3 +13,6 @@ export const BOOTSTRAP_RETRY_MAX = 30 * second
 
 /** Default deadline for an outbound dial started by a user. */
 export const DIAL_TIMEOUT = 10 * second
+
+/** A new node asks this many of its first neighbours for every record they know. */
+export const INITIAL_SYNC_PEERS = 3

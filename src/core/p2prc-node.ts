@@ -2,35 +2,28 @@ import { logger } from '@libp2p/logger'
 import { TypedEventEmitter } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
-import { collectDefaultMetrics, Registry } from 'prom-client'
-import { loadConfig } from '../config/load-config.js'
-import { DialError, InvalidArgumentError, NotStartedError } from '../errors.js'
-import { createHost } from '../host/create-host.js'
+import { DhtRecords } from '../discovery/dht-records.js'
+import { GossipAdverts } from '../discovery/gossip-adverts.js'
+import { RecordIssuer } from '../discovery/record-issuer.js'
+import { RecordMetrics } from '../discovery/record-metrics.js'
+import { DialError, InvalidArgumentError, NotStartedError, PeerNotFoundError } from '../errors.js'
 import { DHT_PROTOCOL } from '../host/constants.js'
-import { loadIdentity } from '../identity/load-identity.js'
-import { dockerClient, probeEngine } from '../runtime/docker-engine.js'
+import { Specs } from '../protocols/specs/index.js'
 import { BootstrapRedialer } from './bootstrap-redialer.js'
-import { DIAL_TIMEOUT, PEER_PRUNE_INTERVAL, PEER_TTL } from './constants.js'
+import { DIAL_TIMEOUT, INITIAL_SYNC_PEERS, PEER_PRUNE_INTERVAL, PEER_TTL } from './constants.js'
 import { matchesFilter } from './peer-filter.js'
 import { PeerTable } from './peer-table.js'
-import type { LoadConfigInit, ResolvedConfig } from '../config/load-config.js'
-import type { PartialConfig } from '../config/schema.js'
-import type { Host } from '../host/create-host.js'
-import type { EngineInfo } from '../runtime/docker-engine.js'
+import type { LocalProbe } from './local-probe.js'
 import type { PeerFilter } from './peer-filter.js'
-import type { PeerResources } from './peer-resources.js'
 import type { PeerEntry } from './peer-table.js'
-import type { AbortOptions, IdentifyResult, PeerId, PeerInfo } from '@libp2p/interface'
+import type { ResolvedConfig } from '../config/load-config.js'
+import type { Capability } from '../discovery/capabilities.js'
+import type { Host } from '../host/create-host.js'
+import type { Capacity, ResourceRecord, Resources, SignedResourceRecord } from '../records/index.js'
+import type { EngineInfo } from '../runtime/docker-engine.js'
+import type { AbortOptions, IdentifyResult, PeerId, PeerInfo, PrivateKey } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
-
-export interface NodeOptions extends PartialConfig {
-  /** Identity, config and state. @default env P2PRC_DATA_DIR or ~/.p2prc */
-  dataDir?: string
-  /** A JSON config file; without it DATA_DIR/config.json is read when present. */
-  configFile?: string
-  /** Environment to read P2PRC_DATA_DIR and DOCKER_HOST from. @default process.env */
-  env?: Record<string, string | undefined>
-}
+import type { Registry } from 'prom-client'
 
 export interface NodeInfo {
   peerId: string
@@ -39,11 +32,21 @@ export interface NodeInfo {
   labels: Record<string, string>
 }
 
-export interface PeerSummary extends Omit<PeerEntry, 'lastSeen'> {
+export interface PeerSummary {
+  peerId: string
+  name: string | null
+  multiaddrs: string[]
+  labels: Record<string, string>
   lastSeen: string
   latencyMs: number | null
-  /** Filled in by the resource adverts; null until the peer's record arrives. */
-  resources: PeerResources | null
+  /** From the peer's signed resource record; null until one arrives. */
+  resources: Resources | null
+}
+
+/** One peer's record as `p2prc specs` shows it. */
+export interface PeerRecordView extends Omit<ResourceRecord, 'issuedAt' | 'expiresAt'> {
+  issuedAt: string
+  expiresAt: string
 }
 
 export interface NodeEvents {
@@ -53,9 +56,24 @@ export interface NodeEvents {
   'peer:update': CustomEvent<PeerEntry>
 }
 
+export interface P2PRCNodeComponents {
+  config: ResolvedConfig
+  host: Host
+  privateKey: PrivateKey
+  metrics: Registry
+  probe: LocalProbe
+}
+
+const NO_USAGE: Capacity = { cpus: 0, memoryBytes: 0, gpus: 0, containers: 0 }
+
+export function toRecordView (record: ResourceRecord): PeerRecordView {
+  return { ...record, issuedAt: new Date(record.issuedAt).toISOString(), expiresAt: new Date(record.expiresAt).toISOString() }
+}
+
 /**
- * A p2prc node: the libp2p host plus what we build on it. The daemon and embedding programs use
- * this class the same way; the daemon only adds the control API around it.
+ * A p2prc node: the libp2p host plus what we build on it (resource records on gossip, the DHT and
+ * the specs protocol, and the peer table they feed). The daemon and embedding programs use this
+ * class the same way; the daemon only adds the control API around it.
  */
 export class P2PRCNode extends TypedEventEmitter<NodeEvents> {
   readonly config: ResolvedConfig
@@ -63,18 +81,60 @@ export class P2PRCNode extends TypedEventEmitter<NodeEvents> {
   /** Prometheus metrics of this node and its libp2p host (`GET /metrics`). */
   readonly metrics: Registry
   private readonly host: Host
+  private readonly probe: LocalProbe
   private readonly log = logger('p2prc:node')
   private readonly redialer: BootstrapRedialer
+  private readonly issuer: RecordIssuer
+  private readonly gossip: GossipAdverts
+  private readonly dhtRecords: DhtRecords
+  private readonly specs: Specs
+  private readonly synced = new Set<string>()
   private pruneTimer?: ReturnType<typeof setInterval>
   private started = false
-  private engineInfo: EngineInfo = { available: false, version: null, gpuRuntimes: [], reason: 'not probed yet' }
 
-  constructor (config: ResolvedConfig, host: Host, metrics: Registry) {
+  constructor (components: P2PRCNodeComponents) {
     super()
+    const { config, host, privateKey, metrics, probe } = components
     this.config = config
     this.host = host
     this.metrics = metrics
+    this.probe = probe
     this.redialer = new BootstrapRedialer(host, config.bootstrap, logger('p2prc:bootstrap'))
+    const recordMetrics = new RecordMetrics(metrics)
+    this.issuer = new RecordIssuer({
+      privateKey,
+      name: config.name,
+      labels: config.labels,
+      offer: config.offer,
+      ttl: config.recordTtl,
+      addresses: () => this.multiaddrs,
+      probe: async options => this.probe.machine(options),
+      usage: () => NO_USAGE
+    })
+    this.gossip = new GossipAdverts({
+      pubsub: host.services.pubsub,
+      issuer: this.issuer,
+      metrics: recordMetrics,
+      log: logger('p2prc:adverts'),
+      accept: signed => this.acceptRecord(signed)
+    }, { interval: config.advertInterval })
+    this.dhtRecords = new DhtRecords({
+      dht: host.services.dht,
+      issuer: this.issuer,
+      metrics: recordMetrics,
+      log: logger('p2prc:dht-records'),
+      connected: () => host.getConnections().length > 0
+    })
+    this.specs = new Specs({
+      host,
+      metrics: recordMetrics,
+      log: logger('p2prc:specs'),
+      ownRecord: async options => (await this.issuer.issue(options)).signed.envelope,
+      knownRecords: () => [
+        ...(this.issuer.current != null ? [this.issuer.current.envelope] : []),
+        ...this.peerTable.records().map(r => r.envelope)
+      ]
+    })
   }
 
   /** The underlying libp2p node, for embedders that need more than this class offers. */
@@ -94,13 +154,18 @@ export class P2PRCNode extends TypedEventEmitter<NodeEvents> {
     return this.started
   }
 
-  /** What the local Docker engine said at start: a node without one offers no compute. */
+  /** What the local Docker engine said at the last measurement: without one, no compute is offered. */
   get engine (): EngineInfo {
-    return this.engineInfo
+    return this.probe.engine()
   }
 
   info (): NodeInfo {
     return { peerId: this.peerId, multiaddrs: this.multiaddrs, name: this.config.name, labels: this.config.labels }
+  }
+
+  /** This node's current resource record, measured now. */
+  async ownRecord (options: AbortOptions = {}): Promise<ResourceRecord> {
+    return (await this.issuer.issue(options)).signed.record
   }
 
   async start (options: AbortOptions = {}): Promise<void> {
@@ -109,15 +174,14 @@ export class P2PRCNode extends TypedEventEmitter<NodeEvents> {
     this.host.addEventListener('peer:connect', this.onConnect)
     this.host.addEventListener('peer:disconnect', this.onDisconnect)
     this.host.addEventListener('peer:discovery', this.onDiscovery)
-    const [engine] = await Promise.all([
-      this.config.docker == null
-        ? { available: false, version: null, gpuRuntimes: [], reason: 'disabled (--no-docker)' }
-        : probeEngine(dockerClient(this.config.docker), options),
-      this.host.start()
-    ])
-    this.engineInfo = engine
+    await this.host.start()
+    // The first record is issued before anything is announced, so the first advert is complete.
+    await this.issuer.issue(options)
+    await this.specs.start()
+    this.gossip.start()
+    this.dhtRecords.start()
     this.redialer.start()
-    this.pruneTimer = setInterval(() => { this.prune() }, PEER_PRUNE_INTERVAL)
+    this.pruneTimer = setInterval(() => { this.prune() }, Math.min(PEER_PRUNE_INTERVAL, this.config.recordTtl / 3))
     this.started = true
     this.log('started %s', this.peerId)
   }
@@ -127,6 +191,9 @@ export class P2PRCNode extends TypedEventEmitter<NodeEvents> {
     this.started = false
     clearInterval(this.pruneTimer)
     this.redialer.stop()
+    this.dhtRecords.stop()
+    this.gossip.stop()
+    await this.specs.stop()
     this.host.removeEventListener('peer:identify', this.onIdentify)
     this.host.removeEventListener('peer:connect', this.onConnect)
     this.host.removeEventListener('peer:disconnect', this.onDisconnect)
@@ -141,19 +208,18 @@ export class P2PRCNode extends TypedEventEmitter<NodeEvents> {
    */
   async connect (address: string, options: AbortOptions = {}): Promise<{ peerId: string, multiaddr: string }> {
     this.assertStarted()
-    let ma: Multiaddr | PeerId
+    let target: Multiaddr | PeerId
     if (address.startsWith('/')) {
       try {
-        ma = multiaddr(address)
+        target = multiaddr(address)
       } catch (err: any) {
         throw new InvalidArgumentError(`'${address}' is not a multiaddr: ${err.message}`)
       }
     } else {
-      ma = peerIdFromString(this.peerTable.resolve(address).peerId)
+      target = peerIdFromString(this.peerTable.resolve(address).peerId)
     }
-    const signal = AbortSignal.any([options.signal ?? AbortSignal.timeout(DIAL_TIMEOUT), AbortSignal.timeout(DIAL_TIMEOUT)])
     try {
-      const connection = await this.host.dial(ma, { signal })
+      const connection = await this.host.dial(target, { signal: withTimeout(options.signal, DIAL_TIMEOUT) })
       return { peerId: connection.remotePeer.toString(), multiaddr: connection.remoteAddr.toString() }
     } catch (err: any) {
       throw new DialError(`could not connect to ${address}: ${err.message}`)
@@ -162,15 +228,86 @@ export class P2PRCNode extends TypedEventEmitter<NodeEvents> {
 
   /** The p2prc peers we know, freshest first, with their round-trip time where connected. */
   peers (filter: PeerFilter = {}): PeerSummary[] {
+    this.prune()
     return this.peerTable.list()
-      .map(entry => ({
-        ...entry,
-        lastSeen: new Date(entry.lastSeen).toISOString(),
-        latencyMs: this.latencyOf(entry.peerId) ?? entry.latencyMs,
-        resources: null
-      }))
+      .map(entry => this.summarise(entry))
       .filter(peer => matchesFilter(peer, filter))
       .sort((a, b) => b.lastSeen.localeCompare(a.lastSeen))
+  }
+
+  /**
+   * One peer's full, fresh record, asked of the peer itself. A peer not in the table may be named
+   * by its full ID: its addresses are then found through the DHT.
+   */
+  async resources (ref: string, options: AbortOptions = {}): Promise<PeerRecordView> {
+    this.assertStarted()
+    const peerId = this.resolvePeerId(ref)
+    if (peerId === this.peerId) return toRecordView(await this.ownRecord(options))
+    const signal = withTimeout(options.signal, DIAL_TIMEOUT)
+    try {
+      const signed = await this.specs.fetchSelf(peerId, { signal })
+      this.acceptRecord(signed)
+      return toRecordView(signed.record)
+    } catch (err: any) {
+      if (err.name === 'InvalidRecordError') throw err
+      throw new DialError(`could not ask ${peerId} for its resources: ${err.message}`)
+    }
+  }
+
+  /** A peer's record as stored in the DHT (verified), or null. */
+  async findRecord (peerId: string, options: AbortOptions = {}): Promise<SignedResourceRecord | null> {
+    this.assertStarted()
+    return this.dhtRecords.get(peerId, options)
+  }
+
+  /**
+   * Finds peers with a capability through the DHT's provider records, asks each for its record and
+   * adds it to the table: how a node finds, say, GPU peers it has never gossiped with.
+   */
+  async discover (capability: Capability, options: AbortOptions = {}): Promise<PeerSummary[]> {
+    this.assertStarted()
+    const providers = (await this.dhtRecords.findProviders(capability, options)).filter(id => id !== this.peerId)
+    await Promise.allSettled(providers.map(async peerId => {
+      if (this.peerTable.get(peerId)?.record != null) return
+      this.acceptRecord(await this.specs.fetchSelf(peerId, { signal: withTimeout(options.signal, DIAL_TIMEOUT) }))
+    }))
+    return providers.flatMap(id => {
+      const entry = this.peerTable.get(id)
+      return entry != null ? [this.summarise(entry)] : []
+    })
+  }
+
+  private resolvePeerId (ref: string): string {
+    try {
+      return this.peerTable.resolve(ref).peerId
+    } catch (err) {
+      if (ref === this.peerId || ref === this.config.name) return this.peerId
+      if (err instanceof PeerNotFoundError) {
+        try {
+          return peerIdFromString(ref).toString()
+        } catch {}
+      }
+      throw err
+    }
+  }
+
+  private summarise (entry: PeerEntry): PeerSummary {
+    return {
+      peerId: entry.peerId,
+      name: entry.name,
+      multiaddrs: entry.multiaddrs,
+      labels: entry.labels,
+      lastSeen: new Date(entry.lastSeen).toISOString(),
+      latencyMs: this.latencyOf(entry.peerId) ?? entry.latencyMs,
+      resources: entry.record?.record.resources ?? null
+    }
+  }
+
+  private acceptRecord (signed: SignedResourceRecord): boolean {
+    if (signed.record.peerId === this.peerId) return false
+    if (!this.peerTable.acceptRecord(signed)) return false
+    this.safeDispatchEvent('peer:update', { detail: this.peerTable.get(signed.record.peerId) })
+    return true
   }
 
   private latencyOf (peerId: string): number | null {
@@ -185,8 +322,9 @@ export class P2PRCNode extends TypedEventEmitter<NodeEvents> {
   }
 
   private prune (): void {
-    for (const peerId of this.peerTable.prune(Date.now() - PEER_TTL, id => this.isConnected(id))) {
-      this.log('forgot silent peer %s', peerId)
+    const now = Date.now()
+    for (const peerId of this.peerTable.prune(now, now - PEER_TTL, id => this.isConnected(id))) {
+      this.log('forgot peer %s', peerId)
     }
   }
 
@@ -198,12 +336,31 @@ export class P2PRCNode extends TypedEventEmitter<NodeEvents> {
     const { peerId, protocols, listenAddrs } = event.detail
     // Only p2prc nodes speak our DHT protocol; other libp2p peers stay out of the table.
     if (!protocols.includes(DHT_PROTOCOL)) return
-    const entry = this.peerTable.upsert(peerId.toString(), {
-      multiaddrs: listenAddrs.map(ma => ma.toString()),
+    const id = peerId.toString()
+    const known = this.peerTable.get(id)
+    const entry = this.peerTable.upsert(id, {
+      multiaddrs: known?.record != null ? known.multiaddrs : listenAddrs.map(ma => ma.toString()),
       lastSeen: Date.now()
     })
     this.safeDispatchEvent('peer:update', { detail: entry })
     void this.measureLatency(peerId)
+    if (this.synced.size < INITIAL_SYNC_PEERS && !this.synced.has(id)) {
+      this.synced.add(id)
+      void this.syncFrom(id)
+    }
+  }
+
+  /** A new node fills its table from its first neighbours; gossip keeps it current after that. */
+  private async syncFrom (peerId: string): Promise<void> {
+    try {
+      const records = await this.specs.fetchKnown(peerId, { signal: AbortSignal.timeout(DIAL_TIMEOUT) })
+      let taken = 0
+      for (const signed of records) if (this.acceptRecord(signed)) taken++
+      this.log('took %d of %d records from %s', taken, records.length, peerId)
+    } catch (err: any) {
+      this.synced.delete(peerId)
+      this.log('sync from %s failed: %s', peerId, err.message)
+    }
   }
 
   /** libp2p's connection monitor measures RTT only every few seconds; a peer shows one at once. */
@@ -219,6 +376,7 @@ export class P2PRCNode extends TypedEventEmitter<NodeEvents> {
   private readonly onConnect = (event: CustomEvent<PeerId>): void => {
     const id = event.detail.toString()
     if (this.peerTable.get(id) != null) this.peerTable.upsert(id, { lastSeen: Date.now() })
+    this.dhtRecords.onConnected()
     this.safeDispatchEvent('peer:connect', { detail: id })
   }
 
@@ -237,23 +395,7 @@ export class P2PRCNode extends TypedEventEmitter<NodeEvents> {
   }
 }
 
-/**
- * Creates a node from options (the same fields as the config file, plus dataDir/configFile):
- * loads config and identity and builds the libp2p host. Call `start()` to join the network.
- */
-export async function createNode (options: NodeOptions = {}): Promise<P2PRCNode> {
-  const { dataDir, configFile, env, ...flags } = options
-  const init: LoadConfigInit = { dataDir, configFile, env, flags }
-  const config = await loadConfig(init)
-  const privateKey = await loadIdentity(config.dataDir)
-  const metrics = new Registry()
-  collectDefaultMetrics({ register: metrics, prefix: 'p2prc_' })
-  const host = await createHost({
-    privateKey,
-    listen: config.listen,
-    bootstrap: config.bootstrap,
-    mdns: config.mdns,
-    metricsRegistry: metrics
-  })
-  return new P2PRCNode(config, host, metrics)
+/** The caller's signal, bounded by a default deadline. */
+function withTimeout (signal: AbortSignal | undefined, ms: number): AbortSignal {
+  return signal == null ? AbortSignal.timeout(ms) : AbortSignal.any([signal, AbortSignal.timeout(ms)])
 }

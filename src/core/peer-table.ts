@@ -1,4 +1,5 @@
 import { AmbiguousPeerError, PeerNotFoundError } from '../errors.js'
+import type { SignedResourceRecord } from '../records/index.js'
 
 export interface PeerEntry {
   peerId: string
@@ -9,20 +10,41 @@ export interface PeerEntry {
   lastSeen: number
   /** Round-trip time of our last ping to the peer, ms. */
   latencyMs: number | null
+  /** The newest verified resource record of the peer, until it expires. */
+  record: SignedResourceRecord | null
 }
 
 /**
- * Who we know in the p2prc network and what they told us. Only peers that speak our protocols are
- * entered, so the table is the set of p2prc nodes, not every libp2p peer that dialled us.
+ * Who we know in the p2prc network and what they told us. Only peers that speak our protocols or
+ * sent a verified record are entered, so the table is the set of p2prc nodes, not every libp2p
+ * peer that dialled us.
  */
 export class PeerTable {
   private readonly entries = new Map<string, PeerEntry>()
 
   upsert (peerId: string, patch: Partial<Omit<PeerEntry, 'peerId'>>): PeerEntry {
-    const current = this.entries.get(peerId) ?? { peerId, name: null, labels: {}, multiaddrs: [], lastSeen: 0, latencyMs: null }
+    const current = this.entries.get(peerId) ?? { peerId, name: null, labels: {}, multiaddrs: [], lastSeen: 0, latencyMs: null, record: null }
     const next = { ...current, ...patch, peerId }
     this.entries.set(peerId, next)
     return next
+  }
+
+  /**
+   * Takes a verified record if it is newer than the one held; answers false for a stale or
+   * repeated one. The record's name, labels and addresses become the peer's.
+   */
+  acceptRecord (signed: SignedResourceRecord, now = Date.now()): boolean {
+    const { record } = signed
+    const held = this.entries.get(record.peerId)?.record
+    if (held != null && held.record.seq >= record.seq) return false
+    this.upsert(record.peerId, {
+      record: signed,
+      name: record.name,
+      labels: record.labels,
+      ...(record.multiaddrs.length > 0 ? { multiaddrs: record.multiaddrs } : {}),
+      lastSeen: now
+    })
+    return true
   }
 
   get (peerId: string): PeerEntry | undefined {
@@ -37,11 +59,22 @@ export class PeerTable {
     return [...this.entries.values()]
   }
 
-  /** Drops peers not heard from since `cutoff`, except those `keep` says are still connected. */
-  prune (cutoff: number, keep: (peerId: string) => boolean): string[] {
+  /** The signed records of every peer whose record is still valid. */
+  records (now = Date.now()): SignedResourceRecord[] {
+    return this.list().flatMap(e => e.record != null && e.record.record.expiresAt > now ? [e.record] : [])
+  }
+
+  /**
+   * Forgets what has gone stale: an expired record is dropped, and with it the peer unless still
+   * connected; a peer without a record goes once not heard from since `silentCutoff`.
+   */
+  prune (now: number, silentCutoff: number, connected: (peerId: string) => boolean): string[] {
     const dropped: string[] = []
     for (const entry of this.entries.values()) {
-      if (entry.lastSeen < cutoff && !keep(entry.peerId)) {
+      const expired = entry.record != null && entry.record.record.expiresAt <= now
+      if (expired) entry.record = null
+      const silent = entry.record == null && (expired || entry.lastSeen < silentCutoff)
+      if (silent && !connected(entry.peerId)) {
         this.entries.delete(entry.peerId)
         dropped.push(entry.peerId)
       }

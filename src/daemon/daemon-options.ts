@@ -1,5 +1,5 @@
 import { Option } from 'commander'
-import type { NodeOptions } from '../core/p2prc-node.js'
+import type { NodeOptions } from '../core/create-node.js'
 import type { Command } from 'commander'
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value]

@@ -1,11 +1,12 @@
 import { logger } from '@libp2p/logger'
 import { startApi } from '../api/server.js'
 import { loadOrCreateToken } from '../api/token.js'
-import { createNode } from '../core/p2prc-node.js'
+import { createNode } from '../core/create-node.js'
 import { ConfigError } from '../errors.js'
 import { isProcessAlive, readNodeInfo, removeNodeInfo, writeNodeInfo } from '../node-info-file.js'
 import type { ApiServer } from '../api/server.js'
-import type { NodeOptions, P2PRCNode } from '../core/p2prc-node.js'
+import type { NodeOptions } from '../core/create-node.js'
+import type { P2PRCNode } from '../core/p2prc-node.js'
 
 const log = logger('p2prc:daemon')
 

@@ -35,7 +35,7 @@ export interface HostInit {
   /** DHT record validators and selectors by key namespace (the part after the first '/'). */
   dhtValidators?: Validators
   dhtSelectors?: Selectors
-  /** IPs whose many peers gossipsub should not penalise. @default ['127.0.0.1', '::1'] */
+  /** IPs whose many peers gossipsub should not penalise, beside loopback (always exempt). */
   colocationWhitelist?: string[]
   logger?: ComponentLogger
   /** Where libp2p's own metrics (connections, streams, DHT, gossipsub) are registered. */
@@ -81,7 +81,7 @@ export async function createHost (init: HostInit): Promise<Host> {
         // even while alone in the network.
         allowPublishToZeroTopicPeers: true,
         scoreParams: {
-          IPColocationFactorWhitelist: new Set(init.colocationWhitelist ?? DEFAULT_COLOCATION_WHITELIST)
+          IPColocationFactorWhitelist: new Set([...DEFAULT_COLOCATION_WHITELIST, ...(init.colocationWhitelist ?? [])])
         }
       })
     }

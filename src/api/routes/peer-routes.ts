@@ -28,7 +28,9 @@ const peersQuery = z.strictObject({
     }
     return bytes
   }).optional(),
-  label: z.union([labelSelector, z.array(labelSelector).max(32)]).optional()
+  label: z.union([labelSelector, z.array(labelSelector).max(32)]).optional(),
+  /** Also look for peers through the DHT's provider records (docker, or gpu with `gpu`). */
+  discover: z.enum(['true', 'false', '']).optional()
 })
 
 const connectBody = z.strictObject({
@@ -38,15 +40,19 @@ const connectBody = z.strictObject({
 const peerParam = z.strictObject({ peer: z.string().min(1).max(128) })
 
 export const peerRoutes: FastifyPluginAsync<RouteOptions> = async (app, { node }) => {
-  app.get('/v1/peers', async request => {
+  app.get('/v1/peers', async (request, reply) => {
     const query = parseInput(peersQuery, request.query, 'query')
     const selectors = query.label == null ? [] : Array.isArray(query.label[0]) ? query.label as Array<readonly [string, string]> : [query.label as readonly [string, string]]
-    return node.peers({
-      gpu: query.gpu === 'true' || query.gpu === '',
-      minCpus: query.minCpus,
-      minMemory: query.minMemory,
-      labels: Object.fromEntries(selectors)
-    })
+    const gpu = query.gpu === 'true' || query.gpu === ''
+    if (query.discover === 'true' || query.discover === '') {
+      await node.discover(gpu ? 'gpu' : 'docker', { signal: requestSignal(reply) })
+    }
+    return node.peers({ gpu, minCpus: query.minCpus, minMemory: query.minMemory, labels: Object.fromEntries(selectors) })
+  })
+
+  app.get('/v1/peers/:peer/resources', async (request, reply) => {
+    const { peer } = parseInput(peerParam, request.params, 'path')
+    return node.resources(peer, { signal: requestSignal(reply) })
   })
 
   app.post('/v1/connect', async (request, reply) => {

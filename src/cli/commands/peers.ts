@@ -29,7 +29,8 @@ export function peersCommand (): Command {
     .option('--min-cpus <n>', 'only peers with at least N CPU cores', positiveInt)
     .option('--min-memory <size>', 'only peers with at least SIZE of free memory', size)
     .option('--label <key=value>', 'only peers with this label; repeatable', (v: string, p: string[]) => collect(label(v), p))
-    .action(async (options: { gpu?: boolean, minCpus?: number, minMemory?: string, label?: string[] }, command: Command) => {
+    .option('--discover', 'also search the DHT for peers offering Docker (or GPUs, with --gpu) not yet in the table')
+    .action(async (options: { gpu?: boolean, minCpus?: number, minMemory?: string, label?: string[], discover?: boolean }, command: Command) => {
       const ctx = new CliContext(command)
       const peers = await (await ctx.client()).peers(options)
       ctx.print(peers, () => peers.length === 0 ? 'no peers known yet (connect with `p2prc connect MULTIADDR` or start with --bootstrap)' : renderPeers(peers))
@@ -39,15 +40,16 @@ export function peersCommand (): Command {
 function renderPeers (peers: PeerSummary[]): string {
   const now = Date.now()
   return formatTable(
-    ['NAME', 'PEER', 'CPU', 'MEMORY (FREE/TOTAL)', 'GPUS', 'LATENCY', 'SEEN'],
+    ['NAME', 'PEER', 'CPUS (OFFERED/ALL)', 'MEMORY (FREE/TOTAL)', 'GPUS', 'DOCKER', 'LATENCY', 'SEEN'],
     peers.map(peer => {
       const r = peer.resources
       return [
         peer.name ?? '-',
         shortPeerId(peer.peerId),
-        r == null ? '-' : `${r.cpu.cores} × ${r.cpu.model}`,
+        r == null ? '-' : `${r.offer.cpus}/${r.cpu.threads} × ${r.cpu.model}`,
         r == null ? '-' : `${formatBytes(r.memory.freeBytes)} / ${formatBytes(r.memory.totalBytes)}`,
         r == null ? '-' : r.gpus.length === 0 ? 'none' : r.gpus.map(g => g.model).join(', '),
+        r == null ? '-' : r.docker ? 'yes' : 'no',
         peer.latencyMs == null ? '-' : `${peer.latencyMs.toFixed(1)} ms`,
         `${formatAge(now - Date.parse(peer.lastSeen))} ago`
       ]

@@ -1,0 +1,40 @@
+import { collectDefaultMetrics, Registry } from 'prom-client'
+import { loadConfig } from '../config/load-config.js'
+import { createHost } from '../host/create-host.js'
+import { loadIdentity } from '../identity/load-identity.js'
+import { dhtSelectors, dhtValidators } from '../records/index.js'
+import { localProbe } from './local-probe.js'
+import { P2PRCNode } from './p2prc-node.js'
+import type { PartialConfig } from '../config/schema.js'
+
+export interface NodeOptions extends PartialConfig {
+  /** Identity, config and state. @default env P2PRC_DATA_DIR or ~/.p2prc */
+  dataDir?: string
+  /** A JSON config file; without it DATA_DIR/config.json is read when present. */
+  configFile?: string
+  /** Environment to read P2PRC_DATA_DIR and DOCKER_HOST from. @default process.env */
+  env?: Record<string, string | undefined>
+}
+
+/**
+ * Creates a node from options (the same fields as the config file, plus dataDir/configFile):
+ * loads config and identity and builds the libp2p host. Call `start()` to join the network.
+ */
+export async function createNode (options: NodeOptions = {}): Promise<P2PRCNode> {
+  const { dataDir, configFile, env, ...flags } = options
+  const config = await loadConfig({ dataDir, configFile, env, flags })
+  const privateKey = await loadIdentity(config.dataDir)
+  const metrics = new Registry()
+  collectDefaultMetrics({ register: metrics, prefix: 'p2prc_' })
+  const host = await createHost({
+    privateKey,
+    listen: config.listen,
+    bootstrap: config.bootstrap,
+    mdns: config.mdns,
+    metricsRegistry: metrics,
+    dhtValidators,
+    dhtSelectors,
+    colocationWhitelist: config.colocationWhitelist
+  })
+  return new P2PRCNode({ config, host, privateKey, metrics, probe: localProbe(config.docker, config.sysfs) })
+}

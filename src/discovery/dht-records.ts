@@ -1,0 +1,101 @@
+import { peerIdFromString } from '@libp2p/peer-id'
+import { dhtValidators, InvalidRecordError, openRecord, recordKey, DHT_NAMESPACE } from '../records/index.js'
+import { capabilitiesOf, capabilityCid } from './capabilities.js'
+import { DHT_OPERATION_TIMEOUT, DHT_RECORD_TTL, DHT_REPUBLISH_INTERVAL } from './constants.js'
+import type { Capability } from './capabilities.js'
+import type { RecordIssuer } from './record-issuer.js'
+import type { RecordMetrics } from './record-metrics.js'
+import type { SignedResourceRecord } from '../records/index.js'
+import type { AbortOptions, Logger } from '@libp2p/interface'
+import type { KadDHT } from '@libp2p/kad-dht'
+
+export interface DhtRecordsComponents {
+  dht: KadDHT
+  issuer: RecordIssuer
+  metrics: RecordMetrics
+  log: Logger
+  /** Whether the node has any connection (a DHT write before that reaches nobody). */
+  connected: () => boolean
+}
+
+/**
+ * The DHT side of discovery: our signed record under /p2prc/resources/<peer id> and provider
+ * records for our capabilities, republished on a timer; look-ups of other peers' records and of
+ * providers, for peers we have never gossiped with.
+ */
+export class DhtRecords {
+  private timer?: ReturnType<typeof setTimeout>
+  private published = false
+  private readonly controller = new AbortController()
+
+  constructor (private readonly components: DhtRecordsComponents) {}
+
+  start (): void {
+    this.schedule(0)
+  }
+
+  stop (): void {
+    this.controller.abort()
+    clearTimeout(this.timer)
+  }
+
+  /** Called when a connection opens: the first one lets a node that started alone publish. */
+  onConnected (): void {
+    if (!this.published) this.schedule(0)
+  }
+
+  private schedule (delay: number): void {
+    clearTimeout(this.timer)
+    this.timer = setTimeout(() => { void this.publish() }, delay)
+  }
+
+  async publish (options: AbortOptions = {}): Promise<void> {
+    if (!this.components.connected()) return
+    const signal = AbortSignal.any([this.controller.signal, options.signal ?? AbortSignal.timeout(DHT_OPERATION_TIMEOUT), AbortSignal.timeout(DHT_OPERATION_TIMEOUT)])
+    const { dht, issuer, log } = this.components
+    try {
+      const { signed } = await issuer.issue({ signal, ttl: DHT_RECORD_TTL })
+      const key = recordKey(signed.record.peerId)
+      // kad-dht does not validate our own puts; check with the validator peers will run.
+      await dhtValidators[DHT_NAMESPACE](key, signed.envelope, { signal })
+      for await (const _ of dht.put(key, signed.envelope, { signal })) { /* drain */ }
+      for (const capability of capabilitiesOf(signed.record.resources)) {
+        for await (const _ of dht.provide(await capabilityCid(capability), { signal })) { /* drain */ }
+      }
+      this.published = true
+      log('record and capabilities published to the DHT')
+    } catch (err: any) {
+      if (!this.controller.signal.aborted) log('DHT publish failed: %s', err.message)
+    }
+    if (!this.controller.signal.aborted) this.schedule(this.published ? DHT_REPUBLISH_INTERVAL : DHT_REPUBLISH_INTERVAL / 20)
+  }
+
+  /** A peer's record from the DHT, verified; null when none is found. */
+  async get (peerId: string, options: AbortOptions = {}): Promise<SignedResourceRecord | null> {
+    const signal = AbortSignal.any([options.signal ?? AbortSignal.timeout(DHT_OPERATION_TIMEOUT), AbortSignal.timeout(DHT_OPERATION_TIMEOUT)])
+    let best: SignedResourceRecord | null = null
+    for await (const event of this.components.dht.get(recordKey(peerIdFromString(peerId).toString()), { signal })) {
+      if (event.name !== 'VALUE') continue
+      try {
+        const signed = await openRecord(event.value, { expectedSigner: peerId })
+        this.components.metrics.accept('dht')
+        if (best == null || signed.record.seq > best.record.seq) best = signed
+      } catch (err: any) {
+        this.components.metrics.reject('dht', err instanceof InvalidRecordError ? err.reason : 'malformed')
+      }
+    }
+    return best
+  }
+
+  /** Peers that say (in provider records) they have a capability; up to `limit`. */
+  async findProviders (capability: Capability, options: AbortOptions & { limit?: number } = {}): Promise<string[]> {
+    const signal = AbortSignal.any([options.signal ?? AbortSignal.timeout(DHT_OPERATION_TIMEOUT), AbortSignal.timeout(DHT_OPERATION_TIMEOUT)])
+    const found = new Set<string>()
+    for await (const event of this.components.dht.findProviders(await capabilityCid(capability), { signal })) {
+      if (event.name !== 'PROVIDER') continue
+      for (const provider of event.providers) found.add(provider.id.toString())
+      if (found.size >= (options.limit ?? 100)) break
+    }
+    return [...found]
+  }
+}

@@ -1,0 +1,119 @@
+import { sealRecord } from '../records/index.js'
+import { SIGNIFICANT_SHARE } from './constants.js'
+import type { Capacity, Resources, SignedResourceRecord, UnsignedRecord } from '../records/index.js'
+import type { MachineResources } from '../resources/index.js'
+import type { AbortOptions, PrivateKey } from '@libp2p/interface'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+
+export interface OfferInit {
+  cpuPercent: number
+  memoryPercent: number
+  gpus: boolean
+}
+
+export interface RecordIssuerInit {
+  privateKey: PrivateKey
+  name: string
+  labels: Record<string, string>
+  offer: OfferInit
+  /** How long each record stays valid. */
+  ttl: number
+  addresses: () => string[]
+  probe: (options: AbortOptions) => Promise<MachineResources>
+  /** What containers run for others take now. */
+  usage: () => Capacity
+}
+
+export interface Issued {
+  signed: SignedResourceRecord
+  /** Whether it differs from the previous record enough to tell peers at once. */
+  significant: boolean
+}
+
+/**
+ * The share of a machine the owner offers, from the measured totals and the configured
+ * percentages; nothing without a container engine to run work on.
+ */
+export function offeredCapacity (machine: MachineResources, offer: OfferInit): Capacity {
+  if (!machine.docker.available) return { cpus: 0, memoryBytes: 0, gpus: 0, containers: 0 }
+  const cpus = Math.floor(machine.cpu.threads * offer.cpuPercent / 100 * 100) / 100
+  return {
+    cpus,
+    memoryBytes: Math.floor(machine.memory.totalBytes * offer.memoryPercent / 100),
+    gpus: offer.gpus ? machine.gpus.length : 0,
+    containers: 0
+  }
+}
+
+export function toResources (machine: MachineResources, offer: Capacity, used: Capacity): Resources {
+  return {
+    cpu: { ...machine.cpu, loadPercent: Math.min(100, Math.max(0, Math.round(machine.cpu.loadPercent * 10) / 10)) },
+    memory: { totalBytes: machine.memory.totalBytes, freeBytes: machine.memory.freeBytes },
+    disk: { totalBytes: machine.disk.totalBytes, freeBytes: machine.disk.freeBytes },
+    gpus: machine.gpus.map(g => ({ ...g, utilizationPercent: g.utilizationPercent == null ? null : Math.round(g.utilizationPercent) })),
+    docker: machine.docker.available,
+    dockerVersion: machine.docker.version,
+    gpuRuntimes: machine.docker.gpuRuntimes,
+    offer,
+    used
+  }
+}
+
+/**
+ * Makes this node's signed resource records: measures the machine, fills in the offer and what is
+ * in use, and signs with a sequence number that only grows.
+ */
+export class RecordIssuer {
+  private latest?: SignedResourceRecord
+  private lastSeq = 0
+  private readonly peerId: string
+
+  constructor (private readonly init: RecordIssuerInit) {
+    this.peerId = peerIdFromPrivateKey(init.privateKey).toString()
+  }
+
+  /** The last record issued, if any. */
+  get current (): SignedResourceRecord | undefined {
+    return this.latest
+  }
+
+  /**
+   * Measures and signs a new record, valid for `ttl` from now. A record with another lifetime
+   * (the DHT's long-lived copy) is not remembered as current: adverts must never pass it on.
+   */
+  async issue (options: AbortOptions & { ttl?: number } = {}): Promise<Issued> {
+    const machine = await this.init.probe(options)
+    const now = Date.now()
+    this.lastSeq = Math.max(now, this.lastSeq + 1)
+    const unsigned: UnsignedRecord = {
+      seq: this.lastSeq,
+      issuedAt: now,
+      expiresAt: now + (options.ttl ?? this.init.ttl),
+      name: this.init.name,
+      labels: this.init.labels,
+      multiaddrs: this.init.addresses().slice(0, 16),
+      resources: toResources(machine, offeredCapacity(machine, this.init.offer), this.init.usage())
+    }
+    const envelope = await sealRecord(unsigned, this.init.privateKey, options)
+    const signed = { record: { peerId: this.peerId, ...unsigned }, envelope }
+    const significant = this.latest == null || isSignificantChange(this.latest.record, signed.record)
+    if (options.ttl == null) this.latest = signed
+    return { signed, significant }
+  }
+}
+
+/** What peers would choose differently on: not every wobble of free memory or load. */
+export function isSignificantChange (before: UnsignedRecord, after: UnsignedRecord): boolean {
+  const a = before.resources
+  const b = after.resources
+  const moved = (x: number, y: number, total: number): boolean => Math.abs(x - y) > total * SIGNIFICANT_SHARE
+  return a.docker !== b.docker ||
+    a.gpus.length !== b.gpus.length ||
+    JSON.stringify(a.offer) !== JSON.stringify(b.offer) ||
+    JSON.stringify(a.used) !== JSON.stringify(b.used) ||
+    before.name !== after.name ||
+    JSON.stringify(before.labels) !== JSON.stringify(after.labels) ||
+    [...before.multiaddrs].sort().join() !== [...after.multiaddrs].sort().join() ||
+    moved(a.memory.freeBytes, b.memory.freeBytes, b.memory.totalBytes) ||
+    moved(a.disk.freeBytes, b.disk.freeBytes, b.disk.totalBytes)
+}

@@ -1,0 +1,7 @@
+export { sealRecord, openRecord, peekRecordSeq } from './codec.js'
+export type { OpenOptions } from './codec.js'
+export { recordKey, dhtValidators, dhtSelectors } from './dht.js'
+export { InvalidRecordError } from './errors.js'
+export type { RecordRejection } from './errors.js'
+export * from './constants.js'
+export type * from './types.js'
