@@ -2,25 +2,27 @@ import type { PeerSummary } from './p2prc-node.js'
 
 /** What `p2prc peers` can ask for; every field narrows the list. */
 export interface PeerFilter {
-  /** Only peers with at least one GPU. */
+  /** Only peers that offer at least one GPU. */
   gpu?: boolean
+  /** CPUs the peer offers and has not yet given to containers. */
   minCpus?: number
-  /** Bytes of free memory. */
+  /** Bytes of memory the peer offers, has not given away, and really has free. */
   minMemory?: number
-  /** Every label must match exactly. */
-  labels?: Record<string, string>
+  /** Every KEY=VALUE pair must match exactly (so two values for one key match nothing). */
+  labels?: Array<readonly [string, string]>
 }
 
 export function matchesFilter (peer: PeerSummary, filter: PeerFilter): boolean {
-  for (const [key, value] of Object.entries(filter.labels ?? {})) {
+  for (const [key, value] of filter.labels ?? []) {
     if (peer.labels[key] !== value) return false
   }
   const needsResources = filter.gpu === true || filter.minCpus != null || filter.minMemory != null
   if (!needsResources) return true
-  const resources = peer.resources
-  if (resources == null) return false
-  if (filter.gpu === true && resources.gpus.length === 0) return false
-  if (filter.minCpus != null && resources.cpu.cores < filter.minCpus) return false
-  if (filter.minMemory != null && resources.memory.freeBytes < filter.minMemory) return false
+  const r = peer.resources
+  if (r == null) return false
+  if (filter.gpu === true && r.offer.gpus - r.used.gpus <= 0) return false
+  if (filter.minCpus != null && r.offer.cpus - r.used.cpus < filter.minCpus) return false
+  const freeMemory = Math.min(r.offer.memoryBytes - r.used.memoryBytes, r.memory.freeBytes)
+  if (filter.minMemory != null && freeMemory < filter.minMemory) return false
   return true
 }

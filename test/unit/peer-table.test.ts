@@ -26,7 +26,7 @@ describe('peer table', () => {
 
   it('prunes silent peers unless still connected', () => {
     const t = table()
-    const dropped = t.prune(2500, id => id === '12D3KooWAAAA1111')
+    const dropped = t.prune(2500, 2500, id => id === '12D3KooWAAAA1111')
     assert.deepEqual(dropped, ['12D3KooWAAAB2222'])
     assert.deepEqual(t.list().map(e => e.name).sort(), ['gpu-box', 'gpu-box2'])
   })

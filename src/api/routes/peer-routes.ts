@@ -47,7 +47,7 @@ export const peerRoutes: FastifyPluginAsync<RouteOptions> = async (app, { node }
     if (query.discover === 'true' || query.discover === '') {
       await node.discover(gpu ? 'gpu' : 'docker', { signal: requestSignal(reply) })
     }
-    return node.peers({ gpu, minCpus: query.minCpus, minMemory: query.minMemory, labels: Object.fromEntries(selectors) })
+    return node.peers({ gpu, minCpus: query.minCpus, minMemory: query.minMemory, labels: selectors })
   })
 
   app.get('/v1/peers/:peer/resources', async (request, reply) => {

@@ -1,0 +1,51 @@
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import { isSignificantChange, offeredCapacity, RecordIssuer } from '../../dist/discovery/record-issuer.js'
+import { openRecord } from '../../dist/records/index.js'
+import { newKey, sampleRecord } from '../helpers/records.js'
+import type { MachineResources } from '../../dist/resources/index.js'
+
+const machine = (overrides: Partial<MachineResources> = {}): MachineResources => ({
+  cpu: { model: 'CPU', cores: 4, threads: 8, arch: 'x64', loadPercent: 3 },
+  memory: { totalBytes: 16e9, freeBytes: 10e9 },
+  disk: { path: '/', totalBytes: 1e12, freeBytes: 5e11 },
+  gpus: [],
+  docker: { available: true, version: '20.10', gpuRuntimes: [] },
+  ...overrides
+})
+
+describe('record issuer', () => {
+  it('offers the configured share, and nothing without Docker', () => {
+    assert.deepEqual(offeredCapacity(machine(), { cpuPercent: 50, memoryPercent: 25, gpus: true }), { cpus: 4, memoryBytes: 4e9, gpus: 0, containers: 0 })
+    assert.deepEqual(offeredCapacity(machine({ docker: { available: false, version: null, gpuRuntimes: [] } }), { cpuPercent: 80, memoryPercent: 80, gpus: true }), { cpus: 0, memoryBytes: 0, gpus: 0, containers: 0 })
+  })
+
+  it('issues verifiable records with growing sequence numbers and the configured lifetime', async () => {
+    const key = await newKey()
+    const issuer = new RecordIssuer({
+      privateKey: key, name: 'n', labels: { a: 'b' }, offer: { cpuPercent: 80, memoryPercent: 80, gpus: true }, ttl: 5000,
+      addresses: () => ['/ip4/127.0.0.1/tcp/1'], probe: async () => machine(), usage: () => ({ cpus: 1, memoryBytes: 1e9, gpus: 0, containers: 1 })
+    })
+    const first = await issuer.issue()
+    const second = await issuer.issue()
+    assert.ok(second.signed.record.seq > first.signed.record.seq)
+    assert.equal(first.significant, true, 'the first record is news')
+    assert.equal(second.significant, false, 'an unchanged machine is not')
+    const opened = await openRecord(second.signed.envelope)
+    assert.equal(opened.record.expiresAt - opened.record.issuedAt, 5000)
+    assert.deepEqual(opened.record.resources.used, { cpus: 1, memoryBytes: 1e9, gpus: 0, containers: 1 })
+    const long = await issuer.issue({ ttl: 3_600_000 })
+    assert.notEqual(issuer.current, long.signed, 'a long-lived DHT record never becomes the advert')
+  })
+
+  it('tells significant changes from wobble', () => {
+    const base = sampleRecord()
+    const r = base.resources
+    assert.equal(isSignificantChange(base, { ...base, resources: { ...r, cpu: { ...r.cpu, loadPercent: 90 } } }), false)
+    assert.equal(isSignificantChange(base, { ...base, resources: { ...r, memory: { ...r.memory, freeBytes: r.memory.freeBytes - 1e8 } } }), false)
+    assert.equal(isSignificantChange(base, { ...base, resources: { ...r, memory: { ...r.memory, freeBytes: r.memory.freeBytes - 4e9 } } }), true)
+    assert.equal(isSignificantChange(base, { ...base, resources: { ...r, docker: false } }), true)
+    assert.equal(isSignificantChange(base, { ...base, resources: { ...r, used: { ...r.used, containers: 1 } } }), true)
+    assert.equal(isSignificantChange(base, { ...base, labels: { zone: 'other' } }), true)
+  })
+})
