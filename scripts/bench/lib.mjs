@@ -64,3 +64,43 @@ export function summary (samples) {
 
 export const fmt = (ms) => `${ms.toFixed(0)} ms`
 export const mib = (bytes) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`
+
+/** Follows a daemon's server-sent events; calls onEvent(name, detail, atMs) with the bench's clock. */
+export function followEvents (info, token, onEvent) {
+  const controller = new AbortController()
+  const done = (async () => {
+    const response = await fetch(`${info.api}/v1/events`, { headers: { authorization: `Bearer ${token}` }, signal: controller.signal })
+    const decoder = new TextDecoder()
+    let buffer = ''
+    for await (const chunk of response.body) {
+      const at = performance.now()
+      buffer += decoder.decode(chunk, { stream: true })
+      let end
+      while ((end = buffer.indexOf('\n\n')) >= 0) {
+        const block = buffer.slice(0, end)
+        buffer = buffer.slice(end + 2)
+        const name = /^event: (.*)$/m.exec(block)?.[1]
+        const data = /^data: (.*)$/m.exec(block)?.[1]
+        if (name != null && data != null) onEvent(name, JSON.parse(data).detail, at)
+      }
+    }
+  })().catch(() => {})
+  return { stop: () => { controller.abort(); return done } }
+}
+
+export async function api (daemon, path) {
+  const response = await fetch(`${daemon.info.api}${path}`, { headers: { authorization: `Bearer ${daemon.token}` } })
+  if (!response.ok) throw new Error(`${path}: HTTP ${response.status} ${await response.text()}`)
+  return response.json()
+}
+
+export async function waitUntil (check, timeout, what) {
+  const deadline = Date.now() + timeout
+  while (Date.now() < deadline) {
+    if (await check()) return
+    await new Promise(resolve => setTimeout(resolve, 200))
+  }
+  throw new Error(`timed out: ${what}`)
+}
+
+export const pick = (items) => items[Math.floor(Math.random() * items.length)]

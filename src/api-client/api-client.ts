@@ -43,8 +43,9 @@ export class ApiClient {
     return this.request('GET', `/v1/peers${search}`, undefined, options)
   }
 
-  async resources (peer: string, options: AbortOptions = {}): Promise<PeerRecordView> {
-    return this.request('GET', `/v1/peers/${encodeURIComponent(peer)}/resources`, undefined, options)
+  async resources (peer: string, options: AbortOptions & { source?: 'peer' | 'dht' } = {}): Promise<PeerRecordView> {
+    const query = options.source != null ? `?source=${options.source}` : ''
+    return this.request('GET', `/v1/peers/${encodeURIComponent(peer)}/resources${query}`, undefined, options)
   }
 
   async connect (multiaddr: string, options: AbortOptions = {}): Promise<{ peerId: string, multiaddr: string }> {

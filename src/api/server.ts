@@ -2,6 +2,7 @@ import Fastify from 'fastify'
 import { NotFoundError, UnauthorizedError } from '../errors.js'
 import { API_BODY_LIMIT, API_REQUEST_TIMEOUT } from './constants.js'
 import { toHttpError } from './http-errors.js'
+import { eventRoutes } from './routes/event-routes.js'
 import { metricsRoutes } from './routes/metrics-routes.js'
 import { nodeRoutes } from './routes/node-routes.js'
 import { peerRoutes } from './routes/peer-routes.js'
@@ -34,7 +35,8 @@ export function splitHostPort (value: string): { host: string, port: number } {
 }
 
 export function buildApp (init: Omit<ApiInit, 'listen'>): FastifyInstance {
-  const app = Fastify({ bodyLimit: API_BODY_LIMIT, requestTimeout: API_REQUEST_TIMEOUT, logger: false })
+  // forceCloseConnections: event and log streams never end by themselves; stop must not wait on them.
+  const app = Fastify({ bodyLimit: API_BODY_LIMIT, requestTimeout: API_REQUEST_TIMEOUT, logger: false, forceCloseConnections: true })
 
   app.addHook('onRequest', async request => {
     if (!tokenMatches(init.token, request.headers.authorization)) {
@@ -56,7 +58,7 @@ export function buildApp (init: Omit<ApiInit, 'listen'>): FastifyInstance {
     return reply.status(status).send(body)
   })
 
-  for (const routes of [nodeRoutes, peerRoutes, metricsRoutes, ...(init.routes ?? [])]) {
+  for (const routes of [nodeRoutes, peerRoutes, eventRoutes, metricsRoutes, ...(init.routes ?? [])]) {
     void app.register(routes, { node: init.node })
   }
   return app

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events'
 import { multiaddr } from '@multiformats/multiaddr'
 import { BOOTSTRAP_RETRY_MAX, BOOTSTRAP_RETRY_MIN, DIAL_TIMEOUT } from './constants.js'
 import type { Host } from '../host/create-host.js'
@@ -16,6 +17,8 @@ export class BootstrapRedialer {
   constructor (private readonly host: Host, private readonly list: string[], private readonly log: Logger) {}
 
   start (): void {
+    // One long-lived signal is handed to many concurrent calls, each adding a listener.
+    setMaxListeners(Infinity, this.controller.signal)
     if (this.list.length === 0) return
     this.schedule()
   }

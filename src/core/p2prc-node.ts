@@ -6,7 +6,7 @@ import { DhtRecords } from '../discovery/dht-records.js'
 import { GossipAdverts } from '../discovery/gossip-adverts.js'
 import { RecordIssuer } from '../discovery/record-issuer.js'
 import { RecordMetrics } from '../discovery/record-metrics.js'
-import { DialError, InvalidArgumentError, NotStartedError, PeerNotFoundError } from '../errors.js'
+import { DialError, InvalidArgumentError, NotFoundError, NotStartedError, PeerNotFoundError } from '../errors.js'
 import { DHT_PROTOCOL } from '../host/constants.js'
 import { Specs } from '../protocols/specs/index.js'
 import { BootstrapRedialer } from './bootstrap-redialer.js'
@@ -52,8 +52,8 @@ export interface PeerRecordView extends Omit<ResourceRecord, 'issuedAt' | 'expir
 export interface NodeEvents {
   'peer:connect': CustomEvent<string>
   'peer:disconnect': CustomEvent<string>
-  /** A p2prc peer entered or changed in the peer table. */
-  'peer:update': CustomEvent<PeerEntry>
+  /** A p2prc peer entered the peer table or sent a newer record. */
+  'peer:update': CustomEvent<PeerSummary>
 }
 
 export interface P2PRCNodeComponents {
@@ -237,11 +237,17 @@ export class P2PRCNode extends TypedEventEmitter<NodeEvents> {
 
   /**
    * One peer's full, fresh record, asked of the peer itself. A peer not in the table may be named
-   * by its full ID: its addresses are then found through the DHT.
+   * by its full ID: its addresses are then found through the DHT. With `source: 'dht'` the record
+   * stored in the DHT is read instead, for a peer that cannot be reached.
    */
-  async resources (ref: string, options: AbortOptions = {}): Promise<PeerRecordView> {
+  async resources (ref: string, options: AbortOptions & { source?: 'peer' | 'dht' } = {}): Promise<PeerRecordView> {
     this.assertStarted()
     const peerId = this.resolvePeerId(ref)
+    if (options.source === 'dht') {
+      const found = await this.dhtRecords.get(peerId, options)
+      if (found == null) throw new NotFoundError(`no record of ${peerId} in the DHT`)
+      return toRecordView(found.record)
+    }
     if (peerId === this.peerId) return toRecordView(await this.ownRecord(options))
     const signal = withTimeout(options.signal, DIAL_TIMEOUT)
     try {
@@ -285,7 +291,9 @@ export class P2PRCNode extends TypedEventEmitter<NodeEvents> {
       if (err instanceof PeerNotFoundError) {
         try {
           return peerIdFromString(ref).toString()
-        } catch {}
+        } catch {
+          // Not a peer ID either: the table's error says best what went wrong.
+        }
       }
       throw err
     }
@@ -306,7 +314,8 @@ export class P2PRCNode extends TypedEventEmitter<NodeEvents> {
   private acceptRecord (signed: SignedResourceRecord): boolean {
     if (signed.record.peerId === this.peerId) return false
     if (!this.peerTable.acceptRecord(signed)) return false
-    this.safeDispatchEvent('peer:update', { detail: this.peerTable.get(signed.record.peerId) })
+    const entry = this.peerTable.get(signed.record.peerId)
+    if (entry != null) this.safeDispatchEvent('peer:update', { detail: this.summarise(entry) })
     return true
   }
 
@@ -342,7 +351,7 @@ export class P2PRCNode extends TypedEventEmitter<NodeEvents> {
       multiaddrs: known?.record != null ? known.multiaddrs : listenAddrs.map(ma => ma.toString()),
       lastSeen: Date.now()
     })
-    this.safeDispatchEvent('peer:update', { detail: entry })
+    this.safeDispatchEvent('peer:update', { detail: this.summarise(entry) })
     void this.measureLatency(peerId)
     if (this.synced.size < INITIAL_SYNC_PEERS && !this.synced.has(id)) {
       this.synced.add(id)

@@ -10,8 +10,16 @@ export const PROBE_INTERVAL = 10 * second
 /** Adverts go out every interval ± this fraction, so nodes started together do not pulse together. */
 export const ADVERT_JITTER = 0.2
 
-/** A publish that reached nobody is retried when a subscriber appears, at most this often. */
-export const REPUBLISH_DEBOUNCE = 250
+/**
+ * After start the first adverts follow quickly: gossipsub forms its mesh at heartbeats, and a
+ * message that arrives at a node before its mesh exists is never passed on (gossip repair only
+ * reaches peers outside the mesh). Three quick repeats cover a network that starts all at once.
+ */
+export const WARMUP_DELAYS = [1000, 2000, 4000]
+
+/** A publish that reached nobody is retried when a subscriber appears: first after this, then doubling. */
+export const REPUBLISH_FIRST_DELAY = 25
+export const REPUBLISH_ATTEMPTS = 6
 
 /** The DHT copy of the record lives longer than a gossip advert; it is for finding, not liveness. */
 export const DHT_RECORD_TTL = 60 * minute

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { dhtValidators, InvalidRecordError, openRecord, recordKey, DHT_NAMESPACE } from '../records/index.js'
 import { capabilitiesOf, capabilityCid } from './capabilities.js'
@@ -31,6 +32,8 @@ export class DhtRecords {
   constructor (private readonly components: DhtRecordsComponents) {}
 
   start (): void {
+    // One long-lived signal is handed to many concurrent calls, each adding a listener.
+    setMaxListeners(Infinity, this.controller.signal)
     this.schedule(0)
   }
 

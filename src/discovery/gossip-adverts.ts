@@ -1,6 +1,7 @@
+import { setMaxListeners } from 'node:events'
 import { TopicValidatorResult } from '@libp2p/gossipsub'
 import { InvalidRecordError, openRecord } from '../records/index.js'
-import { ADVERT_JITTER, PROBE_INTERVAL, REPUBLISH_DEBOUNCE, RESOURCES_TOPIC } from './constants.js'
+import { ADVERT_JITTER, PROBE_INTERVAL, REPUBLISH_ATTEMPTS, REPUBLISH_FIRST_DELAY, RESOURCES_TOPIC, WARMUP_DELAYS } from './constants.js'
 import type { RecordIssuer } from './record-issuer.js'
 import type { RecordMetrics } from './record-metrics.js'
 import type { SignedResourceRecord } from '../records/index.js'
@@ -30,13 +31,17 @@ export class GossipAdverts {
   private advertTimer?: ReturnType<typeof setTimeout>
   private probeTimer?: ReturnType<typeof setInterval>
   private retryTimer?: ReturnType<typeof setTimeout>
-  /** Set while the last publish reached nobody: the next new subscriber triggers a republish. */
-  private undelivered = true
+  private advertsSent = 0
+  /** The envelope last published and the peers it was sent to. */
+  private lastEnvelope?: Uint8Array
+  private readonly deliveredTo = new Set<string>()
   private readonly controller = new AbortController()
 
   constructor (private readonly components: GossipAdvertsComponents, private readonly init: GossipAdvertsInit) {}
 
   start (): void {
+    // One long-lived signal is handed to many concurrent calls, each adding a listener.
+    setMaxListeners(Infinity, this.controller.signal)
     const { pubsub } = this.components
     pubsub.topicValidators.set(RESOURCES_TOPIC, this.validate)
     pubsub.addEventListener('subscription-change', this.onSubscriptionChange)
@@ -61,19 +66,29 @@ export class GossipAdverts {
     clearTimeout(this.advertTimer)
     try {
       const { signed } = await this.components.issuer.issue({ signal: this.controller.signal })
-      await this.publish(signed.envelope)
+      const missing = await this.publish(signed.envelope)
+      if (missing > 0 && this.retryTimer == null) this.retryPublish(0)
     } catch (err: any) {
       if (!this.controller.signal.aborted) this.components.log.error('advert failed: %s', err.message)
     }
     if (this.controller.signal.aborted) return
     const jitter = 1 + (Math.random() * 2 - 1) * ADVERT_JITTER
-    this.advertTimer = setTimeout(() => { void this.advertise() }, this.init.interval * jitter)
+    const delay = WARMUP_DELAYS[this.advertsSent++] ?? this.init.interval * jitter
+    this.advertTimer = setTimeout(() => { void this.advertise() }, Math.min(delay, this.init.interval * jitter))
   }
 
-  private async publish (envelope: Uint8Array): Promise<void> {
-    const { recipients } = await this.components.pubsub.publish(RESOURCES_TOPIC, envelope)
-    this.undelivered = recipients.length === 0
-    this.components.log.trace('advert published to %d peers', recipients.length)
+  /** Publishes and answers how many known subscribers have not yet been sent this envelope. */
+  private async publish (envelope: Uint8Array): Promise<number> {
+    if (envelope !== this.lastEnvelope) {
+      this.lastEnvelope = envelope
+      this.deliveredTo.clear()
+    }
+    const { pubsub, log } = this.components
+    const { recipients } = await pubsub.publish(RESOURCES_TOPIC, envelope)
+    for (const peer of recipients) this.deliveredTo.add(peer.toString())
+    const missing = pubsub.getSubscribers(RESOURCES_TOPIC).filter(p => !this.deliveredTo.has(p.toString())).length
+    log.trace('advert sent to %d peers, %d subscribers not reached', recipients.length, missing)
+    return missing
   }
 
   /** Measures between adverts; tells peers at once when something that matters changed. */
@@ -111,12 +126,28 @@ export class GossipAdverts {
 
   private readonly onSubscriptionChange = (event: CustomEvent<SubscriptionChangeData>): void => {
     const joined = event.detail.subscriptions.some(s => s.subscribe && s.topic === RESOURCES_TOPIC)
-    if (!joined || !this.undelivered || this.retryTimer != null) return
-    // Our last advert reached nobody; now someone listens. Wait a moment for the mesh to form.
+    const warmingUp = this.advertsSent <= WARMUP_DELAYS.length
+    if (joined && warmingUp && !this.deliveredTo.has(event.detail.peerId.toString()) && this.retryTimer == null) this.retryPublish(0)
+  }
+
+  /**
+   * While a node warms up, every new neighbour should get its advert directly: gossipsub may not
+   * route to a peer in the first moments after its subscription arrives, and a message that
+   * reaches a node before its mesh forms is not passed on. So the current advert is sent again,
+   * with a short backoff, until every known subscriber has been sent it.
+   */
+  private retryPublish (attempt: number): void {
     this.retryTimer = setTimeout(() => {
-      this.retryTimer = undefined
       const current = this.components.issuer.current
-      if (current != null) void this.publish(current.envelope).catch(err => this.components.log('republish failed: %s', err.message))
-    }, REPUBLISH_DEBOUNCE)
+      if (current == null || this.controller.signal.aborted) return
+      this.publish(current.envelope)
+        .then(missing => {
+          this.retryTimer = undefined
+          if (missing > 0 && attempt + 1 < REPUBLISH_ATTEMPTS) this.retryPublish(attempt + 1)
+        }, err => {
+          this.retryTimer = undefined
+          this.components.log('republish failed: %s', err.message)
+        })
+    }, REPUBLISH_FIRST_DELAY * 2 ** attempt)
   }
 }

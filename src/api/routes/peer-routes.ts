@@ -37,6 +37,11 @@ const connectBody = z.strictObject({
   multiaddr: z.string().min(1).max(1024)
 })
 
+const resourcesQuery = z.strictObject({
+  /** `peer` (default): ask the peer now; `dht`: read the record the DHT holds. */
+  source: z.enum(['peer', 'dht']).optional()
+})
+
 const peerParam = z.strictObject({ peer: z.string().min(1).max(128) })
 
 export const peerRoutes: FastifyPluginAsync<RouteOptions> = async (app, { node }) => {
@@ -52,7 +57,8 @@ export const peerRoutes: FastifyPluginAsync<RouteOptions> = async (app, { node }
 
   app.get('/v1/peers/:peer/resources', async (request, reply) => {
     const { peer } = parseInput(peerParam, request.params, 'path')
-    return node.resources(peer, { signal: requestSignal(reply) })
+    const { source } = parseInput(resourcesQuery, request.query, 'query')
+    return node.resources(peer, { source, signal: requestSignal(reply) })
   })
 
   app.post('/v1/connect', async (request, reply) => {
