@@ -1,4 +1,4 @@
-import type { GpuVendor } from '../resources/types.js'
+import type { GpuInfo } from '../resources/types.js'
 
 /** What a peer offers or uses: CPUs, memory, GPUs and containers. */
 export interface Capacity {
@@ -8,17 +8,8 @@ export interface Capacity {
   containers: number
 }
 
-export interface RecordGpu {
-  vendor: GpuVendor
-  index: number
-  model: string
-  memoryBytes: number | null
-  memoryUsedBytes: number | null
-  utilizationPercent: number | null
-  uuid: string | null
-  driver: string | null
-  pciId: string | null
-}
+/** A GPU as the probe measured it. */
+export type RecordGpu = GpuInfo
 
 /**
  * A peer's resources as every API and CLI shows them. The contract's fields (cpu.model/cores,
