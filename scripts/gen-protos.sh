@@ -13,3 +13,5 @@ gen () { # gen <proto name> <target dir>
 }
 gen resource-record src/records/pb
 gen specs src/protocols/specs/pb
+gen run src/protocols/run/pb
+gen containers src/protocols/containers/pb

@@ -60,6 +60,57 @@ export class DaemonNotRunningError extends P2PRCError {
   override name = 'DaemonNotRunningError'
 }
 
+/** The host's policy says no; the message says exactly why. */
+export class PolicyRefusedError extends P2PRCError {
+  static readonly code = 'ERR_REFUSED'
+  readonly code = PolicyRefusedError.code
+  override name = 'PolicyRefusedError'
+}
+
+/** This node runs no Docker engine, so it runs no containers. */
+export class NoComputeError extends P2PRCError {
+  static readonly code = 'ERR_NO_COMPUTE'
+  readonly code = NoComputeError.code
+  override name = 'NoComputeError'
+}
+
+/** No peer fits a `run auto` request; the message lists each candidate and why. */
+export class NoPeerFitsError extends P2PRCError {
+  static readonly code = 'ERR_NO_PEER_FITS'
+  readonly code = NoPeerFitsError.code
+  override name = 'NoPeerFitsError'
+}
+
+export class ContainerNotFoundError extends P2PRCError {
+  static readonly code = 'ERR_CONTAINER_NOT_FOUND'
+  readonly code = ContainerNotFoundError.code
+  override name = 'ContainerNotFoundError'
+}
+
+export class ImageNotFoundError extends P2PRCError {
+  static readonly code = 'ERR_IMAGE_NOT_FOUND'
+  readonly code = ImageNotFoundError.code
+  override name = 'ImageNotFoundError'
+}
+
+export class ImagePullError extends P2PRCError {
+  static readonly code = 'ERR_IMAGE_PULL'
+  readonly code = ImagePullError.code
+  override name = 'ImagePullError'
+}
+
+export class ContainerConflictError extends P2PRCError {
+  static readonly code = 'ERR_CONTAINER_CONFLICT'
+  readonly code = ContainerConflictError.code
+  override name = 'ContainerConflictError'
+}
+
+export class DockerUnavailableError extends P2PRCError {
+  static readonly code = 'ERR_DOCKER_UNAVAILABLE'
+  readonly code = DockerUnavailableError.code
+  override name = 'DockerUnavailableError'
+}
+
 /** An error whose code this version does not know (a newer daemon, say). */
 export class RemoteError extends P2PRCError {
   override name = 'RemoteError'
@@ -77,7 +128,15 @@ const BY_CODE: Record<string, new (message: string) => P2PRCError> = {
   [NotStartedError.code]: NotStartedError,
   [UnauthorizedError.code]: UnauthorizedError,
   [NotFoundError.code]: NotFoundError,
-  [DaemonNotRunningError.code]: DaemonNotRunningError
+  [DaemonNotRunningError.code]: DaemonNotRunningError,
+  [PolicyRefusedError.code]: PolicyRefusedError,
+  [NoComputeError.code]: NoComputeError,
+  [NoPeerFitsError.code]: NoPeerFitsError,
+  [ContainerNotFoundError.code]: ContainerNotFoundError,
+  [ImageNotFoundError.code]: ImageNotFoundError,
+  [ImagePullError.code]: ImagePullError,
+  [ContainerConflictError.code]: ContainerConflictError,
+  [DockerUnavailableError.code]: DockerUnavailableError
 }
 
 export function errorFromCode (code: string, message: string): P2PRCError {

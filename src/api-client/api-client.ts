@@ -1,6 +1,8 @@
-import { DaemonNotRunningError, errorFromCode } from '../errors.js'
+import { DaemonNotRunningError, errorFromCode, RemoteError } from '../errors.js'
 import type { NodeInfo, PeerRecordView, PeerSummary } from '../core/p2prc-node.js'
 import type { Resources } from '../records/index.js'
+import type { RunBody } from '../containers/run-request.js'
+import type { ContainerView, PullProgressEvent, StatsView } from '../containers/types.js'
 import type { AbortOptions } from '@libp2p/interface'
 
 /** Requests to the daemon that take longer than this fail; streams are exempt. */
@@ -52,23 +54,48 @@ export class ApiClient {
     return this.request('POST', '/v1/connect', { multiaddr }, options)
   }
 
-  async request<T> (method: string, path: string, body?: unknown, options: AbortOptions = {}): Promise<T> {
-    const signal = AbortSignal.any([options.signal ?? AbortSignal.timeout(REQUEST_TIMEOUT), AbortSignal.timeout(REQUEST_TIMEOUT)])
-    let response: Response
-    try {
-      response = await fetch(this.url + path, {
-        method,
-        signal,
-        headers: {
-          authorization: `Bearer ${this.token}`,
-          ...(body !== undefined ? { 'content-type': 'application/json' } : {})
-        },
-        body: body !== undefined ? JSON.stringify(body) : undefined
-      })
-    } catch (err: any) {
-      if (err.name === 'TimeoutError' || err.name === 'AbortError') throw err
-      throw new DaemonNotRunningError(`cannot reach the daemon at ${this.url} (${err.cause?.code ?? err.message}); is it running? ('p2prc start')`)
+  /** Runs a container on a peer (`auto`: the best that fits); resolves once it runs. */
+  async run (peer: string, body: RunBody & { labels?: string[] }, options: AbortOptions & { onProgress?: (p: PullProgressEvent) => void } = {}): Promise<ContainerView> {
+    const response = await this.send('POST', `/v1/peers/${encodeURIComponent(peer)}/containers`, body, { signal: options.signal, accept: NDJSON }, RUN_TIMEOUT)
+    for await (const line of readNdjson<{ progress?: PullProgressEvent, container?: ContainerView }>(response)) {
+      if (line.progress != null) options.onProgress?.(line.progress)
+      if (line.container != null) return line.container
     }
+    throw new RemoteError('ERR_PROTOCOL', 'the daemon ended the run without an answer')
+  }
+
+  async containers (peer?: string, options: AbortOptions = {}): Promise<ContainerView[]> {
+    return this.request('GET', peer == null ? '/v1/containers' : `/v1/peers/${encodeURIComponent(peer)}/containers`, undefined, options)
+  }
+
+  async stats (peer: string, container: string, options: AbortOptions = {}): Promise<StatsView> {
+    return this.request('GET', `${containerPath(peer, container)}/stats?stream=false`, undefined, options)
+  }
+
+  async * statsStream (peer: string, container: string, options: AbortOptions = {}): AsyncGenerator<StatsView> {
+    const response = await this.send('GET', `${containerPath(peer, container)}/stats?stream=true`, undefined, { signal: options.signal, accept: NDJSON }, null)
+    yield * readNdjson<StatsView>(response)
+  }
+
+  async * logs (peer: string, container: string, opts: { follow: boolean, tail: number | 'all' }, options: AbortOptions = {}): AsyncGenerator<{ stream: 'stdout' | 'stderr', text: string }> {
+    const response = await this.send('GET', `${containerPath(peer, container)}/logs?follow=${opts.follow}&tail=${opts.tail}`, undefined, { signal: options.signal, accept: NDJSON }, opts.follow ? null : REQUEST_TIMEOUT)
+    yield * readNdjson<{ stream: 'stdout' | 'stderr', text: string }>(response)
+  }
+
+  async kill (peer: string, container: string, options: AbortOptions = {}): Promise<ContainerView> {
+    return this.request('DELETE', containerPath(peer, container), undefined, options)
+  }
+
+  async hostContainers (options: AbortOptions = {}): Promise<ContainerView[]> {
+    return this.request('GET', '/v1/host/containers', undefined, options)
+  }
+
+  async hostKill (container: string, options: AbortOptions = {}): Promise<ContainerView> {
+    return this.request('DELETE', `/v1/host/containers/${encodeURIComponent(container)}`, undefined, options)
+  }
+
+  async request<T> (method: string, path: string, body?: unknown, options: AbortOptions = {}): Promise<T> {
+    const response = await this.send(method, path, body, { signal: options.signal }, REQUEST_TIMEOUT)
     const text = await response.text()
     let json: any
     try {
@@ -80,5 +107,58 @@ export class ApiClient {
       throw errorFromCode(json?.error?.code ?? 'ERR_HTTP', json?.error?.message ?? `HTTP ${response.status}`)
     }
     return json as T
+  }
+
+  /** One HTTP exchange; an error status becomes its typed error. `timeout` null: none (streams). */
+  private async send (method: string, path: string, body: unknown, opts: { signal?: AbortSignal, accept?: string }, timeout: number | null): Promise<Response> {
+    const signals = [opts.signal, timeout != null ? AbortSignal.timeout(timeout) : undefined].filter(s => s != null)
+    let response: Response
+    try {
+      response = await fetch(this.url + path, {
+        method,
+        signal: signals.length > 0 ? AbortSignal.any(signals) : undefined,
+        headers: {
+          authorization: `Bearer ${this.token}`,
+          ...(opts.accept != null ? { accept: opts.accept } : {}),
+          ...(body !== undefined ? { 'content-type': 'application/json' } : {})
+        },
+        body: body !== undefined ? JSON.stringify(body) : undefined
+      })
+    } catch (err: any) {
+      if (err.name === 'TimeoutError' || err.name === 'AbortError') throw err
+      throw new DaemonNotRunningError(`cannot reach the daemon at ${this.url} (${err.cause?.code ?? err.message}); is it running? ('p2prc start')`)
+    }
+    if (!response.ok && response.headers.get('content-type')?.includes('json') === true && opts.accept === NDJSON) {
+      const json: any = await response.json().catch(() => null)
+      throw errorFromCode(json?.error?.code ?? 'ERR_HTTP', json?.error?.message ?? `HTTP ${response.status}`)
+    }
+    return response
+  }
+}
+
+const NDJSON = 'application/x-ndjson'
+/** A run answers once the container runs, which may include a long image pull. */
+const RUN_TIMEOUT = 30 * 60_000
+
+function containerPath (peer: string, container: string): string {
+  return `/v1/peers/${encodeURIComponent(peer)}/containers/${encodeURIComponent(container)}`
+}
+
+/** Reads newline-delimited JSON; a line holding `{ error }` (a failure after the status went out) is thrown. */
+async function * readNdjson<T> (response: Response): AsyncGenerator<T> {
+  if (response.body == null) return
+  const decoder = new TextDecoder()
+  let buffer = ''
+  for await (const chunk of response.body) {
+    buffer += decoder.decode(chunk, { stream: true })
+    let end: number
+    while ((end = buffer.indexOf('\n')) >= 0) {
+      const line = buffer.slice(0, end).trim()
+      buffer = buffer.slice(end + 1)
+      if (line === '') continue
+      const value = JSON.parse(line)
+      if (value?.error?.code != null) throw errorFromCode(value.error.code, value.error.message)
+      yield value as T
+    }
   }
 }

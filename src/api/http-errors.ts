@@ -12,12 +12,23 @@ const STATUS_BY_CODE: Record<string, number> = {
   ERR_AMBIGUOUS_PEER: 409,
   ERR_DIAL: 502,
   ERR_INVALID_RECORD: 502,
-  ERR_NOT_STARTED: 503
+  ERR_NOT_STARTED: 503,
+  ERR_REFUSED: 403,
+  ERR_NO_COMPUTE: 409,
+  ERR_NO_PEER_FITS: 409,
+  ERR_CONTAINER_NOT_FOUND: 404,
+  ERR_IMAGE_NOT_FOUND: 404,
+  ERR_CONTAINER_CONFLICT: 409,
+  ERR_IMAGE_PULL: 502,
+  ERR_PROTOCOL: 502,
+  ERR_DOCKER_UNAVAILABLE: 503,
+  ERR_INTERNAL: 500
 }
 
 export function toHttpError (err: Error): { status: number, body: ApiErrorBody } {
   if (err instanceof P2PRCError) {
-    return { status: STATUS_BY_CODE[err.code] ?? 400, body: { error: { code: err.code, message: err.message } } }
+    const code = err.code
+    return { status: STATUS_BY_CODE[code] ?? 400, body: { error: { code, message: err.message } } }
   }
   return { status: 500, body: { error: { code: 'ERR_INTERNAL', message: err.message } } }
 }

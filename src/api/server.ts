@@ -2,6 +2,7 @@ import Fastify from 'fastify'
 import { NotFoundError, UnauthorizedError } from '../errors.js'
 import { API_BODY_LIMIT, API_REQUEST_TIMEOUT } from './constants.js'
 import { toHttpError } from './http-errors.js'
+import { containerRoutes } from './routes/container-routes.js'
 import { eventRoutes } from './routes/event-routes.js'
 import { metricsRoutes } from './routes/metrics-routes.js'
 import { nodeRoutes } from './routes/node-routes.js'
@@ -58,7 +59,7 @@ export function buildApp (init: Omit<ApiInit, 'listen'>): FastifyInstance {
     return reply.status(status).send(body)
   })
 
-  for (const routes of [nodeRoutes, peerRoutes, eventRoutes, metricsRoutes, ...(init.routes ?? [])]) {
+  for (const routes of [nodeRoutes, peerRoutes, containerRoutes, eventRoutes, metricsRoutes, ...(init.routes ?? [])]) {
     void app.register(routes, { node: init.node })
   }
   return app

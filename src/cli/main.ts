@@ -1,6 +1,12 @@
 import { Command, CommanderError } from 'commander'
 import { P2PRCError } from '../errors.js'
 import { connectCommand } from './commands/connect.js'
+import { hostCommand } from './commands/host.js'
+import { killCommand } from './commands/kill.js'
+import { logsCommand } from './commands/logs.js'
+import { psCommand } from './commands/ps.js'
+import { runCommand } from './commands/run.js'
+import { statsCommand } from './commands/stats.js'
 import { idCommand } from './commands/id.js'
 import { peersCommand } from './commands/peers.js'
 import { specsCommand } from './commands/specs.js'
@@ -15,7 +21,7 @@ export function buildProgram (): Command {
     .option('--json', 'print only JSON on stdout')
     .showHelpAfterError('(run with --help for usage)')
 
-  for (const command of [startCommand(), idCommand(), peersCommand(), specsCommand(), connectCommand()]) {
+  for (const command of [startCommand(), idCommand(), peersCommand(), specsCommand(), connectCommand(), runCommand(), psCommand(), statsCommand(), logsCommand(), killCommand(), hostCommand()]) {
     program.addCommand(command)
   }
   // Every command and subcommand shares the exit-code rules below.

@@ -28,3 +28,22 @@ export const DEFAULT_OFFER = { cpuPercent: 80, memoryPercent: 80, gpus: true }
 /** Resource adverts: gossiped every 30 s (±20 %), each valid for 90 s, so a silent peer goes within 90 s. */
 export const DEFAULT_ADVERT_INTERVAL = 30_000
 export const DEFAULT_RECORD_TTL = 90_000
+
+/**
+ * Safe defaults for who may run what: anyone may run any image, within the offer, four containers
+ * per peer, one CPU and 512 MiB unless asked otherwise, an hour unless asked otherwise, a day at most.
+ */
+export const DEFAULT_POLICY = {
+  allowPeers: null,
+  denyPeers: [],
+  allowImages: ['*'],
+  denyImages: [],
+  maxContainersPerPeer: 4,
+  defaultCpus: 1,
+  defaultMemory: 512 * 1024 * 1024,
+  maxCpusPerContainer: null,
+  maxMemoryPerContainer: null,
+  pidsLimit: 512,
+  defaultTtl: 60 * 60_000,
+  maxTtl: 24 * 60 * 60_000
+}

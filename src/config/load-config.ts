@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { ConfigError } from '../errors.js'
-import { CONFIG_FILE, DEFAULT_ADVERT_INTERVAL, DEFAULT_API, DEFAULT_OFFER, DEFAULT_RECORD_TTL, DEFAULT_DATA_DIR, DEFAULT_DOCKER_SOCKET, DEFAULT_LISTEN, DEFAULT_NAME, MAX_CONFIG_FILE_BYTES } from './constants.js'
+import { CONFIG_FILE, DEFAULT_ADVERT_INTERVAL, DEFAULT_API, DEFAULT_OFFER, DEFAULT_POLICY, DEFAULT_RECORD_TTL, DEFAULT_DATA_DIR, DEFAULT_DOCKER_SOCKET, DEFAULT_LISTEN, DEFAULT_NAME, MAX_CONFIG_FILE_BYTES } from './constants.js'
 import { configSchema, describeIssues, flagName, partialConfigSchema } from './schema.js'
 import type { Config, PartialConfig } from './schema.js'
 
@@ -35,6 +35,7 @@ function defaults (env: Record<string, string | undefined>): Config {
     mdns: false,
     docker: env.DOCKER_HOST ?? `unix://${DEFAULT_DOCKER_SOCKET}`,
     offer: DEFAULT_OFFER,
+    policy: DEFAULT_POLICY,
     advertInterval: DEFAULT_ADVERT_INTERVAL,
     recordTtl: DEFAULT_RECORD_TTL,
     colocationWhitelist: [],
@@ -83,8 +84,9 @@ export async function loadConfig (init: LoadConfigInit = {}): Promise<ResolvedCo
     ...base,
     ...fromFile,
     ...fromFlags,
-    // The one nested section merges field by field, so a file can change one share only.
-    offer: { ...base.offer, ...fromFile.offer, ...fromFlags.offer }
+    // Nested sections merge field by field, so a file can change one setting only.
+    offer: { ...base.offer, ...fromFile.offer, ...fromFlags.offer },
+    policy: { ...base.policy, ...fromFile.policy, ...fromFlags.policy }
   })
   if (!merged.success) throw new ConfigError(describeIssues(merged.error, 'config'))
   const fileWasRead = init.configFile != null || Object.keys(fromFile).length > 0

@@ -1,6 +1,6 @@
 import { multiaddr } from '@multiformats/multiaddr'
 import { z } from 'zod'
-import { parseDuration } from '../units.js'
+import { parseDuration, parseSize } from '../units.js'
 
 // One schema for every source of configuration (file, env, flags): each is parsed as a partial
 // config and the merge is validated once more as a whole.
@@ -56,6 +56,44 @@ const offerSchema = z.strictObject({
   gpus: z.boolean()
 })
 
+/** A size: bytes, or text such as `512m`, `8g`, `8GiB`. */
+const size = z.union([
+  z.number().int().min(0),
+  z.string().max(32).transform((value, ctx) => {
+    const bytes = parseSize(value)
+    if (bytes == null) {
+      ctx.addIssue({ code: 'custom', message: `'${value}' is not a size (e.g. 512m, 8g, 8GiB)` })
+      return z.NEVER
+    }
+    return bytes
+  })
+])
+
+const peerIdString = z.string().regex(/^[1-9A-HJ-NP-Za-km-z]{46,60}$|^b[a-z2-7]{50,70}$/, { message: 'not a peer ID' })
+
+/** An image pattern: `*` matches anything, e.g. `docker.io/library/*`, `127.0.0.1:5000/*`. */
+const imagePattern = z.string().min(1).max(256).regex(/^[a-zA-Z0-9*._:/@-]+$/, { message: 'image patterns use letters, digits, . _ : / @ - and *' })
+
+/** Who may run what here, and how much: the host owner's policy. */
+const policySchema = z.strictObject({
+  /** Peers allowed to run containers; null lets anyone (but the denied) run. */
+  allowPeers: z.array(peerIdString).max(10_000).nullable(),
+  denyPeers: z.array(peerIdString).max(10_000),
+  allowImages: z.array(imagePattern).max(256),
+  denyImages: z.array(imagePattern).max(256),
+  maxContainersPerPeer: z.number().int().min(0).max(10_000),
+  /** Limits given to a container that asks for none. */
+  defaultCpus: z.number().positive().max(1024),
+  defaultMemory: size,
+  /** The most one container may ask for; null: as much as the node offers. */
+  maxCpusPerContainer: z.number().positive().max(1024).nullable(),
+  maxMemoryPerContainer: size.nullable(),
+  pidsLimit: z.number().int().min(16).max(1_000_000),
+  /** Every container gets a time limit: the default, and the most a requester may ask. */
+  defaultTtl: duration(1000, 365 * 86_400_000),
+  maxTtl: duration(1000, 365 * 86_400_000)
+})
+
 const configShape = z.strictObject({
   listen: z.array(multiaddrString).min(1).max(16),
   bootstrap: z.array(peerMultiaddrString).max(64),
@@ -69,6 +107,7 @@ const configShape = z.strictObject({
   }).nullable(),
   /** The share of this machine offered to others, in percent of its CPUs and memory. */
   offer: offerSchema,
+  policy: policySchema,
   /** How often the node gossips its resource record (with jitter), and how long each stays valid. */
   advertInterval: duration(1000, 3_600_000),
   recordTtl: duration(3000, 86_400_000),
@@ -81,12 +120,17 @@ const configShape = z.strictObject({
 export const configSchema = configShape.refine(config => config.recordTtl > config.advertInterval, {
   message: 'recordTtl must be longer than advertInterval, or a live peer\'s record would lapse between adverts',
   path: ['recordTtl']
+}).refine(config => config.policy.defaultTtl <= config.policy.maxTtl, {
+  message: 'defaultTtl may not be longer than maxTtl',
+  path: ['policy', 'defaultTtl']
 })
+
+export type Policy = z.infer<typeof policySchema>
 
 export type Config = z.infer<typeof configSchema>
 
 /** What one source (file, env, flags) may say: any subset of the fields. */
-export const partialConfigSchema = configShape.extend({ offer: offerSchema.partial() }).partial()
+export const partialConfigSchema = configShape.extend({ offer: offerSchema.partial(), policy: policySchema.partial() }).partial()
 export type PartialConfig = z.infer<typeof partialConfigSchema>
 
 /**

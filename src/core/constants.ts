@@ -16,3 +16,9 @@ export const DIAL_TIMEOUT = 10 * second
 
 /** A new node asks this many of its first neighbours for every record they know. */
 export const INITIAL_SYNC_PEERS = 3
+
+/** `run auto` tries this many of the best-fitting peers before giving up. */
+export const AUTO_ATTEMPTS = 3
+
+/** `ps` across peers waits this long for each; silent peers are left out. */
+export const LIST_TIMEOUT = 5 * second

@@ -3,6 +3,8 @@ import { loadConfig } from '../config/load-config.js'
 import { createHost } from '../host/create-host.js'
 import { loadIdentity } from '../identity/load-identity.js'
 import { dhtSelectors, dhtValidators } from '../records/index.js'
+import { dockerClient } from '../runtime/docker-engine.js'
+import { DockerRuntime } from '../runtime/index.js'
 import { localProbe } from './local-probe.js'
 import { P2PRCNode } from './p2prc-node.js'
 import type { PartialConfig } from '../config/schema.js'
@@ -36,5 +38,13 @@ export async function createNode (options: NodeOptions = {}): Promise<P2PRCNode>
     dhtSelectors,
     colocationWhitelist: config.colocationWhitelist
   })
-  return new P2PRCNode({ config, host, privateKey, metrics, probe: localProbe(config.docker, config.sysfs) })
+  const docker = config.docker != null ? dockerClient(config.docker) : null
+  return new P2PRCNode({
+    config,
+    host,
+    privateKey,
+    metrics,
+    probe: localProbe(docker, config.sysfs),
+    runtime: docker != null ? new DockerRuntime(docker) : null
+  })
 }

@@ -1,7 +1,7 @@
 import { probeResources } from '../resources/index.js'
-import { dockerClient, probeEngine } from '../runtime/docker-engine.js'
+import { probeEngine } from '../runtime/docker-engine.js'
 import type { MachineResources } from '../resources/index.js'
-import type { EngineInfo } from '../runtime/docker-engine.js'
+import type { DockerClient, EngineInfo } from '../runtime/docker-engine.js'
 import type { AbortOptions } from '@libp2p/interface'
 
 export interface LocalProbe {
@@ -12,9 +12,8 @@ export interface LocalProbe {
 }
 
 /** Ties the hardware probe to this node's Docker engine (none for a client-only node). */
-export function localProbe (dockerUrl: string | null, sysfsRoot: string): LocalProbe {
-  const docker = dockerUrl == null ? null : dockerClient(dockerUrl)
-  let engine: EngineInfo = dockerUrl == null
+export function localProbe (docker: DockerClient | null, sysfsRoot: string): LocalProbe {
+  let engine: EngineInfo = docker == null
     ? { available: false, version: null, gpuRuntimes: [], reason: 'disabled (--no-docker)' }
     : { available: false, version: null, gpuRuntimes: [], reason: 'not probed yet' }
   return {

@@ -9,8 +9,14 @@ import { RecordMetrics } from '../discovery/record-metrics.js'
 import { DialError, InvalidArgumentError, NotFoundError, NotStartedError, PeerNotFoundError } from '../errors.js'
 import { DHT_PROTOCOL } from '../host/constants.js'
 import { Specs } from '../protocols/specs/index.js'
+import { killOn, listOn, logsOn, statsOn, statsStreamOn } from '../protocols/containers/container-protocols.js'
+import { serveContainerProtocols } from '../protocols/containers/container-protocols.js'
+import { runOn, serveRun } from '../protocols/run/run-protocol.js'
+import { HostContainers } from '../containers/host-containers.js'
+import { NoComputeError, NoPeerFitsError } from '../errors.js'
+import { placeRequest } from './placement.js'
 import { BootstrapRedialer } from './bootstrap-redialer.js'
-import { DIAL_TIMEOUT, INITIAL_SYNC_PEERS, PEER_PRUNE_INTERVAL, PEER_TTL } from './constants.js'
+import { AUTO_ATTEMPTS, DIAL_TIMEOUT, INITIAL_SYNC_PEERS, LIST_TIMEOUT, PEER_PRUNE_INTERVAL, PEER_TTL } from './constants.js'
 import { matchesFilter } from './peer-filter.js'
 import { PeerTable } from './peer-table.js'
 import type { LocalProbe } from './local-probe.js'
@@ -21,6 +27,8 @@ import type { Capability } from '../discovery/capabilities.js'
 import type { Host } from '../host/create-host.js'
 import type { Capacity, ResourceRecord, Resources, SignedResourceRecord } from '../records/index.js'
 import type { EngineInfo } from '../runtime/docker-engine.js'
+import type { DockerRuntime } from '../runtime/index.js'
+import type { ContainerView, LogLine, PullProgressEvent, RunRequest, StatsView } from '../containers/types.js'
 import type { AbortOptions, IdentifyResult, PeerId, PeerInfo, PrivateKey } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import type { Registry } from 'prom-client'
@@ -62,6 +70,17 @@ export interface P2PRCNodeComponents {
   privateKey: PrivateKey
   metrics: Registry
   probe: LocalProbe
+  /** The Docker runtime, or null for a client-only node. */
+  runtime: DockerRuntime | null
+}
+
+export interface RunOptions extends AbortOptions {
+  onProgress?: (progress: PullProgressEvent) => void
+}
+
+export interface RunAutoOptions extends RunOptions {
+  /** Only peers with these labels. */
+  labels?: Array<readonly [string, string]>
 }
 
 const NO_USAGE: Capacity = { cpus: 0, memoryBytes: 0, gpus: 0, containers: 0 }
@@ -89,12 +108,15 @@ export class P2PRCNode extends TypedEventEmitter<NodeEvents> {
   private readonly dhtRecords: DhtRecords
   private readonly specs: Specs
   private readonly synced = new Set<string>()
+  private readonly runtime: DockerRuntime | null
+  private hostContainers?: HostContainers
   private pruneTimer?: ReturnType<typeof setInterval>
   private started = false
 
   constructor (components: P2PRCNodeComponents) {
     super()
-    const { config, host, privateKey, metrics, probe } = components
+    const { config, host, privateKey, metrics, probe, runtime } = components
+    this.runtime = runtime
     this.config = config
     this.host = host
     this.metrics = metrics
@@ -109,7 +131,7 @@ export class P2PRCNode extends TypedEventEmitter<NodeEvents> {
       ttl: config.recordTtl,
       addresses: () => this.multiaddrs,
       probe: async options => this.probe.machine(options),
-      usage: () => NO_USAGE
+      usage: () => this.hostContainers?.usage() ?? NO_USAGE
     })
     this.gossip = new GossipAdverts({
       pubsub: host.services.pubsub,
@@ -177,6 +199,21 @@ export class P2PRCNode extends TypedEventEmitter<NodeEvents> {
     await this.host.start()
     // The first record is issued before anything is announced, so the first advert is complete.
     await this.issuer.issue(options)
+    if (this.runtime != null && this.engine.available) {
+      this.hostContainers = new HostContainers({
+        selfPeerId: this.peerId,
+        runtime: this.runtime,
+        policy: this.config.policy,
+        offer: () => this.issuer.current?.record.resources.offer ?? NO_USAGE,
+        gpuVendor: () => gpuVendorOf(this.issuer.current?.record.resources),
+        log: logger('p2prc:containers'),
+        onChange: () => { this.gossip.advertiseSoon() }
+      })
+      await this.hostContainers.start(options)
+    }
+    const containerHost = (): HostContainers => this.containerHost
+    await serveRun(this.host, containerHost, logger('p2prc:run'))
+    await serveContainerProtocols(this.host, containerHost, logger('p2prc:container-protocols'))
     await this.specs.start()
     this.gossip.start()
     this.dhtRecords.start()
@@ -190,6 +227,7 @@ export class P2PRCNode extends TypedEventEmitter<NodeEvents> {
     if (!this.started) return
     this.started = false
     clearInterval(this.pruneTimer)
+    this.hostContainers?.stop()
     this.redialer.stop()
     this.dhtRecords.stop()
     this.gossip.stop()
@@ -258,6 +296,84 @@ export class P2PRCNode extends TypedEventEmitter<NodeEvents> {
       if (err.name === 'InvalidRecordError') throw err
       throw new DialError(`could not ask ${peerId} for its resources: ${err.message}`)
     }
+  }
+
+  /** The containers this node runs for others; a node without Docker has none to offer. */
+  get containerHost (): HostContainers {
+    if (this.hostContainers == null) throw new NoComputeError(`this node runs no containers: ${this.engine.reason ?? 'no Docker engine'}`)
+    return this.hostContainers
+  }
+
+  /** Runs a container on a peer (or on this node) and answers once it runs. */
+  async run (ref: string, request: RunRequest, options: RunOptions = {}): Promise<ContainerView> {
+    this.assertStarted()
+    const peerId = this.resolvePeerId(ref)
+    if (peerId === this.peerId) return this.containerHost.run(this.peerId, request, options)
+    return runOn(this.host, peerId, request, options)
+  }
+
+  /**
+   * Runs on the best peer that fits: the candidates in order, until one accepts. When none does,
+   * the error lists every peer and why it did not fit or refused.
+   */
+  async runAuto (request: RunRequest, options: RunAutoOptions = {}): Promise<ContainerView> {
+    this.assertStarted()
+    const { candidates, rejections } = placeRequest(this.peers(), request, options.labels)
+    for (const { peer } of candidates.slice(0, AUTO_ATTEMPTS)) {
+      try {
+        return await this.run(peer.peerId, request, options)
+      } catch (err: any) {
+        if (options.signal?.aborted === true) throw err
+        rejections.push({ peerId: peer.peerId, name: peer.name, reason: `refused: ${err.message}` })
+      }
+    }
+    const lines = rejections.map(r => `${r.name ?? r.peerId.slice(0, 12)} (${r.peerId.slice(-6)}): ${r.reason}`)
+    throw new NoPeerFitsError(rejections.length === 0 ? 'no compute peers are known yet (see `p2prc peers`)' : `no peer fits: ${lines.join('; ')}`)
+  }
+
+  /**
+   * The containers this node started, on one peer or on every peer that offers compute (this
+   * node included). Peers that do not answer in time are left out of the list.
+   */
+  async containers (ref?: string, options: AbortOptions = {}): Promise<ContainerView[]> {
+    this.assertStarted()
+    const targets = ref != null
+      ? [this.resolvePeerId(ref)]
+      : [...(this.hostContainers != null ? [this.peerId] : []), ...this.peers().filter(p => p.resources?.docker === true).map(p => p.peerId)]
+    const lists = await Promise.allSettled(targets.map(async peerId => {
+      if (peerId === this.peerId) return (await this.containerHost.list(this.peerId, options))
+      return listOn(this.host, peerId, { signal: withTimeout(options.signal, LIST_TIMEOUT) })
+    }))
+    if (ref != null && lists[0].status === 'rejected') throw lists[0].reason
+    return lists.flatMap(l => l.status === 'fulfilled' ? l.value : [])
+  }
+
+  async stats (ref: string, container: string, options: AbortOptions = {}): Promise<StatsView> {
+    this.assertStarted()
+    const peerId = this.resolvePeerId(ref)
+    if (peerId === this.peerId) return this.containerHost.stats(this.peerId, container, options)
+    return statsOn(this.host, peerId, container, options)
+  }
+
+  statsStream (ref: string, container: string, options: AbortOptions = {}): AsyncGenerator<StatsView> {
+    this.assertStarted()
+    const peerId = this.resolvePeerId(ref)
+    if (peerId === this.peerId) return this.containerHost.statsStream(this.peerId, container, options)
+    return statsStreamOn(this.host, peerId, container, options)
+  }
+
+  logs (ref: string, container: string, opts: { follow: boolean, tail: number | 'all' }, options: AbortOptions = {}): AsyncGenerator<LogLine> {
+    this.assertStarted()
+    const peerId = this.resolvePeerId(ref)
+    if (peerId === this.peerId) return this.containerHost.logs(this.peerId, container, opts, options)
+    return logsOn(this.host, peerId, container, opts, options)
+  }
+
+  async kill (ref: string, container: string, options: AbortOptions = {}): Promise<ContainerView> {
+    this.assertStarted()
+    const peerId = this.resolvePeerId(ref)
+    if (peerId === this.peerId) return this.containerHost.kill(this.peerId, container, options)
+    return killOn(this.host, peerId, container, options)
   }
 
   /** A peer's record as stored in the DHT (verified), or null. */
@@ -402,6 +518,12 @@ export class P2PRCNode extends TypedEventEmitter<NodeEvents> {
     this.host.dial(id, { signal: AbortSignal.timeout(DIAL_TIMEOUT) })
       .catch(err => { this.log('could not dial discovered peer %p: %s', id, err.message) })
   }
+}
+
+function gpuVendorOf (resources: Resources | undefined): 'nvidia' | 'amd' | null {
+  if (resources?.gpus.some(g => g.vendor === 'nvidia') === true) return 'nvidia'
+  if (resources?.gpus.some(g => g.vendor === 'amd') === true) return 'amd'
+  return null
 }
 
 /** The caller's signal, bounded by a default deadline. */

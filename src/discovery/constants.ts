@@ -30,3 +30,6 @@ export const DHT_OPERATION_TIMEOUT = 30 * second
 
 /** Free memory or disk moving by more than this share of the total counts as a significant change. */
 export const SIGNIFICANT_SHARE = 0.1
+
+/** A change in what runs here is advertised this soon, coalescing bursts. */
+export const ADVERTISE_SOON_DELAY = 100

@@ -73,21 +73,29 @@ export class DhtRecords {
     if (!this.controller.signal.aborted) this.schedule(this.published ? DHT_REPUBLISH_INTERVAL : DHT_REPUBLISH_INTERVAL / 20)
   }
 
-  /** A peer's record from the DHT, verified; null when none is found. */
+  /**
+   * A peer's record from the DHT, verified; null when none is found. The first valid one wins:
+   * the query would otherwise wait for every path to finish, and any valid copy is at most one
+   * republish interval old.
+   */
   async get (peerId: string, options: AbortOptions = {}): Promise<SignedResourceRecord | null> {
-    const signal = AbortSignal.any([options.signal ?? AbortSignal.timeout(DHT_OPERATION_TIMEOUT), AbortSignal.timeout(DHT_OPERATION_TIMEOUT)])
-    let best: SignedResourceRecord | null = null
-    for await (const event of this.components.dht.get(recordKey(peerIdFromString(peerId).toString()), { signal })) {
-      if (event.name !== 'VALUE') continue
-      try {
-        const signed = await openRecord(event.value, { expectedSigner: peerId })
-        this.components.metrics.accept('dht')
-        if (best == null || signed.record.seq > best.record.seq) best = signed
-      } catch (err: any) {
-        this.components.metrics.reject('dht', err instanceof InvalidRecordError ? err.reason : 'malformed')
+    const controller = new AbortController()
+    const signal = AbortSignal.any([controller.signal, options.signal ?? AbortSignal.timeout(DHT_OPERATION_TIMEOUT), AbortSignal.timeout(DHT_OPERATION_TIMEOUT)])
+    try {
+      for await (const event of this.components.dht.get(recordKey(peerIdFromString(peerId).toString()), { signal })) {
+        if (event.name !== 'VALUE') continue
+        try {
+          const signed = await openRecord(event.value, { expectedSigner: peerId })
+          this.components.metrics.accept('dht')
+          return signed
+        } catch (err: any) {
+          this.components.metrics.reject('dht', err instanceof InvalidRecordError ? err.reason : 'malformed')
+        }
       }
+      return null
+    } finally {
+      controller.abort()
     }
-    return best
   }
 
   /** Peers that say (in provider records) they have a capability; up to `limit`. */

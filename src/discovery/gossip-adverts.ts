@@ -1,7 +1,7 @@
 import { setMaxListeners } from 'node:events'
 import { TopicValidatorResult } from '@libp2p/gossipsub'
 import { InvalidRecordError, openRecord } from '../records/index.js'
-import { ADVERT_JITTER, PROBE_INTERVAL, REPUBLISH_ATTEMPTS, REPUBLISH_FIRST_DELAY, RESOURCES_TOPIC, WARMUP_DELAYS } from './constants.js'
+import { ADVERT_JITTER, ADVERTISE_SOON_DELAY, PROBE_INTERVAL, REPUBLISH_ATTEMPTS, REPUBLISH_FIRST_DELAY, RESOURCES_TOPIC, WARMUP_DELAYS } from './constants.js'
 import type { RecordIssuer } from './record-issuer.js'
 import type { RecordMetrics } from './record-metrics.js'
 import type { SignedResourceRecord } from '../records/index.js'
@@ -31,6 +31,7 @@ export class GossipAdverts {
   private advertTimer?: ReturnType<typeof setTimeout>
   private probeTimer?: ReturnType<typeof setInterval>
   private retryTimer?: ReturnType<typeof setTimeout>
+  private soonTimer?: ReturnType<typeof setTimeout>
   private advertsSent = 0
   /** The envelope last published and the peers it was sent to. */
   private lastEnvelope?: Uint8Array
@@ -54,11 +55,21 @@ export class GossipAdverts {
     this.controller.abort()
     clearTimeout(this.advertTimer)
     clearTimeout(this.retryTimer)
+    clearTimeout(this.soonTimer)
     clearInterval(this.probeTimer)
     const { pubsub } = this.components
     pubsub.unsubscribe(RESOURCES_TOPIC)
     pubsub.topicValidators.delete(RESOURCES_TOPIC)
     pubsub.removeEventListener('subscription-change', this.onSubscriptionChange)
+  }
+
+  /** Advertises shortly, once for any number of calls in quick succession (e.g. many containers starting). */
+  advertiseSoon (): void {
+    if (this.soonTimer != null || this.controller.signal.aborted) return
+    this.soonTimer = setTimeout(() => {
+      this.soonTimer = undefined
+      void this.advertise()
+    }, ADVERTISE_SOON_DELAY)
   }
 
   /** Issues a fresh record and publishes it now, then waits one interval (± jitter) for the next. */

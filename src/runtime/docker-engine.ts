@@ -12,6 +12,9 @@ export interface EngineInfo {
   reason: string | null
 }
 
+/** The engine client, named here so that modules outside runtime/ never import dockerode. */
+export type DockerClient = Docker
+
 /** Builds a dockerode client from a Docker URL (unix:///path, tcp://host:port, http(s)://). */
 export function dockerClient (url: string): Docker {
   const parsed = new URL(url)

@@ -1,11 +1,52 @@
 import Docker from 'dockerode'
+import type { TestContext } from 'node:test'
+
+export const TEST_IMAGE = 'p2prc-test/busybox:latest'
+
+export function dockerClient (): Docker {
+  return new Docker({ socketPath: process.env.DOCKER_HOST?.replace(/^unix:\/\//, '') ?? '/var/run/docker.sock' })
+}
 
 /** Whether a Docker engine answers on the default socket (what a daemon here would find). */
 export async function engineAnswers (): Promise<boolean> {
   try {
-    await new Docker({ socketPath: process.env.DOCKER_HOST?.replace(/^unix:\/\//, '') ?? '/var/run/docker.sock' }).ping()
+    await dockerClient().ping()
     return true
   } catch {
     return false
+  }
+}
+
+/**
+ * Docker tests run against the real engine. Without one they skip, saying why, on a developer's
+ * machine; with CI set they fail, since CI installs and starts the engine.
+ */
+export async function requireEngine (t: TestContext): Promise<boolean> {
+  if (await engineAnswers()) return true
+  if (process.env.CI != null && process.env.CI !== '') throw new Error('CI is set but no Docker engine answers on /var/run/docker.sock')
+  t.skip('no Docker engine answers on /var/run/docker.sock (start dockerd to run this test)')
+  return false
+}
+
+/** Every container this node has labelled as its own, in any state. */
+export async function containersOf (nodePeerId: string): Promise<Docker.ContainerInfo[]> {
+  return dockerClient().listContainers({ all: true, filters: { label: [`p2prc.node=${nodePeerId}`] } })
+}
+
+/** Force-removes every container a test node made (in `after`, whatever happened). */
+export async function removeContainersOf (nodePeerId: string): Promise<void> {
+  if (!await engineAnswers()) return
+  const docker = dockerClient()
+  for (const c of await containersOf(nodePeerId)) {
+    await docker.getContainer(c.Id).remove({ force: true }).catch(() => {})
+  }
+}
+
+export async function inspectOrNull (id: string): Promise<Docker.ContainerInspectInfo | null> {
+  try {
+    return await dockerClient().getContainer(id).inspect()
+  } catch (err: any) {
+    if (err.statusCode === 404) return null
+    throw err
   }
 }

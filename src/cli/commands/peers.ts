@@ -1,26 +1,9 @@
-import { Command, InvalidArgumentError } from 'commander'
-import { formatAge, formatBytes, parseSize } from '../../units.js'
+import { Command } from 'commander'
+import { formatAge, formatBytes } from '../../units.js'
+import { collect, keyValue, positiveInt, size } from '../options.js'
 import { CliContext } from '../context.js'
 import { formatTable, shortPeerId } from '../output.js'
 import type { PeerSummary } from '../../core/p2prc-node.js'
-
-const collect = (value: string, previous: string[] = []): string[] => [...previous, value]
-
-function positiveInt (value: string): number {
-  const n = Number(value)
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a whole number >= 1')
-  return n
-}
-
-function size (value: string): string {
-  if (parseSize(value) == null) throw new InvalidArgumentError('expected a size such as 512m, 8g or 8GiB')
-  return value
-}
-
-function label (value: string): string {
-  if (value.indexOf('=') < 1) throw new InvalidArgumentError('expected KEY=VALUE')
-  return value
-}
 
 export function peersCommand (): Command {
   return new Command('peers')
@@ -28,7 +11,7 @@ export function peersCommand (): Command {
     .option('--gpu', 'only peers with a GPU')
     .option('--min-cpus <n>', 'only peers with at least N CPU cores', positiveInt)
     .option('--min-memory <size>', 'only peers with at least SIZE of free memory', size)
-    .option('--label <key=value>', 'only peers with this label; repeatable', (v: string, p: string[]) => collect(label(v), p))
+    .option('--label <key=value>', 'only peers with this label; repeatable', (v: string, p: string[]) => collect(keyValue(v), p))
     .option('--discover', 'also search the DHT for peers offering Docker (or GPUs, with --gpu) not yet in the table')
     .action(async (options: { gpu?: boolean, minCpus?: number, minMemory?: string, label?: string[], discover?: boolean }, command: Command) => {
       const ctx = new CliContext(command)

@@ -1,0 +1,88 @@
+// Remote run and kill (the API of node A -> libp2p -> node B -> Docker) against the same
+// create+start and force-remove sent straight to the same engine. Pairs alternate in order so
+// drift hits both sides alike. Goal: ratio of medians <= 1.10 for both (the engine is the floor).
+import Docker from 'dockerode'
+import { api, fmt, removeDir, startDaemon, summary, tmpDir, waitUntil } from './lib.mjs'
+
+const PAIRS = Number(process.env.BENCH_PAIRS ?? 12)
+const IMAGE = 'p2prc-test/busybox:latest'
+
+async function post (daemon, path, body) {
+  const response = await fetch(`${daemon.info.api}${path}`, { method: 'POST', headers: { authorization: `Bearer ${daemon.token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) })
+  if (!response.ok) throw new Error(`${path}: ${response.status} ${await response.text()}`)
+  return response.json()
+}
+
+async function del (daemon, path) {
+  const response = await fetch(`${daemon.info.api}${path}`, { method: 'DELETE', headers: { authorization: `Bearer ${daemon.token}` } })
+  if (!response.ok) throw new Error(`${path}: ${response.status} ${await response.text()}`)
+  return response.json()
+}
+
+export async function run () {
+  const docker = new Docker({ socketPath: '/var/run/docker.sock' })
+  try {
+    await docker.ping()
+  } catch {
+    console.log('no Docker engine: skipped')
+    return
+  }
+  const root = await tmpDir()
+  const host = await startDaemon(`${root}/b`, ['--name', 'bench-host'])
+  const client = await startDaemon(`${root}/a`, ['--no-docker', '--bootstrap', host.info.multiaddrs[0]])
+  const created = []
+  try {
+    await waitUntil(async () => (await api(client, '/v1/peers')).some(p => p.peerId === host.info.peerId && p.resources?.docker), 30_000, 'the host record')
+    const remoteRun = []
+    const localRun = []
+    const remoteKill = []
+    const localKill = []
+    const runRemote = async () => {
+      const t0 = performance.now()
+      const c = await post(client, `/v1/peers/${host.info.peerId}/containers`, { image: IMAGE, cmd: ['sleep', '300'], cpus: 0.1, memory: '32m', ttl: '5m' })
+      remoteRun.push(performance.now() - t0)
+      return async () => {
+        const t1 = performance.now()
+        await del(client, `/v1/peers/${host.info.peerId}/containers/${c.containerId}`)
+        remoteKill.push(performance.now() - t1)
+      }
+    }
+    const runLocal = async () => {
+      const t0 = performance.now()
+      const c = await docker.createContainer({ Image: IMAGE, Cmd: ['sleep', '300'], Labels: { 'p2prc.bench': '1' }, HostConfig: { NanoCpus: 1e8, Memory: 32 * 1024 * 1024 } })
+      created.push(c.id)
+      await c.start()
+      localRun.push(performance.now() - t0)
+      return async () => {
+        const t1 = performance.now()
+        await c.remove({ force: true })
+        localKill.push(performance.now() - t1)
+      }
+    }
+    // One warm-up of each, not counted.
+    await (await runRemote())()
+    await (await runLocal())()
+    remoteRun.length = localRun.length = remoteKill.length = localKill.length = 0
+    for (let i = 0; i < PAIRS; i++) {
+      const order = i % 2 === 0 ? [runRemote, runLocal] : [runLocal, runRemote]
+      const kills = []
+      for (const start of order) kills.push(await start())
+      for (const kill of kills) await kill()
+    }
+    const rr = summary(remoteRun)
+    const lr = summary(localRun)
+    const rk = summary(remoteKill)
+    const lk = summary(localKill)
+    console.log(`run  (create+start, ${PAIRS} pairs): p2prc remote p50 ${fmt(rr.p50)} p95 ${fmt(rr.p95)}; docker direct p50 ${fmt(lr.p50)} p95 ${fmt(lr.p95)}; ratio of medians ${(rr.p50 / lr.p50).toFixed(2)}  [goal <= 1.10]`)
+    console.log(`kill (stop+remove,  ${PAIRS} pairs): p2prc remote p50 ${fmt(rk.p50)} p95 ${fmt(rk.p95)}; docker direct p50 ${fmt(lk.p50)} p95 ${fmt(lk.p95)}; ratio of medians ${(rk.p50 / lk.p50).toFixed(2)}  [goal <= 1.10]`)
+    console.log(`overhead per remote run: ${fmt(rr.p50 - lr.p50)} (Bacalhau 2022: ~200 ms per job)`)
+  } finally {
+    for (const id of created) await docker.getContainer(id).remove({ force: true }).catch(() => {})
+    await client.stop()
+    await host.stop()
+    for (const c of await docker.listContainers({ all: true, filters: { label: [`p2prc.node=${host.info.peerId}`] } })) {
+      await docker.getContainer(c.Id).remove({ force: true }).catch(() => {})
+    }
+    await removeDir(root)
+  }
+}

@@ -1,0 +1,116 @@
+import { z } from 'zod'
+import { runBodySchema, runRequestFromBody } from '../../containers/run-request.js'
+import { P2PRCError } from '../../errors.js'
+import { toHttpError } from '../http-errors.js'
+import { ndjsonStream, wantsNdjson } from '../ndjson.js'
+import { requestSignal } from '../request-signal.js'
+import { parseInput } from '../validate.js'
+import type { RouteOptions } from '../server.js'
+import type { FastifyPluginAsync, FastifyReply } from 'fastify'
+
+const peerParam = z.strictObject({ peer: z.string().min(1).max(128) })
+const containerParams = z.strictObject({ peer: z.string().min(1).max(128), id: z.string().min(1).max(128) })
+const hostParams = z.strictObject({ id: z.string().min(1).max(128) })
+const flag = z.enum(['true', 'false', '1', '0', '']).optional().transform(v => v === 'true' || v === '1' || v === '')
+const statsQuery = z.strictObject({ stream: flag })
+const logsQuery = z.strictObject({
+  follow: flag,
+  tail: z.union([z.literal('all'), z.coerce.number().int().min(0).max(1_000_000)]).optional()
+})
+const runBody = runBodySchema.extend({
+  /** For `auto`: only peers with these KEY=VALUE labels. */
+  labels: z.array(z.string().max(200)).max(32).optional()
+})
+
+/** Ends a stream with the error as its last line, since the status line has already gone out. */
+function streamError (stream: { write: (v: unknown) => void, end: () => void }, err: Error): void {
+  stream.write(toHttpError(err).body)
+  stream.end()
+}
+
+async function pipeNdjson (reply: FastifyReply, items: AsyncIterable<unknown>): Promise<void> {
+  const stream = ndjsonStream(reply)
+  try {
+    for await (const item of items) stream.write(item)
+    stream.end()
+  } catch (err: any) {
+    if (reply.raw.destroyed) return
+    streamError(stream, err)
+  }
+}
+
+export const containerRoutes: FastifyPluginAsync<RouteOptions> = async (app, { node }) => {
+  app.post('/v1/peers/:peer/containers', async (request, reply) => {
+    const { peer } = parseInput(peerParam, request.params, 'path')
+    const body = parseInput(runBody, request.body, 'body')
+    const runRequest = runRequestFromBody({ ...body, labels: undefined } as never)
+    const labels = (body.labels ?? []).map(l => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)] as const)
+    const signal = requestSignal(reply)
+    const start = async (onProgress?: (p: unknown) => void): Promise<unknown> => peer === 'auto'
+      ? node.runAuto(runRequest, { signal, onProgress, labels })
+      : node.run(peer, runRequest, { signal, onProgress })
+    if (!wantsNdjson(request.headers.accept)) return reply.status(201).send(await start())
+    const stream = ndjsonStream(reply)
+    try {
+      const container = await start(progress => { stream.write({ progress }) })
+      stream.write({ container })
+      stream.end()
+    } catch (err: any) {
+      streamError(stream, err)
+    }
+  })
+
+  app.get('/v1/containers', async (_request, reply) => node.containers(undefined, { signal: requestSignal(reply) }))
+
+  app.get('/v1/peers/:peer/containers', async (request, reply) => {
+    const { peer } = parseInput(peerParam, request.params, 'path')
+    return node.containers(peer, { signal: requestSignal(reply) })
+  })
+
+  app.get('/v1/peers/:peer/containers/:id/stats', async (request, reply) => {
+    const { peer, id } = parseInput(containerParams, request.params, 'path')
+    const { stream } = parseInput(statsQuery, request.query, 'query')
+    const signal = requestSignal(reply)
+    if (!stream) return node.stats(peer, id, { signal })
+    await pipeNdjson(reply, node.statsStream(peer, id, { signal }))
+  })
+
+  app.get('/v1/peers/:peer/containers/:id/logs', async (request, reply) => {
+    const { peer, id } = parseInput(containerParams, request.params, 'path')
+    const { follow, tail } = parseInput(logsQuery, request.query, 'query')
+    const signal = requestSignal(reply)
+    const lines = node.logs(peer, id, { follow, tail: tail ?? 'all' }, { signal })
+    const decoder = new TextDecoder()
+    if (wantsNdjson(request.headers.accept)) {
+      await pipeNdjson(reply, (async function * () {
+        for await (const line of lines) yield { stream: line.stream, text: decoder.decode(line.data) }
+      })())
+      return
+    }
+    // Plain text, as `docker logs` prints it: what curl users expect.
+    const first = await lines.next().catch((err: Error) => err)
+    if (first instanceof Error) throw first
+    reply.hijack()
+    reply.raw.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' })
+    try {
+      if (first.done !== true) reply.raw.write(first.value.data)
+      for await (const line of lines) reply.raw.write(line.data)
+    } catch (err: any) {
+      if (!(err instanceof P2PRCError) || reply.raw.destroyed) { reply.raw.destroy(); return }
+      reply.raw.write(`\n[p2prc: ${err.message}]\n`)
+    }
+    reply.raw.end()
+  })
+
+  app.delete('/v1/peers/:peer/containers/:id', async (request, reply) => {
+    const { peer, id } = parseInput(containerParams, request.params, 'path')
+    return node.kill(peer, id, { signal: requestSignal(reply) })
+  })
+
+  app.get('/v1/host/containers', async (_request, reply) => node.containerHost.list(null, { signal: requestSignal(reply) }))
+
+  app.delete('/v1/host/containers/:id', async (request, reply) => {
+    const { id } = parseInput(hostParams, request.params, 'path')
+    return node.containerHost.kill(null, id, { signal: requestSignal(reply) })
+  })
+}

@@ -1,0 +1,24 @@
+import { Command } from 'commander'
+import { CliContext } from '../context.js'
+import { psJson, renderContainers } from '../render-containers.js'
+
+/** The operator's view: everything this node runs for others, and a kill for any of it. */
+export function hostCommand (): Command {
+  const host = new Command('host').description('the operator\'s view of the containers this node runs for others')
+  host.command('ps')
+    .description('every container this node runs for others, with owner, limits and expiry')
+    .action(async (_options, command: Command) => {
+      const ctx = new CliContext(command)
+      const containers = await (await ctx.client()).hostContainers()
+      ctx.print(containers.map(psJson), () => containers.length === 0 ? 'this node runs no containers for others' : renderContainers(containers, true))
+    })
+  host.command('kill')
+    .description('stop and remove any container this node runs, whoever started it')
+    .argument('<container>', 'container ID, unique prefix or name')
+    .action(async (container: string, _options, command: Command) => {
+      const ctx = new CliContext(command)
+      const killed = await (await ctx.client()).hostKill(container)
+      ctx.print({ containerId: killed.containerId, owner: killed.owner, state: killed.state }, () => `removed ${killed.containerId.slice(0, 12)} (owner ${killed.owner})`)
+    })
+  return host
+}

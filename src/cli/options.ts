@@ -1,0 +1,53 @@
+import { InvalidArgumentError } from 'commander'
+import { parseDuration, parseSize } from '../units.js'
+
+// Option parsers shared by commands: each refuses bad input with a message commander prints as a
+// usage error (exit 2).
+
+export const collect = (value: string, previous: string[] = []): string[] => [...previous, value]
+
+export function positiveInt (value: string): number {
+  const n = Number(value)
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a whole number >= 1')
+  return n
+}
+
+export function wholeNumber (value: string): number {
+  const n = Number(value)
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected a whole number >= 0')
+  return n
+}
+
+export function size (value: string): string {
+  if (parseSize(value) == null) throw new InvalidArgumentError('expected a size such as 512m, 8g or 8GiB')
+  return value
+}
+
+export function duration (value: string): string {
+  if (parseDuration(value) == null) throw new InvalidArgumentError('expected a duration such as 90s, 30m or 2h')
+  return value
+}
+
+export function keyValue (value: string): string {
+  if (value.indexOf('=') < 1) throw new InvalidArgumentError('expected KEY=VALUE')
+  return value
+}
+
+export function positiveNumber (value: string): number {
+  const n = Number(value)
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('expected a number > 0, e.g. 0.5 or 2')
+  return n
+}
+
+export function port (value: string, previous: number[] = []): number[] {
+  const n = Number(value)
+  if (!Number.isInteger(n) || n < 1 || n > 65535) throw new InvalidArgumentError('expected a TCP port 1-65535')
+  return [...previous, n]
+}
+
+export function gpus (value: string): number | 'all' {
+  if (value === 'all') return 'all'
+  const n = Number(value)
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected a number of GPUs or all')
+  return n
+}

@@ -1,0 +1,11 @@
+/**
+ * Labels on every container this node creates (as Bacalhau's executor does): they say whose it
+ * is, for whom, and until when, so a restarted daemon re-adopts its work and never touches
+ * containers that are not its own.
+ */
+export const LABEL_NODE = 'p2prc.node'
+export const LABEL_OWNER = 'p2prc.owner'
+export const LABEL_EXPIRES_AT = 'p2prc.expires-at'
+export const LABEL_REQUEST_ID = 'p2prc.request-id'
+export const LABEL_NAME = 'p2prc.name'
+export const LABEL_GPUS = 'p2prc.gpus'

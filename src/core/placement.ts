@@ -1,0 +1,50 @@
+import { formatBytes } from '../units.js'
+import type { PeerSummary } from './p2prc-node.js'
+import type { RunRequest } from '../containers/types.js'
+
+export interface Candidate {
+  peer: PeerSummary
+  score: number
+}
+
+export interface Rejection {
+  peerId: string
+  name: string | null
+  reason: string
+}
+
+/** What a request is assumed to need when it names no limits (the defaults of a stock node). */
+const ASSUMED_CPUS = 1
+const ASSUMED_MEMORY = 512 * 1024 * 1024
+
+/**
+ * Orders the peers that could take a request, best first, and says for every other one why not.
+ * Fit is judged from each peer's advertised offer and use; the peer's own policy has the last word.
+ * Best = most capacity left after the request (so work spreads), then lowest latency.
+ */
+export function placeRequest (peers: PeerSummary[], request: RunRequest, labels: Array<readonly [string, string]> = []): { candidates: Candidate[], rejections: Rejection[] } {
+  const candidates: Candidate[] = []
+  const rejections: Rejection[] = []
+  const cpus = request.cpus ?? ASSUMED_CPUS
+  const memory = request.memoryBytes ?? ASSUMED_MEMORY
+  const gpus = request.gpus === 'all' ? 1 : request.gpus
+  for (const peer of peers) {
+    const reject = (reason: string): void => { rejections.push({ peerId: peer.peerId, name: peer.name, reason }) }
+    const r = peer.resources
+    if (r == null) { reject('no resource record yet'); continue }
+    if (!r.docker) { reject('offers no compute (no Docker engine)'); continue }
+    const missing = labels.find(([k, v]) => peer.labels[k] !== v)
+    if (missing != null) { reject(`label ${missing[0]}=${missing[1]} does not match`); continue }
+    const freeCpus = r.offer.cpus - r.used.cpus
+    const freeMemory = Math.min(r.offer.memoryBytes - r.used.memoryBytes, r.memory.freeBytes)
+    const freeGpus = r.offer.gpus - r.used.gpus
+    if (freeCpus < cpus) { reject(`has ${Math.max(0, Math.round(freeCpus * 100) / 100)} of ${r.offer.cpus} CPUs free, asked ${cpus}`); continue }
+    if (freeMemory < memory) { reject(`has ${formatBytes(Math.max(0, freeMemory))} of memory free, asked ${formatBytes(memory)}`); continue }
+    if (freeGpus < gpus) { reject(r.offer.gpus === 0 ? 'offers no GPUs' : `has ${Math.max(0, freeGpus)} of ${r.offer.gpus} GPUs free, asked ${gpus}`); continue }
+    const headroom = Math.min((freeCpus - cpus) / Math.max(r.offer.cpus, 1e-9), (freeMemory - memory) / Math.max(r.offer.memoryBytes, 1))
+    const latencyPenalty = (peer.latencyMs ?? 500) / 1000
+    candidates.push({ peer, score: headroom - latencyPenalty * 0.1 })
+  }
+  candidates.sort((a, b) => b.score - a.score)
+  return { candidates, rejections }
+}
