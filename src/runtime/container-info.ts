@@ -1,0 +1,35 @@
+import type { ContainerInfo, PortBinding } from './types.js'
+import type Docker from 'dockerode'
+
+/** Our view of `docker inspect`: the figures callers account with, nothing engine-specific. */
+export function toContainerInfo (raw: Docker.ContainerInspectInfo): ContainerInfo {
+  const host = raw.HostConfig ?? {}
+  const state = raw.State?.Status ?? 'unknown'
+  return {
+    id: raw.Id,
+    name: raw.Name.replace(/^\//, ''),
+    image: raw.Config?.Image ?? raw.Image,
+    state,
+    labels: { ...raw.Config?.Labels },
+    createdAt: Date.parse(raw.Created),
+    ports: publishedPorts(raw.NetworkSettings?.Ports),
+    exitCode: state === 'exited' || state === 'dead' ? raw.State.ExitCode : null,
+    limits: {
+      cpus: (host.NanoCpus ?? 0) / 1e9,
+      memoryBytes: host.Memory ?? 0,
+      pidsLimit: host.PidsLimit ?? 0
+    }
+  }
+}
+
+/** TCP ports with a host binding, once each (Docker may list an IPv4 and an IPv6 binding). */
+function publishedPorts (ports: Docker.ContainerInspectInfo['NetworkSettings']['Ports'] | null | undefined): PortBinding[] {
+  const result: PortBinding[] = []
+  for (const [key, bindings] of Object.entries(ports ?? {})) {
+    const [port, protocol] = key.split('/')
+    if (protocol !== 'tcp' || bindings == null) continue
+    const hostPorts = new Set(bindings.map(b => Number(b.HostPort)).filter(p => Number.isInteger(p) && p > 0))
+    for (const hostPort of hostPorts) result.push({ containerPort: Number(port), hostPort })
+  }
+  return result.sort((a, b) => a.containerPort - b.containerPort || a.hostPort - b.hostPort)
+}

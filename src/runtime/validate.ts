@@ -1,0 +1,57 @@
+// dockerode puts image references and container IDs into request paths unescaped, so a reference
+// such as "../images/x" would address another endpoint. Everything that reaches a path is
+// checked here first.
+import { InvalidArgumentError } from '../errors.js'
+import { ContainerNotFoundError } from './errors.js'
+import { MAX_REFERENCE_LENGTH } from './constants.js'
+import type { ContainerSpec } from './types.js'
+
+/** Docker's reference grammar, loosely: [registry[:port]/]path[:tag][@algo:digest]. */
+const IMAGE_REFERENCE = /^[A-Za-z0-9][A-Za-z0-9._\-/:@]*$/
+/** Container IDs, ID prefixes and names (Docker's own name rule, with an optional leading /). */
+const CONTAINER_REFERENCE = /^\/?[A-Za-z0-9][A-Za-z0-9_.-]*$/
+const ENV_KEY = /^[^=\0]+$/
+
+export function assertImageReference (image: string): void {
+  if (typeof image !== 'string' || image.length > MAX_REFERENCE_LENGTH || !IMAGE_REFERENCE.test(image) ||
+    image.includes('..') || image.includes('//')) {
+    throw new InvalidArgumentError(`not an image reference: ${JSON.stringify(image)}`)
+  }
+}
+
+/** No container can be called this, so it is reported as not found rather than sent to Docker. */
+export function assertContainerReference (ref: string): void {
+  if (typeof ref !== 'string' || ref.length > MAX_REFERENCE_LENGTH || !CONTAINER_REFERENCE.test(ref)) {
+    throw new ContainerNotFoundError(`no container ${JSON.stringify(ref)} (not a container ID or name)`)
+  }
+}
+
+/** Checks what the create options are built from, so Docker never sees a half-valid spec. */
+export function assertValidSpec (spec: ContainerSpec): void {
+  assertImageReference(spec.image)
+  if (!CONTAINER_REFERENCE.test(spec.name) || spec.name.startsWith('/') || spec.name.length > MAX_REFERENCE_LENGTH) {
+    throw new InvalidArgumentError(`not a container name: ${JSON.stringify(spec.name)}`)
+  }
+  if (!Array.isArray(spec.cmd) || spec.cmd.some(arg => typeof arg !== 'string' || arg.includes('\0'))) {
+    throw new InvalidArgumentError('cmd must be a list of strings without NUL characters')
+  }
+  for (const [key, value] of Object.entries(spec.env)) {
+    if (!ENV_KEY.test(key) || typeof value !== 'string' || value.includes('\0')) {
+      throw new InvalidArgumentError(`invalid environment variable ${JSON.stringify(key)}: names must not contain '=' or NUL`)
+    }
+  }
+  for (const port of spec.ports) {
+    if (!Number.isInteger(port) || port < 1 || port > 65535) throw new InvalidArgumentError(`invalid port ${port}: expected 1-65535`)
+  }
+  if (!Number.isFinite(spec.cpus) || spec.cpus < 0) throw new InvalidArgumentError(`invalid cpus ${spec.cpus}: expected 0 (no limit) or more`)
+  if (!Number.isSafeInteger(spec.memoryBytes) || spec.memoryBytes < 0) {
+    throw new InvalidArgumentError(`invalid memoryBytes ${spec.memoryBytes}: expected 0 (no limit) or a whole number of bytes`)
+  }
+  // Unlike the other limits there is no "unlimited" here: a fork bomb must always hit a wall.
+  if (!Number.isSafeInteger(spec.pidsLimit) || spec.pidsLimit < 1) throw new InvalidArgumentError(`invalid pidsLimit ${spec.pidsLimit}: expected 1 or more`)
+  if (spec.gpus != null) {
+    if (spec.gpus.vendor !== 'nvidia' && spec.gpus.vendor !== 'amd') throw new InvalidArgumentError(`unknown GPU vendor ${JSON.stringify(spec.gpus.vendor)}`)
+    const count = spec.gpus.count
+    if (count !== 'all' && (!Number.isInteger(count) || count < 1)) throw new InvalidArgumentError(`invalid GPU count ${count}: expected 1 or more, or 'all'`)
+  }
+}
