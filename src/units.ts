@@ -54,7 +54,7 @@ export function formatBytes (bytes: number): string {
     value /= 1024
     index++
   }
-  return `${index === 0 ? value : value.toFixed(value >= 10 ? 0 : 1)} ${units[index]}`
+  return `${index === 0 ? value : value.toFixed(value >= 10 ? 0 : 1).replace(/\.0$/, '')} ${units[index]}`
 }
 
 /** `45s`, `12m`, `3h`, `2d`: the coarsest unit that keeps a number >= 1. */

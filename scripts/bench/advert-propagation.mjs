@@ -12,15 +12,14 @@ const SIZES = (process.env.BENCH_SIZES ?? '10,25,50').split(',').map(Number)
 const TRIALS = Number(process.env.BENCH_TRIALS ?? 5)
 const DHT_LOOKUPS = 20
 
-async function startNetwork (n, root) {
-  const nodes = []
+/** Starts n daemons into `nodes` (the caller's array, so a failure part-way still stops them all). */
+async function startNetwork (n, root, nodes) {
   for (let i = 0; i < n; i++) {
     const dir = join(root, `n${i}`)
     const args = ['--no-docker', '--name', `n${i}`]
     if (i > 0) args.push('--bootstrap', pick(nodes).info.multiaddrs[0])
-    nodes.push(await startDaemon(dir, args))
+    nodes.push(await startDaemon(dir, args, 120_000))
   }
-  return nodes
 }
 
 async function measureJoins (nodes, root) {
@@ -67,10 +66,10 @@ async function measureDhtLookups (nodes) {
 
 async function p2prc (n) {
   const root = await tmpDir()
-  let nodes = []
+  const nodes = []
   try {
     const started = performance.now()
-    nodes = await startNetwork(n, root)
+    await startNetwork(n, root, nodes)
     await waitUntil(async () => {
       const counts = await Promise.all(nodes.map(async node => (await api(node, '/v1/peers')).filter(p => p.resources != null).length))
       return counts.every(c => c >= n - 1)

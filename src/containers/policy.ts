@@ -1,4 +1,4 @@
-import { formatBytes } from '../units.js'
+import { formatAge, formatBytes } from '../units.js'
 import { PolicyRefusedError } from '../errors.js'
 import type { RunRequest } from './types.js'
 import type { Policy } from '../config/schema.js'
@@ -75,6 +75,6 @@ export function admit (owner: string, request: RunRequest, ctx: PolicyContext): 
   if (gpus > freeGpus) refuse(`asked ${gpus} GPU${gpus === 1 ? '' : 's'}, this node ${offer.gpus === 0 ? 'offers none' : `has ${Math.max(0, freeGpus)} of its ${offer.gpus} free`}`)
 
   const ttlMs = request.ttlMs ?? policy.defaultTtl
-  if (ttlMs > policy.maxTtl) refuse(`asked a time limit of ${Math.round(ttlMs / 1000)}s, this node allows at most ${Math.round(policy.maxTtl / 1000)}s`)
+  if (ttlMs > policy.maxTtl) refuse(`asked a time limit of ${formatAge(ttlMs)}, this node allows at most ${formatAge(policy.maxTtl)}`)
   return { cpus, memoryBytes, gpus, ttlMs }
 }

@@ -26,25 +26,25 @@ class RecordPayload {
 function toWire (record: UnsignedRecord): PB {
   const r = record.resources
   const capacity = (c: typeof r.offer): PB['offer'] => ({
-    cpuMillis: Math.round(c.cpus * 1000), memoryBytes: BigInt(c.memoryBytes), gpus: c.gpus, containers: c.containers
+    cpuMillis: Math.round(c.cpus * 1000), memoryBytes: c.memoryBytes, gpus: c.gpus, containers: c.containers
   })
   return {
     schema: RECORD_SCHEMA_VERSION,
-    seq: BigInt(record.seq),
-    issuedAtMs: BigInt(record.issuedAt),
-    expiresAtMs: BigInt(record.expiresAt),
+    seq: record.seq,
+    issuedAtMs: record.issuedAt,
+    expiresAtMs: record.expiresAt,
     name: record.name,
     labels: new Map(Object.entries(record.labels)),
     multiaddrs: record.multiaddrs,
     cpu: { model: r.cpu.model, cores: r.cpu.cores, threads: r.cpu.threads, arch: r.cpu.arch, loadPermille: Math.round(r.cpu.loadPercent * 10) },
-    memory: { totalBytes: BigInt(r.memory.totalBytes), freeBytes: BigInt(r.memory.freeBytes) },
-    disk: { totalBytes: BigInt(r.disk.totalBytes), freeBytes: BigInt(r.disk.freeBytes) },
+    memory: { totalBytes: r.memory.totalBytes, freeBytes: r.memory.freeBytes },
+    disk: { totalBytes: r.disk.totalBytes, freeBytes: r.disk.freeBytes },
     gpus: r.gpus.map(g => ({
       vendor: g.vendor,
       index: g.index,
       model: g.model,
-      memoryBytes: g.memoryBytes != null ? BigInt(g.memoryBytes) : undefined,
-      memoryUsedBytes: g.memoryUsedBytes != null ? BigInt(g.memoryUsedBytes) : undefined,
+      memoryBytes: g.memoryBytes != null ? g.memoryBytes : undefined,
+      memoryUsedBytes: g.memoryUsedBytes != null ? g.memoryUsedBytes : undefined,
       utilizationPercent: g.utilizationPercent != null ? Math.round(g.utilizationPercent) : undefined,
       uuid: g.uuid ?? undefined,
       driver: g.driver ?? undefined,
@@ -57,7 +57,7 @@ function toWire (record: UnsignedRecord): PB {
 }
 
 function fromWire (pb: PB): unknown {
-  const n = (value: bigint | undefined): number | null => value == null ? null : Number(value)
+  const n = (value: number | undefined): number | null => value ?? null
   const capacity = (c: PB['offer']): unknown => ({
     cpus: (c?.cpuMillis ?? 0) / 1000, memoryBytes: n(c?.memoryBytes) ?? 0, gpus: c?.gpus ?? 0, containers: c?.containers ?? 0
   })
@@ -162,5 +162,5 @@ export async function openRecord (bytes: Uint8Array, options: OpenOptions = {}):
  */
 export function peekRecordSeq (bytes: Uint8Array): number {
   const envelope = RecordEnvelope.createFromProtobuf(bytes)
-  return Number(PB.decode(envelope.payload).seq)
+  return PB.decode(envelope.payload).seq
 }

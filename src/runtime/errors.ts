@@ -6,11 +6,11 @@ export { ContainerConflictError, ContainerNotFoundError, DockerUnavailableError,
 
 /**
  * What a Docker call was about, since the same HTTP status means different things: a 404 from
- * create is a missing image, from any container call a missing container.
+ * create or an image call is a missing image, from a container call a missing container.
  */
 export type DockerSubject =
-  | { kind: 'container', ref: string }
-  | { kind: 'create', image: string }
+  | { kind: 'container' }
+  | { kind: 'image' }
   | { kind: 'pull', image: string }
 
 /** The socket is missing or refuses us: no engine to talk to, whatever the call was. */
@@ -43,7 +43,7 @@ export function toRuntimeError (err: unknown, subject: DockerSubject): unknown {
       : new ImagePullError(`pulling ${subject.image} failed: ${message}`, { cause: err })
   }
   if (e.statusCode === 404) {
-    return subject.kind === 'create'
+    return subject.kind === 'image'
       ? new ImageNotFoundError(`${message} (pull the image first)`, { cause: err })
       : new ContainerNotFoundError(message, { cause: err })
   }

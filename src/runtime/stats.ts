@@ -10,6 +10,7 @@ export interface DockerCpuStats {
 
 /** The part of GET /containers/{id}/stats we read; every field may be missing. */
 export interface DockerStats {
+  id?: string
   read?: string
   cpu_stats?: DockerCpuStats
   precpu_stats?: DockerCpuStats
@@ -33,8 +34,12 @@ export function hasPreviousCpu (raw: DockerStats): boolean {
   return (raw.precpu_stats?.system_cpu_usage ?? 0) > 0
 }
 
-/** (cpu delta / system delta) * online CPUs * 100, 0 when either delta is not positive. */
+/**
+ * (cpu delta / system delta) * online CPUs * 100; 0 without a previous reading (the "delta" would
+ * be the average since boot) or when either delta is not positive.
+ */
 export function cpuPercent (cpu: DockerCpuStats | undefined, previous: DockerCpuStats | undefined): number {
+  if ((previous?.system_cpu_usage ?? 0) <= 0) return 0
   const cpuDelta = (cpu?.cpu_usage?.total_usage ?? 0) - (previous?.cpu_usage?.total_usage ?? 0)
   const systemDelta = (cpu?.system_cpu_usage ?? 0) - (previous?.system_cpu_usage ?? 0)
   if (cpuDelta <= 0 || systemDelta <= 0) return 0

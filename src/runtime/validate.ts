@@ -8,8 +8,8 @@ import type { ContainerSpec } from './types.js'
 
 /** Docker's reference grammar, loosely: [registry[:port]/]path[:tag][@algo:digest]. */
 const IMAGE_REFERENCE = /^[A-Za-z0-9][A-Za-z0-9._\-/:@]*$/
-/** Container IDs, ID prefixes and names (Docker's own name rule, with an optional leading /). */
-const CONTAINER_REFERENCE = /^\/?[A-Za-z0-9][A-Za-z0-9_.-]*$/
+/** Container IDs, ID prefixes and names (Docker's own name rule, without the leading / it stores). */
+const CONTAINER_REFERENCE = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/
 const ENV_KEY = /^[^=\0]+$/
 
 export function assertImageReference (image: string): void {
@@ -29,7 +29,7 @@ export function assertContainerReference (ref: string): void {
 /** Checks what the create options are built from, so Docker never sees a half-valid spec. */
 export function assertValidSpec (spec: ContainerSpec): void {
   assertImageReference(spec.image)
-  if (!CONTAINER_REFERENCE.test(spec.name) || spec.name.startsWith('/') || spec.name.length > MAX_REFERENCE_LENGTH) {
+  if (!CONTAINER_REFERENCE.test(spec.name) || spec.name.length > MAX_REFERENCE_LENGTH) {
     throw new InvalidArgumentError(`not a container name: ${JSON.stringify(spec.name)}`)
   }
   if (!Array.isArray(spec.cmd) || spec.cmd.some(arg => typeof arg !== 'string' || arg.includes('\0'))) {

@@ -145,7 +145,7 @@ describe('the host keeps its work safe', () => {
       // A well-formed request with a hostile image name gets a typed refusal.
       const stream = await attacker.libp2p.dialProtocol(target, '/p2prc/run/1.0.0', { signal: AbortSignal.timeout(5000) })
       const pb = pbStream(stream)
-      await pb.write({ image: '$(rm -rf /)', cmd: [], env: new Map(), ports: [], cpuMillis: 0, memoryBytes: 0n, gpus: 0, ttlMs: 0n, name: '', requestId: '' }, RunRequest)
+      await pb.write({ image: '$(rm -rf /)', cmd: [], env: new Map(), ports: [], cpuMillis: 0, memoryBytes: 0, gpus: 0, ttlMs: 0, name: '', requestId: '' }, RunRequest)
       const { RunResponse } = await import('../../dist/protocols/run/pb/run.js')
       const response = await pb.read(RunResponse, { signal: AbortSignal.timeout(5000) })
       assert.equal(response.error?.code, 'ERR_INVALID_ARGUMENT')

@@ -8,6 +8,9 @@ import { TmpDirs } from '../helpers/tmp-dir.js'
 import { waitFor } from '../helpers/wait-for.js'
 import type { RunningDaemon } from '../helpers/daemon-process.js'
 
+/** Limits small enough that the tests' containers fit a 2-core host's offer together. */
+const SMALL = ['--cpus', '0.1', '--memory', '16m']
+
 /** a runs containers on b; c is a third peer that must not see or touch them. */
 describe('remote containers: run, watch, kill', () => {
   const dirs = new TmpDirs()
@@ -34,7 +37,7 @@ describe('remote containers: run, watch, kill', () => {
 
   it('runs a container on another peer with limits, labels, env and a published port', async t => {
     if (!await requireEngine(t)) return
-    const run = await cli(a, ['run', 'host-b', TEST_IMAGE, '--cpus', '0.5', '--memory', '64m', '--ttl', '10m', '--name', 'web', '-e', 'GREETING=hello', '-p', '8080', '--json', '--', 'sh', '-c', 'echo $GREETING; exec nc -lk -p 8080 -e echo pong'])
+    const run = await cli(a, ['run', 'host-b', TEST_IMAGE, '--cpus', '0.2', '--memory', '64m', '--ttl', '10m', '--name', 'web', '-e', 'GREETING=hello', '-p', '8080', '--json', '--', 'sh', '-c', 'echo $GREETING; exec httpd -f -p 8080 -h /tmp'])
     assert.equal(run.code, 0, run.stderr)
     const out = JSON.parse(run.stdout)
     assert.deepEqual(Object.keys(out).sort(), ['containerId', 'expiresAt', 'image', 'name', 'peerId', 'ports'])
@@ -45,7 +48,7 @@ describe('remote containers: run, watch, kill', () => {
     const info = await inspectOrNull(out.containerId)
     assert.ok(info != null, 'Docker knows the container')
     assert.equal(info.State.Running, true)
-    assert.equal(info.HostConfig.NanoCpus, 0.5e9)
+    assert.equal(info.HostConfig.NanoCpus, 0.2e9)
     assert.equal(info.HostConfig.Memory, 64 * 1024 * 1024)
     assert.equal(info.HostConfig.Privileged, false)
     assert.deepEqual(info.HostConfig.Binds ?? [], [])
@@ -55,6 +58,9 @@ describe('remote containers: run, watch, kill', () => {
     assert.ok(Date.parse(out.expiresAt) - Date.now() > 9 * 60_000)
     assert.ok(info.Config.Env.includes('GREETING=hello'))
     await waitFor(async () => (await cli(a, ['logs', 'host-b', out.containerId])).stdout.includes('hello'), { message: 'the greeting in the logs' })
+    // The published port answers on the host's loopback (host and test share this machine).
+    const answer = await waitFor(async () => fetch(`http://127.0.0.1:${out.ports[0].hostPort}/`).catch(() => null), { message: 'the published port to answer' })
+    assert.equal(answer.status, 404, 'busybox httpd answers for an empty directory')
   })
 
   it('stats stay under the limits, as docker stats computes them', async t => {
@@ -80,7 +86,7 @@ describe('remote containers: run, watch, kill', () => {
 
   it('logs -f streams lines in order and ends when the container exits', async t => {
     if (!await requireEngine(t)) return
-    const run = await cli(a, ['run', 'host-b', TEST_IMAGE, '--json', '--', 'sh', '-c', 'sleep 1; for i in 1 2 3 4 5 6; do echo line$i; sleep 0.2; done; echo oops >&2'])
+    const run = await cli(a, ['run', 'host-b', TEST_IMAGE, ...SMALL, '--json', '--', 'sh', '-c', 'sleep 1; for i in 1 2 3 4 5 6; do echo line$i; sleep 0.2; done; echo oops >&2'])
     assert.equal(run.code, 0, run.stderr)
     const { containerId } = JSON.parse(run.stdout)
     const follow = await cli(a, ['logs', 'host-b', containerId, '-f'])
@@ -93,7 +99,8 @@ describe('remote containers: run, watch, kill', () => {
 
   it('a third peer can neither see, watch nor kill the container', async t => {
     if (!await requireEngine(t)) return
-    const run = await cli(a, ['run', 'host-b', TEST_IMAGE, '--json', '--', 'sleep', '300'])
+    const run = await cli(a, ['run', 'host-b', TEST_IMAGE, ...SMALL, '--json', '--', 'sleep', '300'])
+    assert.equal(run.code, 0, run.stderr)
     const { containerId } = JSON.parse(run.stdout)
     for (const args of [['stats', 'host-b', containerId, '--no-stream'], ['logs', 'host-b', containerId], ['kill', 'host-b', containerId]]) {
       const r = await cli(c, args)
@@ -109,7 +116,8 @@ describe('remote containers: run, watch, kill', () => {
 
   it('kill removes the container (Docker no longer has it)', async t => {
     if (!await requireEngine(t)) return
-    const run = await cli(a, ['run', 'host-b', TEST_IMAGE, '--name', 'doomed', '--json', '--', 'sleep', '300'])
+    const run = await cli(a, ['run', 'host-b', TEST_IMAGE, ...SMALL, '--name', 'doomed', '--json', '--', 'sleep', '300'])
+    assert.equal(run.code, 0, run.stderr)
     const { containerId } = JSON.parse(run.stdout)
     const kill = await cli(a, ['kill', 'host-b', 'doomed', '--json'])
     assert.equal(kill.code, 0, kill.stderr)
@@ -121,7 +129,8 @@ describe('remote containers: run, watch, kill', () => {
 
   it('host ps shows every container with its owner; host kill ends any of them', async t => {
     if (!await requireEngine(t)) return
-    const run = await cli(a, ['run', 'host-b', TEST_IMAGE, '--json', '--', 'sleep', '300'])
+    const run = await cli(a, ['run', 'host-b', TEST_IMAGE, ...SMALL, '--json', '--', 'sleep', '300'])
+    assert.equal(run.code, 0, run.stderr)
     const { containerId } = JSON.parse(run.stdout)
     const ps = await cli(b, ['host', 'ps', '--json'])
     assert.equal(ps.code, 0, ps.stderr)
@@ -138,7 +147,8 @@ describe('remote containers: run, watch, kill', () => {
 
   it('a 3 s time limit ends the container', async t => {
     if (!await requireEngine(t)) return
-    const run = await cli(a, ['run', 'host-b', TEST_IMAGE, '--ttl', '3s', '--json', '--', 'sleep', '300'])
+    const run = await cli(a, ['run', 'host-b', TEST_IMAGE, ...SMALL, '--ttl', '3s', '--json', '--', 'sleep', '300'])
+    assert.equal(run.code, 0, run.stderr)
     const { containerId, expiresAt } = JSON.parse(run.stdout)
     assert.ok(Date.parse(expiresAt) - Date.now() < 3500)
     assert.equal((await inspectOrNull(containerId))?.State.Running, true)
@@ -151,7 +161,8 @@ describe('remote containers: run, watch, kill', () => {
     const before = (await containersOf(b.info.peerId)).length
     const cases: Array<[string[], RegExp]> = [
       [['run', 'host-b', 'Not An Image!'], /not a valid image reference/],
-      [['run', 'host-b', TEST_IMAGE, '--memory', '4000g'], /this node offers at most .* per container/],
+      [['run', 'host-b', TEST_IMAGE, '--memory', '900g'], /asked 900 GiB of memory, this node offers at most .* per container/],
+      [['run', 'host-b', TEST_IMAGE, '--memory', '4000g'], /memory.*1099511627776/],
       [['run', 'host-b', TEST_IMAGE, '--cpus', '500'], /asked 500 CPUs, this node offers at most/],
       [['run', 'host-b', TEST_IMAGE, '--gpus', '2'], /asked 2 GPUs, this node offers none/],
       [['run', 'host-b', TEST_IMAGE, '--ttl', '30d'], /time limit .* at most/],

@@ -30,7 +30,7 @@ describe('host policy', () => {
     refused(request({ cpus: 4 }), ctx({ used: { cpus: 6, memoryBytes: 0, gpus: 0, containers: 3 } }), /asked 4 CPUs, this node has 2 CPUs of its 8 CPUs free/)
     refused(request({ gpus: 2 }), ctx(), /asked 2 GPUs, this node has 1 of its 1 free/)
     refused(request({ gpus: 1 }), ctx({ offer: { cpus: 8, memoryBytes: 8 * GiB, gpus: 0, containers: 0 } }), /asked 1 GPU, this node offers none/)
-    refused(request({ ttlMs: 48 * 3_600_000 }), ctx(), /allows at most 86400s/)
+    refused(request({ ttlMs: 48 * 3_600_000 }), ctx(), /asked a time limit of 2d, this node allows at most 24h/)
     refused(request(), ctx({ runningForPeer: 4 }), /already run 4 containers on this node, its limit per peer is 4/)
     refused(request(), ctx({ policy: { ...DEFAULT_POLICY, denyPeers: ['P'] } }), /peer P is not allowed/)
     refused(request(), ctx({ policy: { ...DEFAULT_POLICY, allowPeers: ['Q'] } }), /peer P is not allowed/)

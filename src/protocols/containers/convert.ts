@@ -10,11 +10,11 @@ export function containerToWire (view: ContainerView): Container {
     image: view.image,
     state: view.state,
     owner: view.owner,
-    createdAtMs: BigInt(Date.parse(view.createdAt)),
-    expiresAtMs: view.expiresAt != null ? BigInt(Date.parse(view.expiresAt)) : 0n,
+    createdAtMs: Date.parse(view.createdAt),
+    expiresAtMs: view.expiresAt != null ? Date.parse(view.expiresAt) : 0,
     ports: view.ports.map(p => ({ containerPort: p.containerPort, hostPort: p.hostPort })),
     cpuMillis: Math.round(view.limits.cpus * 1000),
-    memoryBytes: BigInt(view.limits.memoryBytes),
+    memoryBytes: view.limits.memoryBytes,
     gpus: view.limits.gpus
   }
 }
@@ -27,10 +27,10 @@ export function containerFromWire (peerId: string, c: Container): ContainerView 
     image: c.image,
     state: c.state,
     owner: c.owner,
-    createdAt: new Date(Number(c.createdAtMs)).toISOString(),
-    expiresAt: c.expiresAtMs > 0n ? new Date(Number(c.expiresAtMs)).toISOString() : null,
+    createdAt: new Date(c.createdAtMs).toISOString(),
+    expiresAt: c.expiresAtMs > 0 ? new Date(c.expiresAtMs).toISOString() : null,
     ports: c.ports.map(p => ({ containerPort: p.containerPort, hostPort: p.hostPort })),
-    limits: { cpus: c.cpuMillis / 1000, memoryBytes: Number(c.memoryBytes), gpus: c.gpus }
+    limits: { cpus: c.cpuMillis / 1000, memoryBytes: c.memoryBytes, gpus: c.gpus }
   }
 }
 
@@ -38,14 +38,14 @@ export function sampleToWire (s: StatsView): Sample {
   return {
     containerId: s.containerId,
     cpuPermille: Math.max(0, Math.round(s.cpuPercent * 10)),
-    memoryBytes: BigInt(s.memoryBytes),
-    memoryLimitBytes: BigInt(s.memoryLimitBytes),
-    networkRxBytes: BigInt(s.networkRxBytes),
-    networkTxBytes: BigInt(s.networkTxBytes),
-    blockReadBytes: BigInt(s.blockReadBytes),
-    blockWriteBytes: BigInt(s.blockWriteBytes),
+    memoryBytes: s.memoryBytes,
+    memoryLimitBytes: s.memoryLimitBytes,
+    networkRxBytes: s.networkRxBytes,
+    networkTxBytes: s.networkTxBytes,
+    blockReadBytes: s.blockReadBytes,
+    blockWriteBytes: s.blockWriteBytes,
     pids: s.pids,
-    atMs: BigInt(Date.parse(s.at))
+    atMs: Date.parse(s.at)
   }
 }
 
@@ -53,13 +53,13 @@ export function sampleFromWire (s: Sample): StatsView {
   return {
     containerId: s.containerId,
     cpuPercent: s.cpuPermille / 10,
-    memoryBytes: Number(s.memoryBytes),
-    memoryLimitBytes: Number(s.memoryLimitBytes),
-    networkRxBytes: Number(s.networkRxBytes),
-    networkTxBytes: Number(s.networkTxBytes),
-    blockReadBytes: Number(s.blockReadBytes),
-    blockWriteBytes: Number(s.blockWriteBytes),
+    memoryBytes: s.memoryBytes,
+    memoryLimitBytes: s.memoryLimitBytes,
+    networkRxBytes: s.networkRxBytes,
+    networkTxBytes: s.networkTxBytes,
+    blockReadBytes: s.blockReadBytes,
+    blockWriteBytes: s.blockWriteBytes,
     pids: s.pids,
-    at: new Date(Number(s.atMs)).toISOString()
+    at: new Date(s.atMs).toISOString()
   }
 }

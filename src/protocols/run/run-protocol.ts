@@ -18,9 +18,9 @@ export function requestToWire (request: RunRequest): WireRequest {
     env: new Map(Object.entries(request.env)),
     ports: request.ports,
     cpuMillis: request.cpus != null ? Math.round(request.cpus * 1000) : 0,
-    memoryBytes: BigInt(request.memoryBytes ?? 0),
+    memoryBytes: request.memoryBytes ?? 0,
     gpus: request.gpus === 'all' ? -1 : request.gpus,
-    ttlMs: BigInt(request.ttlMs ?? 0),
+    ttlMs: request.ttlMs ?? 0,
     name: request.name ?? '',
     requestId: request.requestId ?? ''
   }
@@ -34,9 +34,9 @@ export function requestFromWire (wire: WireRequest): RunRequest {
     env: Object.fromEntries(wire.env),
     ports: wire.ports,
     cpus: wire.cpuMillis > 0 ? wire.cpuMillis / 1000 : null,
-    memoryBytes: wire.memoryBytes > 0n ? Number(wire.memoryBytes) : null,
+    memoryBytes: wire.memoryBytes !== 0 ? wire.memoryBytes : null,
     gpus: wire.gpus < 0 ? 'all' : wire.gpus,
-    ttlMs: wire.ttlMs > 0n ? Number(wire.ttlMs) : null,
+    ttlMs: wire.ttlMs !== 0 ? wire.ttlMs : null,
     name: wire.name !== '' ? wire.name : null,
     requestId: wire.requestId !== '' ? wire.requestId : null
   })
@@ -59,7 +59,7 @@ export async function serveRun (host: RpcHost, containers: ContainerHost, log: L
     const view = await containers().run(ctx.remotePeer, request, {
       signal: AbortSignal.any([ctx.signal, AbortSignal.timeout(RUN_TIMEOUT)]),
       onProgress: p => {
-        pending.push(ctx.send({ progress: { layer: p.layer ?? '', status: p.status, currentBytes: p.currentBytes != null ? BigInt(p.currentBytes) : undefined, totalBytes: p.totalBytes != null ? BigInt(p.totalBytes) : undefined } }).catch(() => {}))
+        pending.push(ctx.send({ progress: { layer: p.layer ?? '', status: p.status, currentBytes: p.currentBytes != null ? p.currentBytes : undefined, totalBytes: p.totalBytes != null ? p.totalBytes : undefined } }).catch(() => {}))
       }
     })
     await Promise.all(pending)
@@ -81,8 +81,8 @@ export async function runOn (host: RpcHost, peerId: string, request: RunRequest,
     options.onProgress?.({
       layer: r.progress.layer !== '' ? r.progress.layer : null,
       status: r.progress.status,
-      currentBytes: r.progress.currentBytes != null ? Number(r.progress.currentBytes) : null,
-      totalBytes: r.progress.totalBytes != null ? Number(r.progress.totalBytes) : null
+      currentBytes: r.progress.currentBytes != null ? r.progress.currentBytes : null,
+      totalBytes: r.progress.totalBytes != null ? r.progress.totalBytes : null
     })
     return true
   }, { signal })

@@ -6,9 +6,9 @@ import type { Uint8ArrayList } from 'uint8arraylist'
 
 export interface ResourceRecord {
   schema: number
-  seq: bigint
-  issuedAtMs: bigint
-  expiresAtMs: bigint
+  seq: number
+  issuedAtMs: number
+  expiresAtMs: number
   name: string
   labels: Map<string, string>
   multiaddrs: string[]
@@ -148,19 +148,19 @@ export namespace ResourceRecord {
           w.uint32(obj.schema)
         }
 
-        if ((obj.seq != null && obj.seq !== 0n)) {
-          w.uint32(16)
-          w.uint64(obj.seq)
+        if ((obj.seq != null && obj.seq !== 0)) {
+          w.uint32(17)
+          w.double(obj.seq)
         }
 
-        if ((obj.issuedAtMs != null && obj.issuedAtMs !== 0n)) {
-          w.uint32(24)
-          w.uint64(obj.issuedAtMs)
+        if ((obj.issuedAtMs != null && obj.issuedAtMs !== 0)) {
+          w.uint32(25)
+          w.double(obj.issuedAtMs)
         }
 
-        if ((obj.expiresAtMs != null && obj.expiresAtMs !== 0n)) {
-          w.uint32(32)
-          w.uint64(obj.expiresAtMs)
+        if ((obj.expiresAtMs != null && obj.expiresAtMs !== 0)) {
+          w.uint32(33)
+          w.double(obj.expiresAtMs)
         }
 
         if ((obj.name != null && obj.name !== '')) {
@@ -225,9 +225,9 @@ export namespace ResourceRecord {
       }, (reader, length, opts = {}) => {
         const obj: any = {
           schema: 0,
-          seq: 0n,
-          issuedAtMs: 0n,
-          expiresAtMs: 0n,
+          seq: 0,
+          issuedAtMs: 0,
+          expiresAtMs: 0,
           name: '',
           labels: new Map<string, string>(),
           multiaddrs: [],
@@ -245,15 +245,15 @@ export namespace ResourceRecord {
               break
             }
             case 2: {
-              obj.seq = reader.uint64()
+              obj.seq = reader.double()
               break
             }
             case 3: {
-              obj.issuedAtMs = reader.uint64()
+              obj.issuedAtMs = reader.double()
               break
             }
             case 4: {
-              obj.expiresAtMs = reader.uint64()
+              obj.expiresAtMs = reader.double()
               break
             }
             case 5: {
@@ -358,21 +358,21 @@ export namespace ResourceRecord {
             case 2: {
               yield {
                 field: `${prefix}.seq`,
-                value: reader.uint64()
+                value: reader.double()
               }
               break
             }
             case 3: {
               yield {
                 field: `${prefix}.issuedAtMs`,
-                value: reader.uint64()
+                value: reader.double()
               }
               break
             }
             case 4: {
               yield {
                 field: `${prefix}.expiresAtMs`,
-                value: reader.uint64()
+                value: reader.double()
               }
               break
             }
@@ -492,17 +492,17 @@ export namespace ResourceRecord {
 
   export interface ResourceRecordSeqFieldEvent {
     field: '$.seq'
-    value: bigint
+    value: number
   }
 
   export interface ResourceRecordIssuedAtMsFieldEvent {
     field: '$.issuedAtMs'
-    value: bigint
+    value: number
   }
 
   export interface ResourceRecordExpiresAtMsFieldEvent {
     field: '$.expiresAtMs'
-    value: bigint
+    value: number
   }
 
   export interface ResourceRecordNameFieldEvent {
@@ -549,22 +549,22 @@ export namespace ResourceRecord {
 
   export interface ResourceRecordMemoryTotalBytesFieldEvent {
     field: '$.memory.totalBytes'
-    value: bigint
+    value: number
   }
 
   export interface ResourceRecordMemoryFreeBytesFieldEvent {
     field: '$.memory.freeBytes'
-    value: bigint
+    value: number
   }
 
   export interface ResourceRecordDiskTotalBytesFieldEvent {
     field: '$.disk.totalBytes'
-    value: bigint
+    value: number
   }
 
   export interface ResourceRecordDiskFreeBytesFieldEvent {
     field: '$.disk.freeBytes'
-    value: bigint
+    value: number
   }
 
   export interface ResourceRecordGpusVendorFieldEvent {
@@ -587,13 +587,13 @@ export namespace ResourceRecord {
 
   export interface ResourceRecordGpusMemoryBytesFieldEvent {
     field: '$.gpus[].memoryBytes'
-    value: bigint
+    value: number
     index: number
   }
 
   export interface ResourceRecordGpusMemoryUsedBytesFieldEvent {
     field: '$.gpus[].memoryUsedBytes'
-    value: bigint
+    value: number
     index: number
   }
 
@@ -644,7 +644,7 @@ export namespace ResourceRecord {
 
   export interface ResourceRecordOfferMemoryBytesFieldEvent {
     field: '$.offer.memoryBytes'
-    value: bigint
+    value: number
   }
 
   export interface ResourceRecordOfferGpusFieldEvent {
@@ -664,7 +664,7 @@ export namespace ResourceRecord {
 
   export interface ResourceRecordUsedMemoryBytesFieldEvent {
     field: '$.used.memoryBytes'
-    value: bigint
+    value: number
   }
 
   export interface ResourceRecordUsedGpusFieldEvent {
@@ -872,8 +872,8 @@ export namespace Cpu {
 }
 
 export interface Memory {
-  totalBytes: bigint
-  freeBytes: bigint
+  totalBytes: number
+  freeBytes: number
 }
 
 export namespace Memory {
@@ -886,14 +886,14 @@ export namespace Memory {
           w.fork()
         }
 
-        if ((obj.totalBytes != null && obj.totalBytes !== 0n)) {
-          w.uint32(8)
-          w.uint64(obj.totalBytes)
+        if ((obj.totalBytes != null && obj.totalBytes !== 0)) {
+          w.uint32(9)
+          w.double(obj.totalBytes)
         }
 
-        if ((obj.freeBytes != null && obj.freeBytes !== 0n)) {
-          w.uint32(16)
-          w.uint64(obj.freeBytes)
+        if ((obj.freeBytes != null && obj.freeBytes !== 0)) {
+          w.uint32(17)
+          w.double(obj.freeBytes)
         }
 
         if (opts.lengthDelimited !== false) {
@@ -901,8 +901,8 @@ export namespace Memory {
         }
       }, (reader, length, opts = {}) => {
         const obj: any = {
-          totalBytes: 0n,
-          freeBytes: 0n
+          totalBytes: 0,
+          freeBytes: 0
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -912,11 +912,11 @@ export namespace Memory {
 
           switch (tag >>> 3) {
             case 1: {
-              obj.totalBytes = reader.uint64()
+              obj.totalBytes = reader.double()
               break
             }
             case 2: {
-              obj.freeBytes = reader.uint64()
+              obj.freeBytes = reader.double()
               break
             }
             default: {
@@ -937,14 +937,14 @@ export namespace Memory {
             case 1: {
               yield {
                 field: `${prefix}.totalBytes`,
-                value: reader.uint64()
+                value: reader.double()
               }
               break
             }
             case 2: {
               yield {
                 field: `${prefix}.freeBytes`,
-                value: reader.uint64()
+                value: reader.double()
               }
               break
             }
@@ -962,12 +962,12 @@ export namespace Memory {
 
   export interface MemoryTotalBytesFieldEvent {
     field: '$.totalBytes'
-    value: bigint
+    value: number
   }
 
   export interface MemoryFreeBytesFieldEvent {
     field: '$.freeBytes'
-    value: bigint
+    value: number
   }
 
   export function encode (obj: Partial<Memory>): Uint8Array<ArrayBuffer> {
@@ -984,8 +984,8 @@ export namespace Memory {
 }
 
 export interface Disk {
-  totalBytes: bigint
-  freeBytes: bigint
+  totalBytes: number
+  freeBytes: number
 }
 
 export namespace Disk {
@@ -998,14 +998,14 @@ export namespace Disk {
           w.fork()
         }
 
-        if ((obj.totalBytes != null && obj.totalBytes !== 0n)) {
-          w.uint32(8)
-          w.uint64(obj.totalBytes)
+        if ((obj.totalBytes != null && obj.totalBytes !== 0)) {
+          w.uint32(9)
+          w.double(obj.totalBytes)
         }
 
-        if ((obj.freeBytes != null && obj.freeBytes !== 0n)) {
-          w.uint32(16)
-          w.uint64(obj.freeBytes)
+        if ((obj.freeBytes != null && obj.freeBytes !== 0)) {
+          w.uint32(17)
+          w.double(obj.freeBytes)
         }
 
         if (opts.lengthDelimited !== false) {
@@ -1013,8 +1013,8 @@ export namespace Disk {
         }
       }, (reader, length, opts = {}) => {
         const obj: any = {
-          totalBytes: 0n,
-          freeBytes: 0n
+          totalBytes: 0,
+          freeBytes: 0
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -1024,11 +1024,11 @@ export namespace Disk {
 
           switch (tag >>> 3) {
             case 1: {
-              obj.totalBytes = reader.uint64()
+              obj.totalBytes = reader.double()
               break
             }
             case 2: {
-              obj.freeBytes = reader.uint64()
+              obj.freeBytes = reader.double()
               break
             }
             default: {
@@ -1049,14 +1049,14 @@ export namespace Disk {
             case 1: {
               yield {
                 field: `${prefix}.totalBytes`,
-                value: reader.uint64()
+                value: reader.double()
               }
               break
             }
             case 2: {
               yield {
                 field: `${prefix}.freeBytes`,
-                value: reader.uint64()
+                value: reader.double()
               }
               break
             }
@@ -1074,12 +1074,12 @@ export namespace Disk {
 
   export interface DiskTotalBytesFieldEvent {
     field: '$.totalBytes'
-    value: bigint
+    value: number
   }
 
   export interface DiskFreeBytesFieldEvent {
     field: '$.freeBytes'
-    value: bigint
+    value: number
   }
 
   export function encode (obj: Partial<Disk>): Uint8Array<ArrayBuffer> {
@@ -1099,8 +1099,8 @@ export interface Gpu {
   vendor: string
   index: number
   model: string
-  memoryBytes?: bigint
-  memoryUsedBytes?: bigint
+  memoryBytes?: number
+  memoryUsedBytes?: number
   utilizationPercent?: number
   uuid?: string
   driver?: string
@@ -1133,13 +1133,13 @@ export namespace Gpu {
         }
 
         if (obj.memoryBytes != null) {
-          w.uint32(32)
-          w.uint64(obj.memoryBytes)
+          w.uint32(33)
+          w.double(obj.memoryBytes)
         }
 
         if (obj.memoryUsedBytes != null) {
-          w.uint32(40)
-          w.uint64(obj.memoryUsedBytes)
+          w.uint32(41)
+          w.double(obj.memoryUsedBytes)
         }
 
         if (obj.utilizationPercent != null) {
@@ -1191,11 +1191,11 @@ export namespace Gpu {
               break
             }
             case 4: {
-              obj.memoryBytes = reader.uint64()
+              obj.memoryBytes = reader.double()
               break
             }
             case 5: {
-              obj.memoryUsedBytes = reader.uint64()
+              obj.memoryUsedBytes = reader.double()
               break
             }
             case 6: {
@@ -1253,14 +1253,14 @@ export namespace Gpu {
             case 4: {
               yield {
                 field: `${prefix}.memoryBytes`,
-                value: reader.uint64()
+                value: reader.double()
               }
               break
             }
             case 5: {
               yield {
                 field: `${prefix}.memoryUsedBytes`,
-                value: reader.uint64()
+                value: reader.double()
               }
               break
             }
@@ -1321,12 +1321,12 @@ export namespace Gpu {
 
   export interface GpuMemoryBytesFieldEvent {
     field: '$.memoryBytes'
-    value: bigint
+    value: number
   }
 
   export interface GpuMemoryUsedBytesFieldEvent {
     field: '$.memoryUsedBytes'
-    value: bigint
+    value: number
   }
 
   export interface GpuUtilizationPercentFieldEvent {
@@ -1518,7 +1518,7 @@ export namespace Docker {
 
 export interface Capacity {
   cpuMillis: number
-  memoryBytes: bigint
+  memoryBytes: number
   gpus: number
   containers: number
 }
@@ -1538,9 +1538,9 @@ export namespace Capacity {
           w.uint32(obj.cpuMillis)
         }
 
-        if ((obj.memoryBytes != null && obj.memoryBytes !== 0n)) {
-          w.uint32(16)
-          w.uint64(obj.memoryBytes)
+        if ((obj.memoryBytes != null && obj.memoryBytes !== 0)) {
+          w.uint32(17)
+          w.double(obj.memoryBytes)
         }
 
         if ((obj.gpus != null && obj.gpus !== 0)) {
@@ -1559,7 +1559,7 @@ export namespace Capacity {
       }, (reader, length, opts = {}) => {
         const obj: any = {
           cpuMillis: 0,
-          memoryBytes: 0n,
+          memoryBytes: 0,
           gpus: 0,
           containers: 0
         }
@@ -1575,7 +1575,7 @@ export namespace Capacity {
               break
             }
             case 2: {
-              obj.memoryBytes = reader.uint64()
+              obj.memoryBytes = reader.double()
               break
             }
             case 3: {
@@ -1611,7 +1611,7 @@ export namespace Capacity {
             case 2: {
               yield {
                 field: `${prefix}.memoryBytes`,
-                value: reader.uint64()
+                value: reader.double()
               }
               break
             }
@@ -1648,7 +1648,7 @@ export namespace Capacity {
 
   export interface CapacityMemoryBytesFieldEvent {
     field: '$.memoryBytes'
-    value: bigint
+    value: number
   }
 
   export interface CapacityGpusFieldEvent {

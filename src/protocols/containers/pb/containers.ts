@@ -216,13 +216,13 @@ export namespace ListResponse {
 
   export interface ListResponseContainersCreatedAtMsFieldEvent {
     field: '$.containers[].createdAtMs'
-    value: bigint
+    value: number
     index: number
   }
 
   export interface ListResponseContainersExpiresAtMsFieldEvent {
     field: '$.containers[].expiresAtMs'
-    value: bigint
+    value: number
     index: number
   }
 
@@ -246,7 +246,7 @@ export namespace ListResponse {
 
   export interface ListResponseContainersMemoryBytesFieldEvent {
     field: '$.containers[].memoryBytes'
-    value: bigint
+    value: number
     index: number
   }
 
@@ -485,12 +485,12 @@ export namespace KillResponse {
 
   export interface KillResponseContainerCreatedAtMsFieldEvent {
     field: '$.container.createdAtMs'
-    value: bigint
+    value: number
   }
 
   export interface KillResponseContainerExpiresAtMsFieldEvent {
     field: '$.container.expiresAtMs'
-    value: bigint
+    value: number
   }
 
   export interface KillResponseContainerPortsContainerPortFieldEvent {
@@ -512,7 +512,7 @@ export namespace KillResponse {
 
   export interface KillResponseContainerMemoryBytesFieldEvent {
     field: '$.container.memoryBytes'
-    value: bigint
+    value: number
   }
 
   export interface KillResponseContainerGpusFieldEvent {
@@ -757,32 +757,32 @@ export namespace StatsResponse {
 
   export interface StatsResponseSampleMemoryBytesFieldEvent {
     field: '$.sample.memoryBytes'
-    value: bigint
+    value: number
   }
 
   export interface StatsResponseSampleMemoryLimitBytesFieldEvent {
     field: '$.sample.memoryLimitBytes'
-    value: bigint
+    value: number
   }
 
   export interface StatsResponseSampleNetworkRxBytesFieldEvent {
     field: '$.sample.networkRxBytes'
-    value: bigint
+    value: number
   }
 
   export interface StatsResponseSampleNetworkTxBytesFieldEvent {
     field: '$.sample.networkTxBytes'
-    value: bigint
+    value: number
   }
 
   export interface StatsResponseSampleBlockReadBytesFieldEvent {
     field: '$.sample.blockReadBytes'
-    value: bigint
+    value: number
   }
 
   export interface StatsResponseSampleBlockWriteBytesFieldEvent {
     field: '$.sample.blockWriteBytes'
-    value: bigint
+    value: number
   }
 
   export interface StatsResponseSamplePidsFieldEvent {
@@ -792,7 +792,7 @@ export namespace StatsResponse {
 
   export interface StatsResponseSampleAtMsFieldEvent {
     field: '$.sample.atMs'
-    value: bigint
+    value: number
   }
 
   export interface StatsResponseErrorCodeFieldEvent {
@@ -821,14 +821,14 @@ export namespace StatsResponse {
 export interface Sample {
   containerId: string
   cpuPermille: number
-  memoryBytes: bigint
-  memoryLimitBytes: bigint
-  networkRxBytes: bigint
-  networkTxBytes: bigint
-  blockReadBytes: bigint
-  blockWriteBytes: bigint
+  memoryBytes: number
+  memoryLimitBytes: number
+  networkRxBytes: number
+  networkTxBytes: number
+  blockReadBytes: number
+  blockWriteBytes: number
   pids: number
-  atMs: bigint
+  atMs: number
 }
 
 export namespace Sample {
@@ -851,34 +851,34 @@ export namespace Sample {
           w.uint32(obj.cpuPermille)
         }
 
-        if ((obj.memoryBytes != null && obj.memoryBytes !== 0n)) {
-          w.uint32(24)
-          w.uint64(obj.memoryBytes)
+        if ((obj.memoryBytes != null && obj.memoryBytes !== 0)) {
+          w.uint32(25)
+          w.double(obj.memoryBytes)
         }
 
-        if ((obj.memoryLimitBytes != null && obj.memoryLimitBytes !== 0n)) {
-          w.uint32(32)
-          w.uint64(obj.memoryLimitBytes)
+        if ((obj.memoryLimitBytes != null && obj.memoryLimitBytes !== 0)) {
+          w.uint32(33)
+          w.double(obj.memoryLimitBytes)
         }
 
-        if ((obj.networkRxBytes != null && obj.networkRxBytes !== 0n)) {
-          w.uint32(40)
-          w.uint64(obj.networkRxBytes)
+        if ((obj.networkRxBytes != null && obj.networkRxBytes !== 0)) {
+          w.uint32(41)
+          w.double(obj.networkRxBytes)
         }
 
-        if ((obj.networkTxBytes != null && obj.networkTxBytes !== 0n)) {
-          w.uint32(48)
-          w.uint64(obj.networkTxBytes)
+        if ((obj.networkTxBytes != null && obj.networkTxBytes !== 0)) {
+          w.uint32(49)
+          w.double(obj.networkTxBytes)
         }
 
-        if ((obj.blockReadBytes != null && obj.blockReadBytes !== 0n)) {
-          w.uint32(56)
-          w.uint64(obj.blockReadBytes)
+        if ((obj.blockReadBytes != null && obj.blockReadBytes !== 0)) {
+          w.uint32(57)
+          w.double(obj.blockReadBytes)
         }
 
-        if ((obj.blockWriteBytes != null && obj.blockWriteBytes !== 0n)) {
-          w.uint32(64)
-          w.uint64(obj.blockWriteBytes)
+        if ((obj.blockWriteBytes != null && obj.blockWriteBytes !== 0)) {
+          w.uint32(65)
+          w.double(obj.blockWriteBytes)
         }
 
         if ((obj.pids != null && obj.pids !== 0)) {
@@ -886,9 +886,9 @@ export namespace Sample {
           w.uint32(obj.pids)
         }
 
-        if ((obj.atMs != null && obj.atMs !== 0n)) {
-          w.uint32(80)
-          w.uint64(obj.atMs)
+        if ((obj.atMs != null && obj.atMs !== 0)) {
+          w.uint32(81)
+          w.double(obj.atMs)
         }
 
         if (opts.lengthDelimited !== false) {
@@ -898,14 +898,14 @@ export namespace Sample {
         const obj: any = {
           containerId: '',
           cpuPermille: 0,
-          memoryBytes: 0n,
-          memoryLimitBytes: 0n,
-          networkRxBytes: 0n,
-          networkTxBytes: 0n,
-          blockReadBytes: 0n,
-          blockWriteBytes: 0n,
+          memoryBytes: 0,
+          memoryLimitBytes: 0,
+          networkRxBytes: 0,
+          networkTxBytes: 0,
+          blockReadBytes: 0,
+          blockWriteBytes: 0,
           pids: 0,
-          atMs: 0n
+          atMs: 0
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -923,27 +923,27 @@ export namespace Sample {
               break
             }
             case 3: {
-              obj.memoryBytes = reader.uint64()
+              obj.memoryBytes = reader.double()
               break
             }
             case 4: {
-              obj.memoryLimitBytes = reader.uint64()
+              obj.memoryLimitBytes = reader.double()
               break
             }
             case 5: {
-              obj.networkRxBytes = reader.uint64()
+              obj.networkRxBytes = reader.double()
               break
             }
             case 6: {
-              obj.networkTxBytes = reader.uint64()
+              obj.networkTxBytes = reader.double()
               break
             }
             case 7: {
-              obj.blockReadBytes = reader.uint64()
+              obj.blockReadBytes = reader.double()
               break
             }
             case 8: {
-              obj.blockWriteBytes = reader.uint64()
+              obj.blockWriteBytes = reader.double()
               break
             }
             case 9: {
@@ -951,7 +951,7 @@ export namespace Sample {
               break
             }
             case 10: {
-              obj.atMs = reader.uint64()
+              obj.atMs = reader.double()
               break
             }
             default: {
@@ -986,42 +986,42 @@ export namespace Sample {
             case 3: {
               yield {
                 field: `${prefix}.memoryBytes`,
-                value: reader.uint64()
+                value: reader.double()
               }
               break
             }
             case 4: {
               yield {
                 field: `${prefix}.memoryLimitBytes`,
-                value: reader.uint64()
+                value: reader.double()
               }
               break
             }
             case 5: {
               yield {
                 field: `${prefix}.networkRxBytes`,
-                value: reader.uint64()
+                value: reader.double()
               }
               break
             }
             case 6: {
               yield {
                 field: `${prefix}.networkTxBytes`,
-                value: reader.uint64()
+                value: reader.double()
               }
               break
             }
             case 7: {
               yield {
                 field: `${prefix}.blockReadBytes`,
-                value: reader.uint64()
+                value: reader.double()
               }
               break
             }
             case 8: {
               yield {
                 field: `${prefix}.blockWriteBytes`,
-                value: reader.uint64()
+                value: reader.double()
               }
               break
             }
@@ -1035,7 +1035,7 @@ export namespace Sample {
             case 10: {
               yield {
                 field: `${prefix}.atMs`,
-                value: reader.uint64()
+                value: reader.double()
               }
               break
             }
@@ -1063,32 +1063,32 @@ export namespace Sample {
 
   export interface SampleMemoryBytesFieldEvent {
     field: '$.memoryBytes'
-    value: bigint
+    value: number
   }
 
   export interface SampleMemoryLimitBytesFieldEvent {
     field: '$.memoryLimitBytes'
-    value: bigint
+    value: number
   }
 
   export interface SampleNetworkRxBytesFieldEvent {
     field: '$.networkRxBytes'
-    value: bigint
+    value: number
   }
 
   export interface SampleNetworkTxBytesFieldEvent {
     field: '$.networkTxBytes'
-    value: bigint
+    value: number
   }
 
   export interface SampleBlockReadBytesFieldEvent {
     field: '$.blockReadBytes'
-    value: bigint
+    value: number
   }
 
   export interface SampleBlockWriteBytesFieldEvent {
     field: '$.blockWriteBytes'
-    value: bigint
+    value: number
   }
 
   export interface SamplePidsFieldEvent {
@@ -1098,7 +1098,7 @@ export namespace Sample {
 
   export interface SampleAtMsFieldEvent {
     field: '$.atMs'
-    value: bigint
+    value: number
   }
 
   export function encode (obj: Partial<Sample>): Uint8Array<ArrayBuffer> {
@@ -1618,11 +1618,11 @@ export interface Container {
   image: string
   state: string
   owner: string
-  createdAtMs: bigint
-  expiresAtMs: bigint
+  createdAtMs: number
+  expiresAtMs: number
   ports: Port[]
   cpuMillis: number
-  memoryBytes: bigint
+  memoryBytes: number
   gpus: number
 }
 
@@ -1661,14 +1661,14 @@ export namespace Container {
           w.string(obj.owner)
         }
 
-        if ((obj.createdAtMs != null && obj.createdAtMs !== 0n)) {
-          w.uint32(48)
-          w.uint64(obj.createdAtMs)
+        if ((obj.createdAtMs != null && obj.createdAtMs !== 0)) {
+          w.uint32(49)
+          w.double(obj.createdAtMs)
         }
 
-        if ((obj.expiresAtMs != null && obj.expiresAtMs !== 0n)) {
-          w.uint32(56)
-          w.uint64(obj.expiresAtMs)
+        if ((obj.expiresAtMs != null && obj.expiresAtMs !== 0)) {
+          w.uint32(57)
+          w.double(obj.expiresAtMs)
         }
 
         if (obj.ports != null && obj.ports.length > 0) {
@@ -1683,9 +1683,9 @@ export namespace Container {
           w.uint32(obj.cpuMillis)
         }
 
-        if ((obj.memoryBytes != null && obj.memoryBytes !== 0n)) {
-          w.uint32(80)
-          w.uint64(obj.memoryBytes)
+        if ((obj.memoryBytes != null && obj.memoryBytes !== 0)) {
+          w.uint32(81)
+          w.double(obj.memoryBytes)
         }
 
         if ((obj.gpus != null && obj.gpus !== 0)) {
@@ -1703,11 +1703,11 @@ export namespace Container {
           image: '',
           state: '',
           owner: '',
-          createdAtMs: 0n,
-          expiresAtMs: 0n,
+          createdAtMs: 0,
+          expiresAtMs: 0,
           ports: [],
           cpuMillis: 0,
-          memoryBytes: 0n,
+          memoryBytes: 0,
           gpus: 0
         }
 
@@ -1738,11 +1738,11 @@ export namespace Container {
               break
             }
             case 6: {
-              obj.createdAtMs = reader.uint64()
+              obj.createdAtMs = reader.double()
               break
             }
             case 7: {
-              obj.expiresAtMs = reader.uint64()
+              obj.expiresAtMs = reader.double()
               break
             }
             case 8: {
@@ -1760,7 +1760,7 @@ export namespace Container {
               break
             }
             case 10: {
-              obj.memoryBytes = reader.uint64()
+              obj.memoryBytes = reader.double()
               break
             }
             case 11: {
@@ -1824,14 +1824,14 @@ export namespace Container {
             case 6: {
               yield {
                 field: `${prefix}.createdAtMs`,
-                value: reader.uint64()
+                value: reader.double()
               }
               break
             }
             case 7: {
               yield {
                 field: `${prefix}.expiresAtMs`,
-                value: reader.uint64()
+                value: reader.double()
               }
               break
             }
@@ -1863,7 +1863,7 @@ export namespace Container {
             case 10: {
               yield {
                 field: `${prefix}.memoryBytes`,
-                value: reader.uint64()
+                value: reader.double()
               }
               break
             }
@@ -1913,12 +1913,12 @@ export namespace Container {
 
   export interface ContainerCreatedAtMsFieldEvent {
     field: '$.createdAtMs'
-    value: bigint
+    value: number
   }
 
   export interface ContainerExpiresAtMsFieldEvent {
     field: '$.expiresAtMs'
-    value: bigint
+    value: number
   }
 
   export interface ContainerPortsContainerPortFieldEvent {
@@ -1940,7 +1940,7 @@ export namespace Container {
 
   export interface ContainerMemoryBytesFieldEvent {
     field: '$.memoryBytes'
-    value: bigint
+    value: number
   }
 
   export interface ContainerGpusFieldEvent {

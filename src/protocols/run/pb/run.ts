@@ -10,9 +10,9 @@ export interface RunRequest {
   env: Map<string, string>
   ports: number[]
   cpuMillis: number
-  memoryBytes: bigint
+  memoryBytes: number
   gpus: number
-  ttlMs: bigint
+  ttlMs: number
   name: string
   requestId: string
 }
@@ -170,9 +170,9 @@ export namespace RunRequest {
           w.uint32(obj.cpuMillis)
         }
 
-        if ((obj.memoryBytes != null && obj.memoryBytes !== 0n)) {
-          w.uint32(48)
-          w.uint64(obj.memoryBytes)
+        if ((obj.memoryBytes != null && obj.memoryBytes !== 0)) {
+          w.uint32(49)
+          w.double(obj.memoryBytes)
         }
 
         if ((obj.gpus != null && obj.gpus !== 0)) {
@@ -180,9 +180,9 @@ export namespace RunRequest {
           w.int32(obj.gpus)
         }
 
-        if ((obj.ttlMs != null && obj.ttlMs !== 0n)) {
-          w.uint32(64)
-          w.uint64(obj.ttlMs)
+        if ((obj.ttlMs != null && obj.ttlMs !== 0)) {
+          w.uint32(65)
+          w.double(obj.ttlMs)
         }
 
         if ((obj.name != null && obj.name !== '')) {
@@ -205,9 +205,9 @@ export namespace RunRequest {
           env: new Map<string, string>(),
           ports: [],
           cpuMillis: 0,
-          memoryBytes: 0n,
+          memoryBytes: 0,
           gpus: 0,
-          ttlMs: 0n,
+          ttlMs: 0,
           name: '',
           requestId: ''
         }
@@ -256,7 +256,7 @@ export namespace RunRequest {
               break
             }
             case 6: {
-              obj.memoryBytes = reader.uint64()
+              obj.memoryBytes = reader.double()
               break
             }
             case 7: {
@@ -264,7 +264,7 @@ export namespace RunRequest {
               break
             }
             case 8: {
-              obj.ttlMs = reader.uint64()
+              obj.ttlMs = reader.double()
               break
             }
             case 9: {
@@ -358,7 +358,7 @@ export namespace RunRequest {
             case 6: {
               yield {
                 field: `${prefix}.memoryBytes`,
-                value: reader.uint64()
+                value: reader.double()
               }
               break
             }
@@ -372,7 +372,7 @@ export namespace RunRequest {
             case 8: {
               yield {
                 field: `${prefix}.ttlMs`,
-                value: reader.uint64()
+                value: reader.double()
               }
               break
             }
@@ -432,7 +432,7 @@ export namespace RunRequest {
 
   export interface RunRequestMemoryBytesFieldEvent {
     field: '$.memoryBytes'
-    value: bigint
+    value: number
   }
 
   export interface RunRequestGpusFieldEvent {
@@ -442,7 +442,7 @@ export namespace RunRequest {
 
   export interface RunRequestTtlMsFieldEvent {
     field: '$.ttlMs'
-    value: bigint
+    value: number
   }
 
   export interface RunRequestNameFieldEvent {
@@ -589,12 +589,12 @@ export namespace RunResponse {
 
   export interface RunResponseProgressCurrentBytesFieldEvent {
     field: '$.progress.currentBytes'
-    value: bigint
+    value: number
   }
 
   export interface RunResponseProgressTotalBytesFieldEvent {
     field: '$.progress.totalBytes'
-    value: bigint
+    value: number
   }
 
   export interface RunResponseContainerIdFieldEvent {
@@ -624,12 +624,12 @@ export namespace RunResponse {
 
   export interface RunResponseContainerCreatedAtMsFieldEvent {
     field: '$.container.createdAtMs'
-    value: bigint
+    value: number
   }
 
   export interface RunResponseContainerExpiresAtMsFieldEvent {
     field: '$.container.expiresAtMs'
-    value: bigint
+    value: number
   }
 
   export interface RunResponseContainerPortsContainerPortFieldEvent {
@@ -651,7 +651,7 @@ export namespace RunResponse {
 
   export interface RunResponseContainerMemoryBytesFieldEvent {
     field: '$.container.memoryBytes'
-    value: bigint
+    value: number
   }
 
   export interface RunResponseContainerGpusFieldEvent {
@@ -685,8 +685,8 @@ export namespace RunResponse {
 export interface Progress {
   layer: string
   status: string
-  currentBytes?: bigint
-  totalBytes?: bigint
+  currentBytes?: number
+  totalBytes?: number
 }
 
 export namespace Progress {
@@ -710,13 +710,13 @@ export namespace Progress {
         }
 
         if (obj.currentBytes != null) {
-          w.uint32(24)
-          w.uint64(obj.currentBytes)
+          w.uint32(25)
+          w.double(obj.currentBytes)
         }
 
         if (obj.totalBytes != null) {
-          w.uint32(32)
-          w.uint64(obj.totalBytes)
+          w.uint32(33)
+          w.double(obj.totalBytes)
         }
 
         if (opts.lengthDelimited !== false) {
@@ -743,11 +743,11 @@ export namespace Progress {
               break
             }
             case 3: {
-              obj.currentBytes = reader.uint64()
+              obj.currentBytes = reader.double()
               break
             }
             case 4: {
-              obj.totalBytes = reader.uint64()
+              obj.totalBytes = reader.double()
               break
             }
             default: {
@@ -782,14 +782,14 @@ export namespace Progress {
             case 3: {
               yield {
                 field: `${prefix}.currentBytes`,
-                value: reader.uint64()
+                value: reader.double()
               }
               break
             }
             case 4: {
               yield {
                 field: `${prefix}.totalBytes`,
-                value: reader.uint64()
+                value: reader.double()
               }
               break
             }
@@ -817,12 +817,12 @@ export namespace Progress {
 
   export interface ProgressCurrentBytesFieldEvent {
     field: '$.currentBytes'
-    value: bigint
+    value: number
   }
 
   export interface ProgressTotalBytesFieldEvent {
     field: '$.totalBytes'
-    value: bigint
+    value: number
   }
 
   export function encode (obj: Partial<Progress>): Uint8Array<ArrayBuffer> {
@@ -956,11 +956,11 @@ export interface Container {
   image: string
   state: string
   owner: string
-  createdAtMs: bigint
-  expiresAtMs: bigint
+  createdAtMs: number
+  expiresAtMs: number
   ports: Port[]
   cpuMillis: number
-  memoryBytes: bigint
+  memoryBytes: number
   gpus: number
 }
 
@@ -999,14 +999,14 @@ export namespace Container {
           w.string(obj.owner)
         }
 
-        if ((obj.createdAtMs != null && obj.createdAtMs !== 0n)) {
-          w.uint32(48)
-          w.uint64(obj.createdAtMs)
+        if ((obj.createdAtMs != null && obj.createdAtMs !== 0)) {
+          w.uint32(49)
+          w.double(obj.createdAtMs)
         }
 
-        if ((obj.expiresAtMs != null && obj.expiresAtMs !== 0n)) {
-          w.uint32(56)
-          w.uint64(obj.expiresAtMs)
+        if ((obj.expiresAtMs != null && obj.expiresAtMs !== 0)) {
+          w.uint32(57)
+          w.double(obj.expiresAtMs)
         }
 
         if (obj.ports != null && obj.ports.length > 0) {
@@ -1021,9 +1021,9 @@ export namespace Container {
           w.uint32(obj.cpuMillis)
         }
 
-        if ((obj.memoryBytes != null && obj.memoryBytes !== 0n)) {
-          w.uint32(80)
-          w.uint64(obj.memoryBytes)
+        if ((obj.memoryBytes != null && obj.memoryBytes !== 0)) {
+          w.uint32(81)
+          w.double(obj.memoryBytes)
         }
 
         if ((obj.gpus != null && obj.gpus !== 0)) {
@@ -1041,11 +1041,11 @@ export namespace Container {
           image: '',
           state: '',
           owner: '',
-          createdAtMs: 0n,
-          expiresAtMs: 0n,
+          createdAtMs: 0,
+          expiresAtMs: 0,
           ports: [],
           cpuMillis: 0,
-          memoryBytes: 0n,
+          memoryBytes: 0,
           gpus: 0
         }
 
@@ -1076,11 +1076,11 @@ export namespace Container {
               break
             }
             case 6: {
-              obj.createdAtMs = reader.uint64()
+              obj.createdAtMs = reader.double()
               break
             }
             case 7: {
-              obj.expiresAtMs = reader.uint64()
+              obj.expiresAtMs = reader.double()
               break
             }
             case 8: {
@@ -1098,7 +1098,7 @@ export namespace Container {
               break
             }
             case 10: {
-              obj.memoryBytes = reader.uint64()
+              obj.memoryBytes = reader.double()
               break
             }
             case 11: {
@@ -1162,14 +1162,14 @@ export namespace Container {
             case 6: {
               yield {
                 field: `${prefix}.createdAtMs`,
-                value: reader.uint64()
+                value: reader.double()
               }
               break
             }
             case 7: {
               yield {
                 field: `${prefix}.expiresAtMs`,
-                value: reader.uint64()
+                value: reader.double()
               }
               break
             }
@@ -1201,7 +1201,7 @@ export namespace Container {
             case 10: {
               yield {
                 field: `${prefix}.memoryBytes`,
-                value: reader.uint64()
+                value: reader.double()
               }
               break
             }
@@ -1251,12 +1251,12 @@ export namespace Container {
 
   export interface ContainerCreatedAtMsFieldEvent {
     field: '$.createdAtMs'
-    value: bigint
+    value: number
   }
 
   export interface ContainerExpiresAtMsFieldEvent {
     field: '$.expiresAtMs'
-    value: bigint
+    value: number
   }
 
   export interface ContainerPortsContainerPortFieldEvent {
@@ -1278,7 +1278,7 @@ export namespace Container {
 
   export interface ContainerMemoryBytesFieldEvent {
     field: '$.memoryBytes'
-    value: bigint
+    value: number
   }
 
   export interface ContainerGpusFieldEvent {

@@ -1,0 +1,243 @@
+import { InvalidArgumentError } from '../errors.js'
+import { abortError, destroyOnAbort, isAborted, raceAbort, throwIfAborted } from './abort.js'
+import { CLEANUP_TIMEOUT, CREATE_TIMEOUT } from './constants.js'
+import { toContainerInfo } from './container-info.js'
+import { ContainerNotFoundError, toRuntimeError } from './errors.js'
+import { jsonLines } from './json-lines.js'
+import { demuxLogFrames } from './logs.js'
+import { toPullProgress } from './pull-progress.js'
+import { buildCreateOptions } from './security.js'
+import { hasPreviousCpu, isStoppedSample, toStatsSample } from './stats.js'
+import { assertContainerReference, assertImageReference } from './validate.js'
+import type { DockerSubject } from './errors.js'
+import type { PullEvent } from './pull-progress.js'
+import type { DockerCpuStats, DockerStats } from './stats.js'
+import type { AbortOptions, ContainerInfo, ContainerSpec, LogChunk, LogOptions, PullProgress, StatsSample } from './types.js'
+import type { Readable } from 'node:stream'
+import type Docker from 'dockerode'
+import type DockerModem from 'docker-modem'
+
+const CONTAINER: DockerSubject = { kind: 'container' }
+const IMAGE: DockerSubject = { kind: 'image' }
+
+/**
+ * The only module that talks to Docker. Every call honours `options.signal`; the streaming ones
+ * (statsStream, logs) end quietly when it aborts, the others reject with an AbortError. Docker's
+ * failures arrive as the typed errors of errors.ts.
+ */
+export class DockerRuntime {
+  constructor (private readonly docker: Docker) {}
+
+  async imageExists (image: string, options: AbortOptions = {}): Promise<boolean> {
+    assertImageReference(image)
+    try {
+      // Image.inspect in dockerode drops abortSignal, so the request is dialled directly.
+      await this.dial({ path: `/images/${image}/json`, method: 'GET', statusCodes: { 200: true, 404: 'no such image', 500: 'server error' } }, options.signal)
+      return true
+    } catch (err) {
+      const mapped = toRuntimeError(err, IMAGE)
+      if (mapped instanceof Error && mapped.name === 'ImageNotFoundError') return false
+      throw mapped
+    }
+  }
+
+  /** Pulls an image, reporting the engine's progress lines; resolves once the image is present. */
+  async pull (image: string, onProgress: (p: PullProgress) => void, options: AbortOptions = {}): Promise<void> {
+    assertImageReference(image)
+    const { signal } = options
+    const subject: DockerSubject = { kind: 'pull', image }
+    const stream = await this.call(subject, signal, async () => this.docker.pull(image, { abortSignal: signal }) as Promise<Readable>)
+    const stopListening = destroyOnAbort(stream, signal)
+    try {
+      // A failure after the stream began (unknown tag, registry refused) is a line with `error`,
+      // not an HTTP status; the stream then ends normally.
+      for await (const event of jsonLines<PullEvent>(stream)) {
+        if (event.error != null) throw new Error(event.errorDetail?.message ?? event.error)
+        onProgress(toPullProgress(event))
+      }
+    } catch (err) {
+      if (isAborted(signal)) throw abortError(signal)
+      throw toRuntimeError(err, subject)
+    } finally {
+      stopListening()
+      stream.destroy()
+    }
+  }
+
+  /**
+   * Creates and starts a container with the hardening of security.ts. On any failure, abort
+   * included, the created container is removed before this rejects: nothing is left behind.
+   */
+  async run (spec: ContainerSpec, options: AbortOptions = {}): Promise<ContainerInfo> {
+    const createOptions = buildCreateOptions(spec)
+    const { signal } = options
+    throwIfAborted(signal)
+    const creating = this.docker.createContainer({ ...createOptions, abortSignal: AbortSignal.timeout(CREATE_TIMEOUT) })
+    let id: string
+    try {
+      id = (await raceAbort(creating, signal)).id
+    } catch (err) {
+      if (isAborted(signal)) {
+        // The create goes on without us; whatever it makes is removed as soon as it exists.
+        creating.then(async container => this.discard(container.id)).catch(() => {})
+        throw abortError(signal)
+      }
+      throw toRuntimeError(err, IMAGE)
+    }
+    try {
+      await this.call(CONTAINER, signal, async () => this.docker.getContainer(id).start({ abortSignal: signal }))
+      return await this.inspect(id, options)
+    } catch (err) {
+      const cleanupError = await this.discard(id)
+      if (cleanupError != null && err instanceof Error) err.message += ` (and the created container ${id} could not be removed: ${cleanupError.message})`
+      throw err
+    }
+  }
+
+  async inspect (id: string, options: AbortOptions = {}): Promise<ContainerInfo> {
+    assertContainerReference(id)
+    const raw = await this.call(CONTAINER, options.signal, async () => this.docker.getContainer(id).inspect({ abortSignal: options.signal }))
+    return toContainerInfo(raw)
+  }
+
+  /** Containers in any state carrying every one of the labels (at least one is required). */
+  async list (labels: Record<string, string>, options: AbortOptions = {}): Promise<ContainerInfo[]> {
+    const filter = Object.entries(labels).map(([key, value]) => `${key}=${value}`)
+    // Without a label this would list, and let callers act on, containers that are not ours.
+    if (filter.length === 0) throw new InvalidArgumentError('list needs at least one label to filter by')
+    const found = await this.call(CONTAINER, options.signal, async () =>
+      this.docker.listContainers({ all: true, filters: { label: filter }, abortSignal: options.signal } as Docker.ContainerListOptions))
+    // The list lacks the limits, so each one is inspected; one removed in between is skipped.
+    const infos = await Promise.all(found.map(async c => this.inspect(c.Id, options).catch(err => {
+      if (err instanceof ContainerNotFoundError) return null
+      throw err
+    })))
+    return infos.filter((info): info is ContainerInfo => info != null).sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id))
+  }
+
+  /** One sample; it takes about a second, the engine's interval between two CPU readings. */
+  async stats (id: string, options: AbortOptions = {}): Promise<StatsSample> {
+    assertContainerReference(id)
+    const { signal } = options
+    const raw = await this.call(CONTAINER, signal, async () =>
+      this.docker.getContainer(id).stats({ stream: false, abortSignal: signal } as { stream: false })) as DockerStats
+    if (isStoppedSample(raw) || hasPreviousCpu(raw)) return toStatsSample(raw.id ?? id, raw)
+    // An engine that leaves precpu_stats empty here: the stream's second reading has the delta.
+    for await (const sample of this.statsStream(id, options)) return sample
+    throwIfAborted(signal)
+    return toStatsSample(raw.id ?? id, raw)
+  }
+
+  /** One sample a second from the engine's stream; ends when the container stops or on abort. */
+  async * statsStream (id: string, options: AbortOptions = {}): AsyncGenerator<StatsSample> {
+    assertContainerReference(id)
+    const { signal } = options
+    if (isAborted(signal)) return
+    let stream: Readable
+    try {
+      stream = await this.call(CONTAINER, signal, async () =>
+        this.docker.getContainer(id).stats({ stream: true, abortSignal: signal } as { stream: true }) as Promise<Readable>)
+    } catch (err) {
+      if (isAborted(signal)) return
+      throw err
+    }
+    yield * this.readStream(stream, signal, async function * (source) {
+      let previous: DockerCpuStats | undefined
+      for await (const raw of jsonLines<DockerStats>(source)) {
+        // A stopped container's stream goes on with zeroed samples; that is its end for us.
+        if (isStoppedSample(raw)) return
+        // The first sample of a stream has no previous CPU reading: it would read 0 %.
+        if (hasPreviousCpu(raw) || previous != null) yield toStatsSample(raw.id ?? id, raw, previous)
+        previous = raw.cpu_stats
+      }
+    })
+  }
+
+  /**
+   * The container's output, demultiplexed, in order. With follow it ends when the container
+   * exits; without, once the stored log is read; either way quietly on abort.
+   */
+  async * logs (id: string, opts: LogOptions, options: AbortOptions = {}): AsyncGenerator<LogChunk> {
+    assertContainerReference(id)
+    if (opts.tail !== 'all' && (!Number.isSafeInteger(opts.tail) || opts.tail < 0)) {
+      throw new InvalidArgumentError(`invalid tail ${opts.tail}: expected 'all' or a number of lines`)
+    }
+    const { signal } = options
+    if (isAborted(signal)) return
+    const query = { stdout: true, stderr: true, follow: opts.follow, tail: String(opts.tail), timestamps: opts.timestamps === true }
+    let stream: Readable
+    try {
+      // Dialled as a stream even without follow: dockerode would buffer the whole log, and parse
+      // it as JSON when it happens to be valid JSON.
+      stream = await this.call(CONTAINER, signal, async () => this.dial({
+        path: `/containers/${id}/logs?`,
+        method: 'GET',
+        isStream: true,
+        statusCodes: { 200: true, 404: 'no such container', 500: 'server error' },
+        options: query
+      }, signal) as Promise<Readable>)
+    } catch (err) {
+      if (isAborted(signal)) return
+      throw err
+    }
+    yield * this.readStream(stream, signal, demuxLogFrames)
+  }
+
+  /** Force-removes the container (a running one is killed) and its anonymous volumes. */
+  async remove (id: string, options: AbortOptions = {}): Promise<void> {
+    assertContainerReference(id)
+    await this.call(CONTAINER, options.signal, async () =>
+      this.docker.getContainer(id).remove({ force: true, v: true, abortSignal: options.signal }))
+  }
+
+  /** Runs one engine call, turning its failure into the typed error for what it was about. */
+  private async call<T> (subject: DockerSubject, signal: AbortSignal | undefined, fn: () => Promise<T>): Promise<T> {
+    throwIfAborted(signal)
+    try {
+      return await fn()
+    } catch (err) {
+      if (isAborted(signal)) throw abortError(signal)
+      throw toRuntimeError(err, subject)
+    }
+  }
+
+  /**
+   * Reads a container's response stream through a parser, destroying it on abort or when the
+   * reader stops early. An abort ends the iteration quietly; other failures are typed.
+   */
+  private async * readStream<T> (stream: Readable, signal: AbortSignal | undefined, parse: (source: AsyncIterable<Uint8Array>) => AsyncGenerator<T>): AsyncGenerator<T> {
+    const stopListening = destroyOnAbort(stream, signal)
+    try {
+      yield * parse(stream)
+    } catch (err) {
+      if (isAborted(signal)) return
+      throw toRuntimeError(err, CONTAINER)
+    } finally {
+      stopListening()
+      stream.destroy()
+    }
+  }
+
+  private async dial (options: DockerModem.DialOptions, signal: AbortSignal | undefined): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      this.docker.modem.dial({ ...options, abortSignal: signal }, (err, result) => {
+        if (err != null) reject(err)
+        else resolve(result)
+      })
+    })
+  }
+
+  /**
+   * Removes a container this runtime must not leave behind, under its own deadline. Returns why
+   * it could not, or null; one already gone counts as removed.
+   */
+  private async discard (id: string): Promise<Error | null> {
+    try {
+      await this.remove(id, { signal: AbortSignal.timeout(CLEANUP_TIMEOUT) })
+      return null
+    } catch (err) {
+      if (err instanceof ContainerNotFoundError) return null
+      return err instanceof Error ? err : new Error(String(err))
+    }
+  }
+}

@@ -1,0 +1,11 @@
+// The runtime's public API: the only place dockerode is used, wrapped in plain types.
+export { DockerRuntime } from './docker-runtime.js'
+export { buildCreateOptions } from './security.js'
+export { cpuPercent, memoryUsage, toStatsSample } from './stats.js'
+export { demuxLogFrames } from './logs.js'
+export { KEPT_CAPABILITIES } from './constants.js'
+export { ContainerConflictError, ContainerNotFoundError, DockerUnavailableError, ImageNotFoundError, ImagePullError } from './errors.js'
+export { dockerClient, probeEngine } from './docker-engine.js'
+export type { DockerClient, EngineInfo } from './docker-engine.js'
+export type { DockerCpuStats, DockerStats } from './stats.js'
+export type { AbortOptions, ContainerInfo, ContainerSpec, GpuRequest, LogChunk, LogOptions, PortBinding, PullProgress, StatsSample } from './types.js'
