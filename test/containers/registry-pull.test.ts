@@ -16,7 +16,9 @@ async function requireRegistry (t: TestContext): Promise<boolean> {
   try {
     const response = await fetch(`http://${REGISTRY}/v2/`, { signal: AbortSignal.timeout(2000) })
     if (response.ok) return true
-  } catch {}
+  } catch {
+    // No answer: handled below.
+  }
   if (process.env.CI != null && process.env.CI !== '') throw new Error(`CI is set but no registry answers on ${REGISTRY} (scripts/start-test-registry.sh)`)
   t.skip(`no registry answers on ${REGISTRY} (run scripts/start-test-registry.sh)`)
   return false
