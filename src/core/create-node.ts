@@ -27,7 +27,7 @@ export async function createNode (options: NodeOptions = {}): Promise<P2PRCNode>
   const config = await loadConfig({ dataDir, configFile, env, flags })
   const privateKey = await loadIdentity(config.dataDir)
   const metrics = new Registry()
-  collectDefaultMetrics({ register: metrics, prefix: 'p2prc_' })
+  collectDefaultMetrics({ register: metrics, prefix: 'p2prc_', eventLoopMonitoringPrecision: 100 })
   const host = await createHost({
     privateKey,
     listen: config.listen,

@@ -1,4 +1,4 @@
-import { probeResources } from '../resources/index.js'
+import { cachedCpuFacts, probeResources, rememberMissingTools } from '../resources/index.js'
 import { probeEngine } from '../runtime/docker-engine.js'
 import type { MachineResources } from '../resources/index.js'
 import type { DockerClient, EngineInfo } from '../runtime/docker-engine.js'
@@ -16,10 +16,14 @@ export function localProbe (docker: DockerClient | null, sysfsRoot: string): Loc
   let engine: EngineInfo = docker == null
     ? { available: false, version: null, gpuRuntimes: [], reason: 'disabled (--no-docker)' }
     : { available: false, version: null, gpuRuntimes: [], reason: 'not probed yet' }
+  const cpuFacts = cachedCpuFacts()
+  const exec = rememberMissingTools()
   return {
     engine: () => engine,
     machine: async options => probeResources({
       sysfsRoot,
+      cpuFacts,
+      exec,
       docker: async opts => {
         if (docker != null) engine = await probeEngine(docker, opts)
         return { available: engine.available, version: engine.version, gpuRuntimes: engine.gpuRuntimes }

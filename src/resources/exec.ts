@@ -25,3 +25,24 @@ export function describeError (err: unknown): string {
   }
   return String(err)
 }
+
+/** How long a vendor tool found missing is not looked for again. */
+const MISSING_TOOL_RECHECK = 10 * 60_000
+
+/**
+ * An exec that remembers which tools are not installed (ENOENT) and does not spawn them again for
+ * a while: a node probing every few seconds should not fork nvidia-smi on a machine without it.
+ */
+export function rememberMissingTools (exec: Exec = defaultExec): Exec {
+  const missingUntil = new Map<string, number>()
+  return async (file, args, options) => {
+    const until = missingUntil.get(file)
+    if (until != null && until > Date.now()) throw Object.assign(new Error(`${file} is not installed`), { code: 'ENOENT' })
+    try {
+      return await exec(file, args, options)
+    } catch (err: any) {
+      if (err?.code === 'ENOENT') missingUntil.set(file, Date.now() + MISSING_TOOL_RECHECK)
+      throw err
+    }
+  }
+}

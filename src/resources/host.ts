@@ -6,9 +6,24 @@ import type { CpuInfo, MemoryInfo } from './types.js'
 
 const log = logger('p2prc:resources:host')
 
-export async function probeCpu (): Promise<CpuInfo> {
+/** What never changes while a process runs (model, cores); systeminformation spawns tools to learn it. */
+export type StaticCpu = Awaited<ReturnType<typeof cpu>>
+
+/** Reads the CPU's fixed facts once; later calls reuse the answer (a failed read is tried again). */
+export function cachedCpuFacts (): () => Promise<StaticCpu> {
+  let facts: Promise<StaticCpu> | undefined
+  return async () => {
+    facts ??= cpu().catch(err => {
+      facts = undefined
+      throw err
+    })
+    return facts
+  }
+}
+
+export async function probeCpu (facts: () => Promise<StaticCpu> = cpu): Promise<CpuInfo> {
   try {
-    const [info, load] = await Promise.all([cpu(), currentLoad()])
+    const [info, load] = await Promise.all([facts(), currentLoad()])
     const threads = info.cores > 0 ? info.cores : availableParallelism()
     return {
       model: `${info.manufacturer} ${info.brand}`.trim(),

@@ -16,7 +16,7 @@ const log = logger('p2prc:resources')
  */
 export async function probeResources (init: ProbeInit = {}, options: AbortOptions = {}): Promise<MachineResources> {
   const [cpu, memory, disk, gpus, docker] = await Promise.all([
-    probeCpu(),
+    probeCpu(init.cpuFacts),
     probeMemory(),
     probeDisk(init.diskPath ?? DEFAULT_DISK_PATH),
     probeGpus(init, options),

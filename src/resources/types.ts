@@ -105,6 +105,13 @@ export interface ProbeInit {
   docker?: DockerProbe
 
   /**
+   * The CPU's fixed facts (model, cores); pass `cachedCpuFacts()` when probing repeatedly
+   *
+   * @default systeminformation's cpu(), asked every time
+   */
+  cpuFacts?: () => Promise<import('./host.js').StaticCpu>
+
+  /**
    * Milliseconds one vendor tool may run
    *
    * @default 5000
