@@ -55,7 +55,8 @@ export async function run () {
       localRun.push(performance.now() - t0)
       return async () => {
         const t1 = performance.now()
-        await c.remove({ force: true })
+        // The same call the host makes: force, and the container's anonymous volumes with it.
+        await c.remove({ force: true, v: true })
         localKill.push(performance.now() - t1)
       }
     }

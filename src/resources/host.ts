@@ -1,6 +1,6 @@
 import { arch, availableParallelism, cpus, freemem, loadavg, totalmem } from 'node:os'
 import { logger } from '@libp2p/logger'
-import { cpu, currentLoad, mem } from 'systeminformation'
+import { cpu, mem } from 'systeminformation'
 import { describeError } from './exec.js'
 import type { CpuInfo, MemoryInfo } from './types.js'
 
@@ -23,14 +23,14 @@ export function cachedCpuFacts (): () => Promise<StaticCpu> {
 
 export async function probeCpu (facts: () => Promise<StaticCpu> = cpu): Promise<CpuInfo> {
   try {
-    const [info, load] = await Promise.all([facts(), currentLoad()])
+    const info = await facts()
     const threads = info.cores > 0 ? info.cores : availableParallelism()
     return {
       model: `${info.manufacturer} ${info.brand}`.trim(),
       cores: info.physicalCores > 0 ? info.physicalCores : threads,
       threads,
       arch: arch(),
-      loadPercent: clampPercent(load.currentLoad)
+      loadPercent: loadPercent(threads)
     }
   } catch (err) {
     // Node's own view is coarser (no physical cores, load from loadavg) but always there.
@@ -41,7 +41,7 @@ export async function probeCpu (facts: () => Promise<StaticCpu> = cpu): Promise<
       cores: threads,
       threads,
       arch: arch(),
-      loadPercent: clampPercent(loadavg()[0] / threads * 100)
+      loadPercent: loadPercent(threads)
     }
   }
 }
@@ -55,6 +55,14 @@ export async function probeMemory (): Promise<MemoryInfo> {
     log('systeminformation could not read memory: %s', describeError(err))
     return { totalBytes: totalmem(), freeBytes: freemem() }
   }
+}
+
+/**
+ * The one-minute load average per logical CPU, as a percentage: what `uptime` shows, scaled.
+ * systeminformation's currentLoad samples for half a second, which would delay every start.
+ */
+function loadPercent (threads: number): number {
+  return clampPercent(loadavg()[0] / threads * 100)
 }
 
 function clampPercent (value: number): number {
