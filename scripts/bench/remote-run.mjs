@@ -2,6 +2,7 @@
 // create+start and force-remove sent straight to the same engine. Pairs alternate in order so
 // drift hits both sides alike. Goal: ratio of medians <= 1.10 for both (the engine is the floor).
 import Docker from 'dockerode'
+import { buildCreateOptions } from '../../dist/runtime/index.js'
 import { api, fmt, removeDir, startDaemon, summary, tmpDir, waitUntil } from './lib.mjs'
 
 const PAIRS = Number(process.env.BENCH_PAIRS ?? 12)
@@ -47,9 +48,14 @@ export async function run () {
         remoteKill.push(performance.now() - t1)
       }
     }
+    let n = 0
     const runLocal = async () => {
       const t0 = performance.now()
-      const c = await docker.createContainer({ Image: IMAGE, Cmd: ['sleep', '300'], Labels: { 'p2prc.bench': '1' }, HostConfig: { NanoCpus: 1e8, Memory: 32 * 1024 * 1024 } })
+      // Exactly the container the host creates (same hardening, limits and log options).
+      const c = await docker.createContainer(buildCreateOptions({
+        image: IMAGE, cmd: ['sleep', '300'], env: {}, ports: [], cpus: 0.1, memoryBytes: 32 * 1024 * 1024, gpus: null,
+        name: `p2prc-bench-direct-${process.pid}-${n++}`, labels: { 'p2prc.bench': '1' }, pidsLimit: 512
+      }))
       created.push(c.id)
       await c.start()
       localRun.push(performance.now() - t0)
