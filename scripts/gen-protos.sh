@@ -15,3 +15,4 @@ gen resource-record src/records/pb
 gen specs src/protocols/specs/pb
 gen run src/protocols/run/pb
 gen containers src/protocols/containers/pb
+gen tunnel src/protocols/tunnel/pb

@@ -1,4 +1,5 @@
 import { DaemonNotRunningError, errorFromCode, RemoteError } from '../errors.js'
+import type { ForwardView } from '../core/forwards.js'
 import type { NodeInfo, PeerRecordView, PeerSummary } from '../core/p2prc-node.js'
 import type { Resources } from '../records/index.js'
 import type { RunBody } from '../containers/run-request.js'
@@ -84,6 +85,14 @@ export class ApiClient {
 
   async kill (peer: string, container: string, options: AbortOptions = {}): Promise<ContainerView> {
     return this.request('DELETE', containerPath(peer, container), undefined, options)
+  }
+
+  async forward (peer: string, container: string, port: number, local?: string, options: AbortOptions = {}): Promise<ForwardView> {
+    return this.request('POST', '/v1/forwards', { peer, container, port, ...(local != null ? { local } : {}) }, options)
+  }
+
+  async closeForward (id: string, options: AbortOptions = {}): Promise<ForwardView> {
+    return this.request('DELETE', `/v1/forwards/${encodeURIComponent(id)}`, undefined, options)
   }
 
   async hostContainers (options: AbortOptions = {}): Promise<ContainerView[]> {

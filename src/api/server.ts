@@ -4,6 +4,7 @@ import { API_BODY_LIMIT, API_REQUEST_TIMEOUT } from './constants.js'
 import { toHttpError } from './http-errors.js'
 import { containerRoutes } from './routes/container-routes.js'
 import { eventRoutes } from './routes/event-routes.js'
+import { forwardRoutes } from './routes/forward-routes.js'
 import { metricsRoutes } from './routes/metrics-routes.js'
 import { nodeRoutes } from './routes/node-routes.js'
 import { peerRoutes } from './routes/peer-routes.js'
@@ -59,7 +60,7 @@ export function buildApp (init: Omit<ApiInit, 'listen'>): FastifyInstance {
     return reply.status(status).send(body)
   })
 
-  for (const routes of [nodeRoutes, peerRoutes, containerRoutes, eventRoutes, metricsRoutes, ...(init.routes ?? [])]) {
+  for (const routes of [nodeRoutes, peerRoutes, containerRoutes, forwardRoutes, eventRoutes, metricsRoutes, ...(init.routes ?? [])]) {
     void app.register(routes, { node: init.node })
   }
   return app

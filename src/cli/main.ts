@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander'
 import { P2PRCError } from '../errors.js'
 import { connectCommand } from './commands/connect.js'
+import { forwardCommand } from './commands/forward.js'
 import { hostCommand } from './commands/host.js'
 import { killCommand } from './commands/kill.js'
 import { logsCommand } from './commands/logs.js'
@@ -21,7 +22,7 @@ export function buildProgram (): Command {
     .option('--json', 'print only JSON on stdout')
     .showHelpAfterError('(run with --help for usage)')
 
-  for (const command of [startCommand(), idCommand(), peersCommand(), specsCommand(), connectCommand(), runCommand(), psCommand(), statsCommand(), logsCommand(), killCommand(), hostCommand()]) {
+  for (const command of [startCommand(), idCommand(), peersCommand(), specsCommand(), connectCommand(), runCommand(), forwardCommand(), psCommand(), statsCommand(), logsCommand(), killCommand(), hostCommand()]) {
     program.addCommand(command)
   }
   // Every command and subcommand shares the exit-code rules below.

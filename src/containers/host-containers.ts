@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto'
 import { setMaxListeners } from 'node:events'
-import { ContainerNotFoundError } from '../runtime/index.js'
+import { ContainerNotFoundError, InvalidArgumentError } from '../errors.js'
 import { DOCKER_CALL_TIMEOUT, MAX_TIMER, PULL_TIMEOUT, SWEEP_INTERVAL } from './constants.js'
 import { LABEL_EXPIRES_AT, LABEL_GPUS, LABEL_NAME, LABEL_NODE, LABEL_OWNER, LABEL_REQUEST_ID } from './labels.js'
 import { admit } from './policy.js'
-import type { ContainerView, LogLine, PullProgressEvent, RunRequest, StatsView } from './types.js'
+import type { ContainerView, LogLine, PortMapping, PullProgressEvent, RunRequest, StatsView } from './types.js'
 import type { Policy } from '../config/schema.js'
 import type { Capacity } from '../records/index.js'
 import type { ContainerInfo, DockerRuntime, StatsSample } from '../runtime/index.js'
@@ -161,6 +161,15 @@ export class HostContainers {
     yield * this.init.runtime.logs(t.info.id, opts, options)
   }
 
+  /**
+   * The host port where one of the owner's containers publishes `port` (on this host's loopback),
+   * for a tunnel. Only published ports can be reached: they are what the owner asked for.
+   */
+  publishedPort (owner: string, ref: string, port: number): number {
+    const t = this.resolve(owner, ref)
+    return publishedHostPort(t.name, t.info.ports, port)
+  }
+
   /** Stops and removes a container: by its owner, or by the operator (owner null). */
   async kill (owner: string | null, ref: string, options: AbortOptions = {}): Promise<ContainerView> {
     const t = this.resolve(owner, ref)
@@ -267,4 +276,14 @@ function toStatsView (s: StatsSample): StatsView {
     pids: s.pids,
     at: new Date(s.at).toISOString()
   }
+}
+
+/** Where a container publishes `port` on the host, or a clear error naming what it does publish. */
+export function publishedHostPort (name: string, ports: PortMapping[], port: number): number {
+  const mapping = ports.find(p => p.containerPort === port)
+  if (mapping == null) {
+    const published = ports.map(p => p.containerPort).join(', ')
+    throw new InvalidArgumentError(`container ${name} does not publish port ${port} (${published === '' ? 'it publishes none' : `it publishes ${published}`}; run it with -p ${port})`)
+  }
+  return mapping.hostPort
 }

@@ -6,13 +6,15 @@ import { DhtRecords } from '../discovery/dht-records.js'
 import { GossipAdverts } from '../discovery/gossip-adverts.js'
 import { RecordIssuer } from '../discovery/record-issuer.js'
 import { RecordMetrics } from '../discovery/record-metrics.js'
-import { DialError, InvalidArgumentError, NotFoundError, NotStartedError, PeerNotFoundError } from '../errors.js'
+import { ContainerNotFoundError, DialError, InvalidArgumentError, NotFoundError, NotStartedError, PeerNotFoundError } from '../errors.js'
 import { DHT_PROTOCOL } from '../host/constants.js'
 import { Specs } from '../protocols/specs/index.js'
 import { killOn, listOn, logsOn, statsOn, statsStreamOn } from '../protocols/containers/container-protocols.js'
 import { serveContainerProtocols } from '../protocols/containers/container-protocols.js'
 import { runOn, serveRun } from '../protocols/run/run-protocol.js'
-import { HostContainers } from '../containers/host-containers.js'
+import { serveTunnels } from '../protocols/tunnel/tunnel-protocol.js'
+import { Forwards } from './forwards.js'
+import { HostContainers, publishedHostPort } from '../containers/host-containers.js'
 import { NoComputeError, NoPeerFitsError } from '../errors.js'
 import { placeRequest } from './placement.js'
 import { BootstrapRedialer } from './bootstrap-redialer.js'
@@ -20,6 +22,7 @@ import { AUTO_ATTEMPTS, DIAL_TIMEOUT, INITIAL_SYNC_PEERS, LIST_TIMEOUT, PEER_PRU
 import { matchesFilter } from './peer-filter.js'
 import { PeerTable } from './peer-table.js'
 import type { LocalProbe } from './local-probe.js'
+import type { ForwardView } from './forwards.js'
 import type { PeerFilter } from './peer-filter.js'
 import type { PeerEntry } from './peer-table.js'
 import type { ResolvedConfig } from '../config/load-config.js'
@@ -109,6 +112,8 @@ export class P2PRCNode extends TypedEventEmitter<NodeEvents> {
   private readonly specs: Specs
   private readonly synced = new Set<string>()
   private readonly runtime: DockerRuntime | null
+  /** Local listeners tunnelled to containers on peers (`p2prc forward`). */
+  readonly forwards: Forwards
   private hostContainers?: HostContainers
   private pruneTimer?: ReturnType<typeof setInterval>
   private started = false
@@ -122,6 +127,7 @@ export class P2PRCNode extends TypedEventEmitter<NodeEvents> {
     this.metrics = metrics
     this.probe = probe
     this.redialer = new BootstrapRedialer(host, config.bootstrap, logger('p2prc:bootstrap'))
+    this.forwards = new Forwards(host, logger('p2prc:forwards'))
     const recordMetrics = new RecordMetrics(metrics)
     this.issuer = new RecordIssuer({
       privateKey,
@@ -214,6 +220,7 @@ export class P2PRCNode extends TypedEventEmitter<NodeEvents> {
     const containerHost = (): HostContainers => this.containerHost
     await serveRun(this.host, containerHost, logger('p2prc:run'))
     await serveContainerProtocols(this.host, containerHost, logger('p2prc:container-protocols'))
+    await serveTunnels(this.host, containerHost, logger('p2prc:tunnel'))
     await this.specs.start()
     this.gossip.start()
     this.dhtRecords.start()
@@ -227,6 +234,7 @@ export class P2PRCNode extends TypedEventEmitter<NodeEvents> {
     if (!this.started) return
     this.started = false
     clearInterval(this.pruneTimer)
+    await this.forwards.closeAll()
     this.hostContainers?.stop()
     this.redialer.stop()
     this.dhtRecords.stop()
@@ -374,6 +382,21 @@ export class P2PRCNode extends TypedEventEmitter<NodeEvents> {
     const peerId = this.resolvePeerId(ref)
     if (peerId === this.peerId) return this.containerHost.kill(this.peerId, container, options)
     return killOn(this.host, peerId, container, options)
+  }
+
+  /**
+   * Forwards a local TCP port to one of my containers' published ports on a peer. The container
+   * is checked first, so a wrong peer, container or port fails here rather than per connection.
+   */
+  async forward (ref: string, container: string, port: number, local: { host: string, port: number }, options: AbortOptions = {}): Promise<ForwardView> {
+    this.assertStarted()
+    const peerId = this.resolvePeerId(ref)
+    if (peerId === this.peerId) throw new InvalidArgumentError('forward reaches containers on other peers; this node\'s own are on its loopback already')
+    const mine = await listOn(this.host, peerId, { signal: withTimeout(options.signal, LIST_TIMEOUT) })
+    const target = mine.find(c => c.containerId === container || c.name === container || (container.length >= 4 && c.containerId.startsWith(container)))
+    if (target == null) throw new ContainerNotFoundError(`you have no container '${container}' on ${peerId}`)
+    publishedHostPort(target.name, target.ports, port)
+    return this.forwards.open(peerId, target.containerId, port, local)
   }
 
   /** A peer's record as stored in the DHT (verified), or null. */

@@ -49,7 +49,7 @@ export function runCommand (): Command {
       const { peerId, containerId, name, ports, expiresAt } = container
       ctx.print({ peerId, containerId, name, image: container.image, ports, expiresAt }, () => [
         `started ${containerId.slice(0, 12)} (${name}) on ${peerId}`,
-        ...ports.map(p => `  port ${p.containerPort}/tcp -> 127.0.0.1:${p.hostPort} on that peer`),
+        ...ports.map(p => `  port ${p.containerPort}: p2prc forward ${peerId.slice(0, 16)} ${containerId.slice(0, 12)} ${p.containerPort}`),
         `  expires ${expiresAt ?? 'never'}`,
         `  logs: p2prc logs ${peerId.slice(0, 16)} ${containerId.slice(0, 12)} -f   kill: p2prc kill ${peerId.slice(0, 16)} ${containerId.slice(0, 12)}`
       ].join('\n'))
