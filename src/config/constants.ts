@@ -47,3 +47,17 @@ export const DEFAULT_POLICY = {
   defaultTtl: 60 * 60_000,
   maxTtl: 24 * 60 * 60_000
 }
+
+/**
+ * Relaying is off unless asked for. When on, the limits suit a network of cooperating machines
+ * rather than libp2p's public-relay defaults (2 min, 128 KiB), which would cut a forwarded port
+ * off almost at once: an hour and 1 GiB per relayed connection, 64 reservations.
+ */
+export const DEFAULT_RELAY = {
+  serve: false,
+  maxReservations: 64,
+  reservationTtl: 60 * 60_000,
+  connectionLimit: { duration: 60 * 60_000, data: 1024 * 1024 * 1024 }
+}
+
+export const DEFAULT_NAT = { autonat: true, holePunch: true, upnp: false }

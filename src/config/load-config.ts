@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { ConfigError } from '../errors.js'
-import { CONFIG_FILE, DEFAULT_ADVERT_INTERVAL, DEFAULT_API, DEFAULT_OFFER, DEFAULT_POLICY, DEFAULT_RECORD_TTL, DEFAULT_DATA_DIR, DEFAULT_DOCKER_SOCKET, DEFAULT_LISTEN, DEFAULT_NAME, MAX_CONFIG_FILE_BYTES } from './constants.js'
+import { CONFIG_FILE, DEFAULT_ADVERT_INTERVAL, DEFAULT_API, DEFAULT_NAT, DEFAULT_RELAY, DEFAULT_OFFER, DEFAULT_POLICY, DEFAULT_RECORD_TTL, DEFAULT_DATA_DIR, DEFAULT_DOCKER_SOCKET, DEFAULT_LISTEN, DEFAULT_NAME, MAX_CONFIG_FILE_BYTES } from './constants.js'
 import { configSchema, describeIssues, flagName, partialConfigSchema } from './schema.js'
 import type { Config, PartialConfig } from './schema.js'
 
@@ -39,6 +39,8 @@ function defaults (env: Record<string, string | undefined>): Config {
     advertInterval: DEFAULT_ADVERT_INTERVAL,
     recordTtl: DEFAULT_RECORD_TTL,
     colocationWhitelist: [],
+    relay: DEFAULT_RELAY,
+    nat: DEFAULT_NAT,
     sysfs: '/sys'
   }
 }
@@ -86,7 +88,9 @@ export async function loadConfig (init: LoadConfigInit = {}): Promise<ResolvedCo
     ...fromFlags,
     // Nested sections merge field by field, so a file can change one setting only.
     offer: { ...base.offer, ...fromFile.offer, ...fromFlags.offer },
-    policy: { ...base.policy, ...fromFile.policy, ...fromFlags.policy }
+    policy: { ...base.policy, ...fromFile.policy, ...fromFlags.policy },
+    relay: { ...base.relay, ...fromFile.relay, ...fromFlags.relay },
+    nat: { ...base.nat, ...fromFile.nat, ...fromFlags.nat }
   })
   if (!merged.success) throw new ConfigError(describeIssues(merged.error, 'config'))
   const fileWasRead = init.configFile != null || Object.keys(fromFile).length > 0

@@ -94,6 +94,30 @@ const policySchema = z.strictObject({
   maxTtl: duration(1000, 365 * 86_400_000)
 })
 
+/** Circuit relay v2: relaying connections for peers that cannot be dialled (behind NAT). */
+const relaySchema = z.strictObject({
+  /** Offer to relay for others. Costs bandwidth, so it is off unless the owner turns it on. */
+  serve: z.boolean(),
+  /** Peers that may hold a reservation (a relayed address through this node) at once. */
+  maxReservations: z.number().int().min(1).max(10_000),
+  reservationTtl: duration(60_000, 86_400_000),
+  /** What one relayed connection may use before the relay ends it; null: no limit. */
+  connectionLimit: z.strictObject({
+    duration: duration(1000, 86_400_000),
+    data: size.pipe(z.number().min(1024, { message: 'at least 1 KiB' }))
+  }).nullable()
+})
+
+/** Learning and improving reachability. */
+const natSchema = z.strictObject({
+  /** Ask peers to dial our addresses back (and answer such requests), so only reachable ones are announced. */
+  autonat: z.boolean(),
+  /** Upgrade relayed connections to direct ones by hole punching (DCUtR). */
+  holePunch: z.boolean(),
+  /** Ask the LAN's router for a port mapping. Off by default: UPnP multicasts on the LAN. */
+  upnp: z.boolean()
+})
+
 const configShape = z.strictObject({
   listen: z.array(multiaddrString).min(1).max(16),
   bootstrap: z.array(peerMultiaddrString).max(64),
@@ -113,6 +137,8 @@ const configShape = z.strictObject({
   recordTtl: duration(3000, 86_400_000),
   /** Where sysfs is mounted: GPUs are also found from its /class/drm (a container may see the host's elsewhere). */
   sysfs: z.string().min(1).max(512),
+  relay: relaySchema,
+  nat: natSchema,
   /** Extra IPs gossipsub should not penalise for hosting many peers (beside loopback). */
   colocationWhitelist: z.array(z.union([z.ipv4(), z.ipv6()])).max(64)
 })
@@ -126,11 +152,13 @@ export const configSchema = configShape.refine(config => config.recordTtl > conf
 })
 
 export type Policy = z.infer<typeof policySchema>
+export type RelayConfig = z.infer<typeof relaySchema>
+export type NatConfig = z.infer<typeof natSchema>
 
 export type Config = z.infer<typeof configSchema>
 
 /** What one source (file, env, flags) may say: any subset of the fields. */
-export const partialConfigSchema = configShape.extend({ offer: offerSchema.partial(), policy: policySchema.partial() }).partial()
+export const partialConfigSchema = configShape.extend({ offer: offerSchema.partial(), policy: policySchema.partial(), relay: relaySchema.partial(), nat: natSchema.partial() }).partial()
 export type PartialConfig = z.infer<typeof partialConfigSchema>
 
 /**

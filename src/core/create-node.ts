@@ -33,6 +33,8 @@ export async function createNode (options: NodeOptions = {}): Promise<P2PRCNode>
     listen: config.listen,
     bootstrap: config.bootstrap,
     mdns: config.mdns,
+    relay: config.relay,
+    nat: config.nat,
     metricsRegistry: metrics,
     dhtValidators,
     dhtSelectors,

@@ -14,6 +14,7 @@ import { serveContainerProtocols } from '../protocols/containers/container-proto
 import { runOn, serveRun } from '../protocols/run/run-protocol.js'
 import { serveTunnels } from '../protocols/tunnel/tunnel-protocol.js'
 import { Forwards } from './forwards.js'
+import { peerDialer } from './peer-dialer.js'
 import { HostContainers, publishedHostPort } from '../containers/host-containers.js'
 import { NoComputeError, NoPeerFitsError } from '../errors.js'
 import { placeRequest } from './placement.js'
@@ -22,6 +23,7 @@ import { AUTO_ATTEMPTS, DIAL_TIMEOUT, INITIAL_SYNC_PEERS, LIST_TIMEOUT, PEER_PRU
 import { matchesFilter } from './peer-filter.js'
 import { PeerTable } from './peer-table.js'
 import type { LocalProbe } from './local-probe.js'
+import type { RpcHost } from '../protocols/rpc.js'
 import type { ForwardView } from './forwards.js'
 import type { PeerFilter } from './peer-filter.js'
 import type { PeerEntry } from './peer-table.js'
@@ -50,6 +52,8 @@ export interface PeerSummary {
   labels: Record<string, string>
   lastSeen: string
   latencyMs: number | null
+  /** How we are connected now: straight, or only through a relay (the peer is behind NAT); null: not connected. */
+  connection: 'direct' | 'relayed' | null
   /** From the peer's signed resource record; null until one arrives. */
   resources: Resources | null
 }
@@ -114,9 +118,13 @@ export class P2PRCNode extends TypedEventEmitter<NodeEvents> {
   private readonly runtime: DockerRuntime | null
   /** Local listeners tunnelled to containers on peers (`p2prc forward`). */
   readonly forwards: Forwards
+  /** The host for outbound protocol calls: dials that fail retry with addresses from the DHT. */
+  private readonly dialer: RpcHost
   private hostContainers?: HostContainers
   private pruneTimer?: ReturnType<typeof setInterval>
   private started = false
+  /** Our addresses as last announced, to tell an address change from other self updates. */
+  private announced = ''
 
   constructor (components: P2PRCNodeComponents) {
     super()
@@ -127,7 +135,8 @@ export class P2PRCNode extends TypedEventEmitter<NodeEvents> {
     this.metrics = metrics
     this.probe = probe
     this.redialer = new BootstrapRedialer(host, config.bootstrap, logger('p2prc:bootstrap'))
-    this.forwards = new Forwards(host, logger('p2prc:forwards'))
+    this.dialer = peerDialer(host, logger('p2prc:dial'))
+    this.forwards = new Forwards(this.dialer, logger('p2prc:forwards'))
     const recordMetrics = new RecordMetrics(metrics)
     this.issuer = new RecordIssuer({
       privateKey,
@@ -154,7 +163,7 @@ export class P2PRCNode extends TypedEventEmitter<NodeEvents> {
       connected: () => host.getConnections().length > 0
     })
     this.specs = new Specs({
-      host,
+      host: this.dialer,
       metrics: recordMetrics,
       log: logger('p2prc:specs'),
       ownRecord: async options => (await this.issuer.issue(options)).signed.envelope,
@@ -202,6 +211,7 @@ export class P2PRCNode extends TypedEventEmitter<NodeEvents> {
     this.host.addEventListener('peer:connect', this.onConnect)
     this.host.addEventListener('peer:disconnect', this.onDisconnect)
     this.host.addEventListener('peer:discovery', this.onDiscovery)
+    this.host.addEventListener('self:peer:update', this.onSelfUpdate)
     await this.host.start()
     // The first record is issued before anything is announced, so the first advert is complete.
     await this.issuer.issue(options)
@@ -244,6 +254,7 @@ export class P2PRCNode extends TypedEventEmitter<NodeEvents> {
     this.host.removeEventListener('peer:connect', this.onConnect)
     this.host.removeEventListener('peer:disconnect', this.onDisconnect)
     this.host.removeEventListener('peer:discovery', this.onDiscovery)
+    this.host.removeEventListener('self:peer:update', this.onSelfUpdate)
     await this.host.stop()
     this.log('stopped')
   }
@@ -317,7 +328,7 @@ export class P2PRCNode extends TypedEventEmitter<NodeEvents> {
     this.assertStarted()
     const peerId = this.resolvePeerId(ref)
     if (peerId === this.peerId) return this.containerHost.run(this.peerId, request, options)
-    return runOn(this.host, peerId, request, options)
+    return runOn(this.dialer, peerId, request, options)
   }
 
   /**
@@ -350,7 +361,7 @@ export class P2PRCNode extends TypedEventEmitter<NodeEvents> {
       : [...(this.hostContainers != null ? [this.peerId] : []), ...this.peers().filter(p => p.resources?.docker === true).map(p => p.peerId)]
     const lists = await Promise.allSettled(targets.map(async peerId => {
       if (peerId === this.peerId) return (await this.containerHost.list(this.peerId, options))
-      return listOn(this.host, peerId, { signal: withTimeout(options.signal, LIST_TIMEOUT) })
+      return listOn(this.dialer, peerId, { signal: withTimeout(options.signal, LIST_TIMEOUT) })
     }))
     if (ref != null && lists[0].status === 'rejected') throw lists[0].reason
     return lists.flatMap(l => l.status === 'fulfilled' ? l.value : [])
@@ -360,28 +371,28 @@ export class P2PRCNode extends TypedEventEmitter<NodeEvents> {
     this.assertStarted()
     const peerId = this.resolvePeerId(ref)
     if (peerId === this.peerId) return this.containerHost.stats(this.peerId, container, options)
-    return statsOn(this.host, peerId, container, options)
+    return statsOn(this.dialer, peerId, container, options)
   }
 
   statsStream (ref: string, container: string, options: AbortOptions = {}): AsyncGenerator<StatsView> {
     this.assertStarted()
     const peerId = this.resolvePeerId(ref)
     if (peerId === this.peerId) return this.containerHost.statsStream(this.peerId, container, options)
-    return statsStreamOn(this.host, peerId, container, options)
+    return statsStreamOn(this.dialer, peerId, container, options)
   }
 
   logs (ref: string, container: string, opts: { follow: boolean, tail: number | 'all' }, options: AbortOptions = {}): AsyncGenerator<LogLine> {
     this.assertStarted()
     const peerId = this.resolvePeerId(ref)
     if (peerId === this.peerId) return this.containerHost.logs(this.peerId, container, opts, options)
-    return logsOn(this.host, peerId, container, opts, options)
+    return logsOn(this.dialer, peerId, container, opts, options)
   }
 
   async kill (ref: string, container: string, options: AbortOptions = {}): Promise<ContainerView> {
     this.assertStarted()
     const peerId = this.resolvePeerId(ref)
     if (peerId === this.peerId) return this.containerHost.kill(this.peerId, container, options)
-    return killOn(this.host, peerId, container, options)
+    return killOn(this.dialer, peerId, container, options)
   }
 
   /**
@@ -392,7 +403,7 @@ export class P2PRCNode extends TypedEventEmitter<NodeEvents> {
     this.assertStarted()
     const peerId = this.resolvePeerId(ref)
     if (peerId === this.peerId) throw new InvalidArgumentError('forward reaches containers on other peers; this node\'s own are on its loopback already')
-    const mine = await listOn(this.host, peerId, { signal: withTimeout(options.signal, LIST_TIMEOUT) })
+    const mine = await listOn(this.dialer, peerId, { signal: withTimeout(options.signal, LIST_TIMEOUT) })
     const target = mine.find(c => c.containerId === container || c.name === container || (container.length >= 4 && c.containerId.startsWith(container)))
     if (target == null) throw new ContainerNotFoundError(`you have no container '${container}' on ${peerId}`)
     publishedHostPort(target.name, target.ports, port)
@@ -446,6 +457,7 @@ export class P2PRCNode extends TypedEventEmitter<NodeEvents> {
       labels: entry.labels,
       lastSeen: new Date(entry.lastSeen).toISOString(),
       latencyMs: this.latencyOf(entry.peerId) ?? entry.latencyMs,
+      connection: this.connectionKind(entry.peerId),
       resources: entry.record?.record.resources ?? null
     }
   }
@@ -453,9 +465,33 @@ export class P2PRCNode extends TypedEventEmitter<NodeEvents> {
   private acceptRecord (signed: SignedResourceRecord): boolean {
     if (signed.record.peerId === this.peerId) return false
     if (!this.peerTable.acceptRecord(signed)) return false
+    // The record is signed by the peer: its addresses (a relayed one for a peer behind NAT) are
+    // how to dial it, even when we learnt of it second-hand.
+    const addresses = signed.record.multiaddrs.flatMap(text => { try { return [multiaddr(text)] } catch { return [] } })
+    this.host.peerStore.merge(peerIdFromString(signed.record.peerId), { multiaddrs: addresses })
+      .catch(err => { this.log('could not store addresses of %s: %s', signed.record.peerId, err.message) })
     const entry = this.peerTable.get(signed.record.peerId)
     if (entry != null) this.safeDispatchEvent('peer:update', { detail: this.summarise(entry) })
     return true
+  }
+
+  private connectionKind (peerId: string): PeerSummary['connection'] {
+    const connections = this.host.getConnections(peerIdFromString(peerId))
+    if (connections.length === 0) return null
+    return connections.some(c => !c.remoteAddr.toString().includes('/p2p-circuit')) ? 'direct' : 'relayed'
+  }
+
+  /**
+   * Our addresses changed (a relay reservation made or lost, a UPnP mapping, a confirmed public
+   * address): peers must learn how to reach us now, not at the next periodic advert.
+   */
+  private readonly onSelfUpdate = (): void => {
+    const addresses = this.host.getMultiaddrs().map(a => a.toString()).sort().join()
+    if (addresses === this.announced) return
+    this.announced = addresses
+    if (!this.started) return
+    this.gossip.advertiseSoon()
+    this.dhtRecords.republishSoon()
   }
 
   private latencyOf (peerId: string): number | null {
@@ -513,6 +549,9 @@ export class P2PRCNode extends TypedEventEmitter<NodeEvents> {
 
   /** libp2p's connection monitor measures RTT only every few seconds; a peer shows one at once. */
   private async measureLatency (peerId: PeerId): Promise<void> {
+    // Over a relay only: pinging would dial yet another relayed connection (libp2p reuses only
+    // unlimited ones); the connection monitor measures the relayed one in time.
+    if (this.host.getConnections(peerId).every(c => c.limits != null)) return
     try {
       const rtt = await this.host.services.ping.ping(peerId, { signal: AbortSignal.timeout(DIAL_TIMEOUT) })
       if (this.peerTable.get(peerId.toString()) != null) this.peerTable.upsert(peerId.toString(), { latencyMs: rtt })

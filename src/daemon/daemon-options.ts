@@ -16,6 +16,8 @@ export function addDaemonOptions (command: Command): Command {
     .option('--label <key=value>', 'label advertised to peers; repeatable', collect)
     .addOption(new Option('--mdns', 'discover peers on the LAN with mDNS'))
     .addOption(new Option('--no-mdns', 'no LAN discovery (the default)'))
+    .addOption(new Option('--relay', 'relay connections for peers behind NAT (circuit relay v2, limits in config relay)'))
+    .addOption(new Option('--upnp', 'ask the LAN router for a port mapping (UPnP; multicasts on the LAN)'))
     .option('--docker <url>', 'Docker engine (default: env DOCKER_HOST or unix:///var/run/docker.sock)')
     .option('--no-docker', 'offer no compute: a client-only node')
 }
@@ -29,6 +31,8 @@ export interface DaemonFlags {
   name?: string
   label?: string[]
   mdns?: boolean
+  relay?: boolean
+  upnp?: boolean
   docker?: string | boolean
 }
 
@@ -54,6 +58,8 @@ export function flagsToNodeOptions (flags: DaemonFlags): NodeOptions {
     name: flags.name,
     labels,
     mdns: flags.mdns,
+    relay: flags.relay === true ? { serve: true } : undefined,
+    nat: flags.upnp === true ? { upnp: true } : undefined,
     // --no-docker leaves `false`; --docker URL a string; neither, `true` (commander's default).
     docker: flags.docker === false ? null : typeof flags.docker === 'string' ? flags.docker : undefined
   }

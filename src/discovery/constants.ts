@@ -33,3 +33,6 @@ export const SIGNIFICANT_SHARE = 0.1
 
 /** A change in what runs here is advertised this soon, coalescing bursts. */
 export const ADVERTISE_SOON_DELAY = 100
+
+/** After our addresses change, the DHT record is put again this soon (batching a burst of changes). */
+export const REPUBLISH_SOON_DELAY = 2_000

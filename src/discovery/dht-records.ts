@@ -2,7 +2,7 @@ import { setMaxListeners } from 'node:events'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { dhtValidators, InvalidRecordError, openRecord, recordKey, DHT_NAMESPACE } from '../records/index.js'
 import { capabilitiesOf, capabilityCid } from './capabilities.js'
-import { DHT_OPERATION_TIMEOUT, DHT_RECORD_TTL, DHT_REPUBLISH_INTERVAL } from './constants.js'
+import { DHT_OPERATION_TIMEOUT, DHT_RECORD_TTL, DHT_REPUBLISH_INTERVAL, REPUBLISH_SOON_DELAY } from './constants.js'
 import type { Capability } from './capabilities.js'
 import type { RecordIssuer } from './record-issuer.js'
 import type { RecordMetrics } from './record-metrics.js'
@@ -45,6 +45,11 @@ export class DhtRecords {
   /** Called when a connection opens: the first one lets a node that started alone publish. */
   onConnected (): void {
     if (!this.published) this.schedule(0)
+  }
+
+  /** Publishes again shortly (our addresses changed), if it has published before. */
+  republishSoon (): void {
+    if (this.published) this.schedule(REPUBLISH_SOON_DELAY)
   }
 
   private schedule (delay: number): void {

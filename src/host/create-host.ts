@@ -1,6 +1,9 @@
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
+import { autoNAT } from '@libp2p/autonat'
 import { bootstrap } from '@libp2p/bootstrap'
+import { circuitRelayServer, circuitRelayTransport } from '@libp2p/circuit-relay-v2'
+import { dcutr } from '@libp2p/dcutr'
 import { gossipsub } from '@libp2p/gossipsub'
 import { identify } from '@libp2p/identify'
 import { kadDHT, passthroughMapper } from '@libp2p/kad-dht'
@@ -8,8 +11,11 @@ import { mdns } from '@libp2p/mdns'
 import { ping } from '@libp2p/ping'
 import { prometheusMetrics } from '@libp2p/prometheus-metrics'
 import { tcp } from '@libp2p/tcp'
+import { uPnPNAT } from '@libp2p/upnp-nat'
 import { createLibp2p } from 'libp2p'
 import { CONNECTION_PING_INTERVAL, DEFAULT_COLOCATION_WHITELIST, DHT_PROTOCOL, MDNS_SERVICE_TAG } from './constants.js'
+import type { NatConfig, RelayConfig } from '../config/schema.js'
+import type { CircuitRelayService } from '@libp2p/circuit-relay-v2'
 import type { GossipSub } from '@libp2p/gossipsub'
 import type { Identify } from '@libp2p/identify'
 import type { PeerDiscovery, PrivateKey, ComponentLogger, Libp2p } from '@libp2p/interface'
@@ -23,6 +29,8 @@ export type HostServices = {
   ping: Ping
   dht: KadDHT
   pubsub: GossipSub
+  /** Present when this node offers to relay (config relay.serve). */
+  relay?: CircuitRelayService
 }
 
 export type Host = Libp2p<HostServices>
@@ -32,6 +40,8 @@ export interface HostInit {
   listen: string[]
   bootstrap: string[]
   mdns: boolean
+  relay: RelayConfig
+  nat: NatConfig
   /** DHT record validators and selectors by key namespace (the part after the first '/'). */
   dhtValidators?: Validators
   dhtSelectors?: Selectors
@@ -51,12 +61,33 @@ export async function createHost (init: HostInit): Promise<Host> {
   if (init.bootstrap.length > 0) peerDiscovery.push(bootstrap({ list: init.bootstrap, timeout: 0 }))
   if (init.mdns) peerDiscovery.push(mdns({ serviceTag: MDNS_SERVICE_TAG }))
 
+  // Reachability services, each only when configured: libp2p lists services by name, so the
+  // absent ones are simply left out of the map.
+  const optional: Record<string, (components: any) => unknown> = {}
+  if (init.nat.autonat) optional.autoNAT = autoNAT()
+  if (init.nat.holePunch) optional.dcutr = dcutr()
+  if (init.nat.upnp) optional.upnp = uPnPNAT()
+  if (init.relay.serve) {
+    const limit = init.relay.connectionLimit
+    optional.relay = circuitRelayServer({
+      reservations: {
+        maxReservations: init.relay.maxReservations,
+        reservationTtl: init.relay.reservationTtl,
+        applyDefaultLimit: limit != null,
+        defaultDurationLimit: limit?.duration,
+        defaultDataLimit: limit != null ? BigInt(limit.data) : undefined
+      }
+    })
+  }
+
   return createLibp2p({
     privateKey: init.privateKey,
     start: false,
     logger: init.logger,
     addresses: { listen: init.listen },
-    transports: [tcp()],
+    // The relay transport dials /p2p-circuit addresses of peers behind NAT, and holds a
+    // reservation on a relay when a listen address ends in /p2p-circuit.
+    transports: [tcp(), circuitRelayTransport()],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
     peerDiscovery,
@@ -83,7 +114,8 @@ export async function createHost (init: HostInit): Promise<Host> {
         scoreParams: {
           IPColocationFactorWhitelist: new Set([...DEFAULT_COLOCATION_WHITELIST, ...(init.colocationWhitelist ?? [])])
         }
-      })
+      }),
+      ...optional
     }
-  })
+  }) as Promise<Host>
 }

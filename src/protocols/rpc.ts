@@ -40,7 +40,11 @@ export interface HandlerContext<Res> {
   signal: AbortSignal
 }
 
-/** Registers a handler; every failure it throws is sent back as a typed error, never crashes the node. */
+/**
+ * Registers a handler; every failure it throws is sent back as a typed error, never crashes the node.
+ * Handlers and calls run on limited (relayed) connections too: a host behind NAT is reached only
+ * through a relay, and the relay's own limits still end such a connection.
+ */
 export async function serve<Req, Res> (host: RpcHost, init: ServeInit<Req, Res>, handler: (request: Req, ctx: HandlerContext<Res>) => Promise<void>): Promise<void> {
   await host.handle(init.protocol, async (stream, connection) => {
     const controller = new AbortController()
@@ -68,7 +72,7 @@ export async function serve<Req, Res> (host: RpcHost, init: ServeInit<Req, Res>,
       stream.removeEventListener('close', abort)
       stream.removeEventListener('remoteCloseWrite', abort)
     }
-  }, { maxInboundStreams: init.maxInboundStreams, maxOutboundStreams: init.maxInboundStreams })
+  }, { maxInboundStreams: init.maxInboundStreams, maxOutboundStreams: init.maxInboundStreams, runOnLimitedConnection: true })
 }
 
 export interface CallInit<Req, Res> {
@@ -86,7 +90,7 @@ export interface CallInit<Req, Res> {
  * which tells the peer to stop.
  */
 export async function * call<Req, Res> (host: RpcHost, peerId: string, init: CallInit<Req, Res>, request: Req, options: AbortOptions): AsyncGenerator<Res> {
-  const stream: Stream = await host.dialProtocol(peerIdFromString(peerId), init.protocol, { signal: options.signal })
+  const stream: Stream = await host.dialProtocol(peerIdFromString(peerId), init.protocol, { signal: options.signal, runOnLimitedConnection: true })
   const pb = pbStream(stream, { maxDataLength: init.maxResponseBytes })
   let finished = false
   try {

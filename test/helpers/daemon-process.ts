@@ -27,6 +27,17 @@ export interface RunningDaemon {
   stop: (signal?: NodeJS.Signals) => Promise<number | null>
 }
 
+export interface StartOptions {
+  env?: Record<string, string>
+  timeout?: number
+  /** Listen addresses. @default ['/ip4/127.0.0.1/tcp/0'] */
+  listen?: string[]
+  /** Control API address. @default '127.0.0.1:0' */
+  api?: string
+  /** A network namespace to run the daemon in. */
+  netns?: string
+}
+
 /**
  * Starts `node dist/node.js` as its own process on loopback with OS-chosen ports and waits until
  * it has written node.json. Every daemon started here is stopped by `stopAll()` (call in `after`).
@@ -34,10 +45,12 @@ export interface RunningDaemon {
 export class Daemons {
   private readonly running = new Set<RunningDaemon>()
 
-  async start (dataDir: string, args: string[] = [], options: { env?: Record<string, string>, timeout?: number } = {}): Promise<RunningDaemon> {
-    const child = spawn(process.execPath, [
-      NODE_BIN, '--data-dir', dataDir, '--listen', '/ip4/127.0.0.1/tcp/0', '--api', '127.0.0.1:0', '--no-mdns', ...args
-    ], { env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] })
+  async start (dataDir: string, args: string[] = [], options: StartOptions = {}): Promise<RunningDaemon> {
+    const listen = (options.listen ?? ['/ip4/127.0.0.1/tcp/0']).flatMap(address => ['--listen', address])
+    const argv = [process.execPath, NODE_BIN, '--data-dir', dataDir, ...listen, '--api', options.api ?? '127.0.0.1:0', '--no-mdns', ...args]
+    // `ip netns exec` execs the daemon in place, so the child's PID is the daemon's.
+    if (options.netns != null) argv.unshift('ip', 'netns', 'exec', options.netns)
+    const child = spawn(argv[0], argv.slice(1), { env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] })
     let output = ''
     child.stdout.on('data', chunk => { output += chunk })
     child.stderr.on('data', chunk => { output += chunk })

@@ -33,7 +33,7 @@ function renderPeers (peers: PeerSummary[]): string {
         r == null ? '-' : `${formatBytes(r.memory.freeBytes)} / ${formatBytes(r.memory.totalBytes)}`,
         r == null ? '-' : r.gpus.length === 0 ? 'none' : r.gpus.map(g => g.model).join(', '),
         r == null ? '-' : r.docker ? 'yes' : 'no',
-        peer.latencyMs == null ? '-' : `${peer.latencyMs.toFixed(1)} ms`,
+        (peer.latencyMs == null ? '-' : `${peer.latencyMs.toFixed(1)} ms`) + (peer.connection === 'relayed' ? ' (relayed)' : ''),
         `${formatAge(now - Date.parse(peer.lastSeen))} ago`
       ]
     })

@@ -23,7 +23,8 @@ export class Specs {
   async start (): Promise<void> {
     await this.components.host.handle(PROTOCOL, this.handle, {
       maxInboundStreams: MAX_INBOUND_STREAMS,
-      maxOutboundStreams: MAX_OUTBOUND_STREAMS
+      maxOutboundStreams: MAX_OUTBOUND_STREAMS,
+      runOnLimitedConnection: true
     })
   }
 
@@ -46,7 +47,7 @@ export class Specs {
 
   private async request (peerId: string, kind: SpecsRequest.Kind, options: AbortOptions): Promise<SignedResourceRecord[]> {
     const signal = options.signal ?? AbortSignal.timeout(this.init.timeout ?? TIMEOUT)
-    const stream = await this.components.host.dialProtocol(peerIdFromString(peerId), PROTOCOL, { signal })
+    const stream = await this.components.host.dialProtocol(peerIdFromString(peerId), PROTOCOL, { signal, runOnLimitedConnection: true })
     try {
       const pb = pbStream(stream, { maxDataLength: MAX_RESPONSE_BYTES })
       await pb.write({ kind }, SpecsRequest, { signal })

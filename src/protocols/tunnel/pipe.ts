@@ -6,7 +6,7 @@ import type { Socket } from 'node:net'
 /**
  * Joins a TCP socket and a libp2p stream in both directions, with backpressure each way. Either
  * side ending its writes ends the other's; an error on either aborts both, so nothing is left
- * half-open. Resolves when both directions are done.
+ * half-open. Resolves when both directions are done; rejects with the error that aborted them.
  */
 export async function pipeSocket (socket: Socket, stream: Stream): Promise<void> {
   const bytes = byteStream(stream)
@@ -41,5 +41,6 @@ export async function pipeSocket (socket: Socket, stream: Stream): Promise<void>
     await Promise.all([toStream, toSocket])
   } catch (err: any) {
     fail(err)
+    throw err
   }
 }

@@ -49,13 +49,13 @@ export async function serveTunnels (host: RpcHost, containers: ContainerHost, lo
       socket?.destroy()
       stream.abort(err)
     }
-  }, { maxInboundStreams: MAX_INBOUND_STREAMS, maxOutboundStreams: MAX_INBOUND_STREAMS })
+  }, { maxInboundStreams: MAX_INBOUND_STREAMS, maxOutboundStreams: MAX_INBOUND_STREAMS, runOnLimitedConnection: true })
 }
 
 /** Opens a tunnel stream to a container's port; the caller pipes bytes through it. */
 export async function openTunnel (host: RpcHost, peerId: string, container: string, port: number, options: AbortOptions = {}): Promise<Stream> {
   const signal = options.signal ?? AbortSignal.timeout(REQUEST_TIMEOUT)
-  const stream = await host.dialProtocol(peerIdFromString(peerId), TUNNEL_PROTOCOL, { signal })
+  const stream = await host.dialProtocol(peerIdFromString(peerId), TUNNEL_PROTOCOL, { signal, runOnLimitedConnection: true })
   try {
     const pb = pbStream(stream, { maxDataLength: MAX_REQUEST_BYTES })
     await pb.write({ container, port }, TunnelRequest, { signal })

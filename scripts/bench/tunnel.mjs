@@ -1,0 +1,138 @@
+// Port forwarding: throughput and connection setup through `p2prc forward` (local listener ->
+// libp2p stream -> host -> container port) against the same container port reached straight over
+// loopback TCP, and through OpenSSH's `ssh -L` (Debian's openssh-server/-client) on the same data.
+// Goal: at least the throughput of `ssh -L`.
+import { execFile, spawn } from 'node:child_process'
+import { writeFile } from 'node:fs/promises'
+import { connect, createServer } from 'node:net'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
+import Docker from 'dockerode'
+import { api, fmt, removeDir, startDaemon, summary, tmpDir, waitUntil } from './lib.mjs'
+
+const exec = promisify(execFile)
+const BYTES = Number(process.env.BENCH_TUNNEL_MB ?? 512) * 1024 * 1024
+const TRIALS = Number(process.env.BENCH_TRIALS ?? 3)
+const SETUPS = 30
+const IMAGE = 'p2prc-test/busybox:latest'
+const PORT = 9000
+
+/** Reads until the server closes; resolves with bytes, time to first byte and total time (ms). */
+async function drain (port) {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now()
+    let first = 0
+    let bytes = 0
+    const socket = connect({ host: '127.0.0.1', port })
+    socket.on('data', chunk => {
+      if (bytes === 0) first = performance.now() - t0
+      bytes += chunk.length
+    })
+    socket.on('end', () => resolve({ bytes, firstMs: first, totalMs: performance.now() - t0 }))
+    socket.on('error', reject)
+  })
+}
+
+async function freePort () {
+  const server = createServer().listen(0, '127.0.0.1')
+  await new Promise(resolve => server.once('listening', resolve))
+  const { port } = server.address()
+  await new Promise(resolve => server.close(resolve))
+  return port
+}
+
+/** sshd on loopback with a throw-away host key and client key; null when OpenSSH is not installed. */
+async function startSshForward (dir, targetPort) {
+  try {
+    await exec('/usr/sbin/sshd', ['-V']).catch(err => { if (err.code === 'ENOENT') throw err })
+    await exec('ssh', ['-V'])
+  } catch {
+    return null
+  }
+  await exec('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(dir, 'host_key')])
+  await exec('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(dir, 'client_key')])
+  await exec('cp', [join(dir, 'client_key.pub'), join(dir, 'authorized_keys')])
+  const sshPort = await freePort()
+  await writeFile(join(dir, 'sshd_config'), [
+    `ListenAddress 127.0.0.1:${sshPort}`, `HostKey ${join(dir, 'host_key')}`, `AuthorizedKeysFile ${join(dir, 'authorized_keys')}`,
+    'PermitRootLogin prohibit-password', 'PasswordAuthentication no', 'UsePAM no', 'StrictModes no', 'PidFile none', 'AllowTcpForwarding yes'
+  ].join('\n') + '\n')
+  const sshd = spawn('/usr/sbin/sshd', ['-D', '-e', '-f', join(dir, 'sshd_config')], { stdio: 'ignore' })
+  const localPort = await freePort()
+  await new Promise(resolve => setTimeout(resolve, 300))
+  const ssh = spawn('ssh', ['-N', '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'LogLevel=ERROR', '-o', 'ExitOnForwardFailure=yes',
+    '-i', join(dir, 'client_key'), '-p', String(sshPort), '-L', `127.0.0.1:${localPort}:127.0.0.1:${targetPort}`, `${process.env.USER ?? 'root'}@127.0.0.1`], { stdio: 'ignore' })
+  await waitUntil(async () => drain(localPort).then(r => r.bytes > 0, () => false), 15_000, 'ssh -L to forward')
+  const cipher = (await exec('ssh', ['-G', '127.0.0.1']).catch(() => ({ stdout: '' }))).stdout.match(/^ciphers (\S+?)(,|$)/m)?.[1] ?? 'default'
+  return { port: localPort, cipher, stop: () => { ssh.kill(); sshd.kill() } }
+}
+
+export async function run () {
+  const docker = new Docker({ socketPath: '/var/run/docker.sock' })
+  try {
+    await docker.ping()
+  } catch {
+    console.log('no Docker engine: skipped')
+    return
+  }
+  const root = await tmpDir()
+  const host = await startDaemon(`${root}/b`, ['--name', 'bench-host'])
+  const client = await startDaemon(`${root}/a`, ['--no-docker', '--bootstrap', host.info.multiaddrs[0]])
+  let ssh = null
+  try {
+    await waitUntil(async () => (await api(client, '/v1/peers')).some(p => p.peerId === host.info.peerId && p.resources?.docker), 30_000, 'the host record')
+    const post = async (path, body) => {
+      const response = await fetch(`${client.info.api}${path}`, { method: 'POST', headers: { authorization: `Bearer ${client.token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) })
+      if (!response.ok) throw new Error(`${path}: ${response.status} ${await response.text()}`)
+      return response.json()
+    }
+    // Every connection gets BYTES of zeros, then the server closes: the same data on every path.
+    const container = await post(`/v1/peers/${host.info.peerId}/containers`, {
+      image: IMAGE, cmd: ['nc', '-ll', '-p', String(PORT), '-e', 'head', '-c', String(BYTES), '/dev/zero'], ports: [PORT], cpus: 1, memory: '64m', ttl: '30m'
+    })
+    const direct = container.ports[0].hostPort
+    const forward = await post('/v1/forwards', { peer: host.info.peerId, container: container.containerId, port: PORT })
+    const forwardPort = Number(forward.local.split(':').pop())
+    await waitUntil(async () => drain(direct).then(r => r.bytes === BYTES, () => false), 30_000, 'the container to serve')
+    ssh = await startSshForward(root, direct)
+    if (ssh == null) console.log('OpenSSH (openssh-server, openssh-client) not installed: the ssh -L reference is skipped')
+
+    const paths = [['direct TCP (loopback, docker-proxy)', direct], ['p2prc forward', forwardPort], ...(ssh != null ? [[`ssh -L (${ssh.cipher})`, ssh.port]] : [])]
+    const throughput = new Map(paths.map(([name]) => [name, []]))
+    const setup = new Map(paths.map(([name]) => [name, []]))
+    for (let trial = 0; trial < TRIALS; trial++) {
+      for (const [name, port] of trial % 2 === 0 ? paths : [...paths].reverse()) {
+        const r = await drain(port)
+        if (r.bytes !== BYTES) throw new Error(`${name}: got ${r.bytes} of ${BYTES} bytes`)
+        throughput.get(name).push(BYTES / (r.totalMs / 1000))
+      }
+    }
+    // Connection setup: connect to first byte, on fresh connections (small reads: the server's
+    // first chunk), interleaved.
+    for (let i = 0; i < SETUPS; i++) {
+      for (const [name, port] of paths) {
+        const r = await new Promise((resolve, reject) => {
+          const t0 = performance.now()
+          const socket = connect({ host: '127.0.0.1', port })
+          socket.once('data', () => { resolve(performance.now() - t0); socket.destroy() })
+          socket.on('error', reject)
+        })
+        setup.get(name).push(r)
+      }
+    }
+    const mbps = (bps) => `${(bps / 1e6).toFixed(0)} MB/s`
+    const best = (name) => summary(throughput.get(name)).p50
+    console.log(`throughput (${BYTES / 1024 / 1024} MiB per connection, median of ${TRIALS}):`)
+    for (const [name] of paths) console.log(`  ${name.padEnd(38)} ${mbps(best(name)).padStart(10)}   setup p50 ${fmt(summary(setup.get(name)).p50)} p95 ${fmt(summary(setup.get(name)).p95)}`)
+    console.log(`  p2prc / direct TCP: ${(best('p2prc forward') / best('direct TCP (loopback, docker-proxy)')).toFixed(2)}`)
+    if (ssh != null) console.log(`  p2prc / ssh -L:     ${(best('p2prc forward') / best(`ssh -L (${ssh.cipher})`)).toFixed(2)}  [goal >= 1.00]`)
+  } finally {
+    ssh?.stop()
+    await client.stop()
+    await host.stop()
+    for (const c of await docker.listContainers({ all: true, filters: { label: [`p2prc.node=${host.info.peerId}`] } })) {
+      await docker.getContainer(c.Id).remove({ force: true }).catch(() => {})
+    }
+    await removeDir(root)
+  }
+}
