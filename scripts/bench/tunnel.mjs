@@ -3,7 +3,7 @@
 // loopback TCP, and through OpenSSH's `ssh -L` (Debian's openssh-server/-client) on the same data.
 // Goal: at least the throughput of `ssh -L`.
 import { execFile, spawn } from 'node:child_process'
-import { writeFile } from 'node:fs/promises'
+import { mkdir, writeFile } from 'node:fs/promises'
 import { connect, createServer } from 'node:net'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
@@ -57,6 +57,8 @@ async function startSshForward (dir, targetPort) {
     `ListenAddress 127.0.0.1:${sshPort}`, `HostKey ${join(dir, 'host_key')}`, `AuthorizedKeysFile ${join(dir, 'authorized_keys')}`,
     'PermitRootLogin prohibit-password', 'PasswordAuthentication no', 'UsePAM no', 'StrictModes no', 'PidFile none', 'AllowTcpForwarding yes'
   ].join('\n') + '\n')
+  // sshd refuses to start without its privilege separation directory (Debian makes it at boot).
+  await mkdir('/run/sshd', { recursive: true, mode: 0o755 })
   const sshd = spawn('/usr/sbin/sshd', ['-D', '-e', '-f', join(dir, 'sshd_config')], { stdio: 'ignore' })
   const localPort = await freePort()
   await new Promise(resolve => setTimeout(resolve, 300))
@@ -88,7 +90,7 @@ export async function run () {
     }
     // Every connection gets BYTES of zeros, then the server closes: the same data on every path.
     const container = await post(`/v1/peers/${host.info.peerId}/containers`, {
-      image: IMAGE, cmd: ['nc', '-ll', '-p', String(PORT), '-e', 'head', '-c', String(BYTES), '/dev/zero'], ports: [PORT], cpus: 1, memory: '64m', ttl: '30m'
+      image: IMAGE, cmd: ['nc', '-ll', '-p', String(PORT), '-e', 'dd', 'if=/dev/zero', 'bs=1048576', `count=${BYTES / 1048576}`, 'status=none'], ports: [PORT], cpus: 1.5, memory: '64m', ttl: '30m'
     })
     const direct = container.ports[0].hostPort
     const forward = await post('/v1/forwards', { peer: host.info.peerId, container: container.containerId, port: PORT })

@@ -12,3 +12,6 @@ export const CONNECTION_PING_INTERVAL = 10_000
  * machine by definition (tests, several nodes per host): they are exempt, and operators can add more.
  */
 export const DEFAULT_COLOCATION_WHITELIST = ['127.0.0.1', '::1']
+
+/** Yamux's largest per-stream receive window (its default is 16 MiB): bounds what one paused stream buffers. */
+export const STREAM_WINDOW = 8 * 1024 * 1024

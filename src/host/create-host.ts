@@ -13,7 +13,7 @@ import { prometheusMetrics } from '@libp2p/prometheus-metrics'
 import { tcp } from '@libp2p/tcp'
 import { uPnPNAT } from '@libp2p/upnp-nat'
 import { createLibp2p } from 'libp2p'
-import { CONNECTION_PING_INTERVAL, DEFAULT_COLOCATION_WHITELIST, DHT_PROTOCOL, MDNS_SERVICE_TAG } from './constants.js'
+import { CONNECTION_PING_INTERVAL, DEFAULT_COLOCATION_WHITELIST, DHT_PROTOCOL, MDNS_SERVICE_TAG, STREAM_WINDOW } from './constants.js'
 import type { NatConfig, RelayConfig } from '../config/schema.js'
 import type { CircuitRelayService } from '@libp2p/circuit-relay-v2'
 import type { GossipSub } from '@libp2p/gossipsub'
@@ -89,7 +89,9 @@ export async function createHost (init: HostInit): Promise<Host> {
     // reservation on a relay when a listen address ends in /p2p-circuit.
     transports: [tcp(), circuitRelayTransport()],
     connectionEncrypters: [noise()],
-    streamMuxers: [yamux()],
+    // A paused stream (a tunnel whose TCP reader is slow) holds at most the window it granted:
+    // the read buffer must hold a whole window, or yamux aborts the stream instead of waiting.
+    streamMuxers: [yamux({ streamOptions: { maxStreamWindowSize: STREAM_WINDOW, maxReadBufferLength: 2 * STREAM_WINDOW } })],
     peerDiscovery,
     connectionMonitor: { pingInterval: CONNECTION_PING_INTERVAL },
     // A registry per node (not prom-client's global one), so several nodes fit in one process.

@@ -115,4 +115,31 @@ describe('forwarding a container port over libp2p', () => {
     }, { message: 'the forward to hold no connection' })
     await a.api.closeForward(forward.id)
   })
+
+  it('holds a slow reader back instead of dropping the connection (backpressure end to end)', async t => {
+    if (!await requireEngine(t)) return
+    const total = 64 * 1024 * 1024
+    const source = await a.api.run(b.info.peerId, { image: TEST_IMAGE, cmd: ['nc', '-ll', '-p', '9000', '-e', 'dd', 'if=/dev/zero', 'bs=1048576', 'count=64', 'status=none'], ports: [9000], cpus: 0.5, memory: '32m' })
+    const forward = await a.api.forward(b.info.peerId, source.containerId, 9000)
+    const port = Number(forward.local.slice(forward.local.lastIndexOf(':') + 1))
+    const received = await waitFor(async () => new Promise<number | null>(resolve => {
+      let bytes = 0
+      let stalled = false
+      const socket = connect({ host: '127.0.0.1', port })
+      socket.on('data', chunk => {
+        bytes += chunk.length
+        // Stop reading for a while once data flows: every buffer on the way fills up, and
+        // the source must wait rather than the tunnel give up.
+        if (!stalled) {
+          stalled = true
+          socket.pause()
+          setTimeout(() => socket.resume(), 1500)
+        }
+      })
+      socket.on('end', () => resolve(bytes > 0 ? bytes : null))
+      socket.on('error', () => resolve(null))
+    }), { timeout: 60_000, message: 'the whole stream through the forward' })
+    assert.equal(received, total)
+    await a.api.closeForward(forward.id)
+  })
 })

@@ -1,46 +1,108 @@
-import { once } from 'node:events'
-import { byteStream } from '@libp2p/utils'
 import type { Stream } from '@libp2p/interface'
 import type { Socket } from 'node:net'
 
 /**
- * Joins a TCP socket and a libp2p stream in both directions, with backpressure each way. Either
- * side ending its writes ends the other's; an error on either aborts both, so nothing is left
- * half-open. Resolves when both directions are done; rejects with the error that aborted them.
+ * Joins a TCP socket and a libp2p stream in both directions, with backpressure each way: a full
+ * socket pauses the stream (yamux then stops granting the sender window, so the far side waits
+ * too), and a full stream pauses the socket. A side that ends its writes ends the other's; an
+ * error on either aborts both, so nothing is left half-open. Resolves when both directions are
+ * done; rejects with the error that aborted them.
+ *
+ * Events rather than `byteStream`: its reader buffers whatever arrives and aborts the stream past
+ * 4 MiB, since yamux grants window on receipt, not on consumption; only `pause()` holds it back.
  */
+/**
+ * Bytes queued on the TCP socket before the stream is paused. Node's own mark (16 KiB) is less
+ * than one yamux message: pausing there would stall the stream after every message, a round trip each.
+ */
+const SOCKET_BUFFER = 1024 * 1024
+
 export async function pipeSocket (socket: Socket, stream: Stream): Promise<void> {
-  const bytes = byteStream(stream)
-  const fail = (err: Error): void => {
-    stream.abort(err)
-    socket.destroy()
-  }
-  socket.once('error', fail)
-  // A stream reset by the other side ends the TCP connection at once.
-  stream.addEventListener('close', event => { if ((event as { error?: Error }).error != null) socket.destroy() })
+  return new Promise<void>((resolve, reject) => {
+    let toStreamDone = false
+    let toSocketDone = false
+    let settled = false
 
-  const toStream = (async () => {
-    for await (const chunk of socket) {
-      await bytes.write(chunk as Uint8Array)
+    const cleanup = (): void => {
+      stream.removeEventListener('message', onMessage)
+      stream.removeEventListener('drain', onStreamDrain)
+      stream.removeEventListener('end', onStreamEnd)
+      stream.removeEventListener('close', onStreamClose)
+      socket.off('data', onData)
+      socket.off('drain', onSocketDrain)
+      socket.off('end', onSocketEnd)
+      socket.off('error', fail)
+      socket.off('close', onSocketClose)
     }
-    // The TCP side sent FIN: pass it on, keep reading what the other side still sends.
-    await stream.close().catch(() => {})
-  })()
-
-  const toSocket = (async () => {
-    while (true) {
-      const chunk = await bytes.read()
-      if (chunk == null) break
-      for (const part of chunk) {
-        if (!socket.write(part)) await once(socket, 'drain')
-      }
+    const fail = (err: Error): void => {
+      if (settled) return
+      settled = true
+      cleanup()
+      stream.abort(err)
+      socket.destroy()
+      reject(err)
     }
-    socket.end()
-  })()
+    const maybeDone = (): void => {
+      if (settled || !toStreamDone || !toSocketDone) return
+      settled = true
+      cleanup()
+      resolve()
+    }
 
-  try {
-    await Promise.all([toStream, toSocket])
-  } catch (err: any) {
-    fail(err)
-    throw err
-  }
+    // TCP -> stream
+    const onData = (chunk: Buffer): void => {
+      if (!stream.send(chunk)) socket.pause()
+    }
+    const onStreamDrain = (): void => { socket.resume() }
+    // The TCP side sent FIN: pass it on, and keep reading what the other side still sends.
+    const onSocketEnd = (): void => {
+      stream.close().then(() => {
+        toStreamDone = true
+        maybeDone()
+      }, fail)
+    }
+
+    // stream -> TCP
+    const onMessage = (event: { data: Uint8Array | { subarray: () => Uint8Array } }): void => {
+      const data = event.data instanceof Uint8Array ? event.data : event.data.subarray()
+      socket.write(data)
+      if (socket.writableLength > SOCKET_BUFFER && stream.readStatus === 'readable') stream.pause()
+    }
+    const onSocketDrain = (): void => {
+      if (stream.readStatus === 'paused') stream.resume()
+    }
+    let ended = false
+    const onStreamEnd = (): void => {
+      if (ended) return
+      ended = true
+      socket.end(() => {
+        toSocketDone = true
+        maybeDone()
+      })
+    }
+
+    const onStreamClose = (event: Event): void => {
+      const error = (event as Event & { error?: Error }).error
+      if (error != null) fail(error)
+      else maybeDone()
+    }
+    const onSocketClose = (hadError: boolean): void => {
+      // Destroyed before both halves finished (e.g. reset by the peer): abort the stream as well.
+      if (!toStreamDone || !toSocketDone || hadError) fail(new Error('the TCP connection closed'))
+    }
+
+    stream.addEventListener('message', onMessage)
+    stream.addEventListener('drain', onStreamDrain)
+    stream.addEventListener('end', onStreamEnd)
+    stream.addEventListener('close', onStreamClose)
+    socket.on('data', onData)
+    socket.on('drain', onSocketDrain)
+    socket.on('end', onSocketEnd)
+    socket.on('error', fail)
+    socket.on('close', onSocketClose)
+    // The far side may have finished before we listened (a short reply, read along with the
+    // handshake): its 'end' is gone, so end after the buffered bytes, which the new 'message'
+    // listener gets in a microtask.
+    if (stream.remoteWriteStatus === 'closed') queueMicrotask(() => { queueMicrotask(onStreamEnd) })
+  })
 }
