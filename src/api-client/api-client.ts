@@ -91,6 +91,10 @@ export class ApiClient {
     return this.request('POST', '/v1/forwards', { peer, container, port, ...(local != null ? { local } : {}) }, options)
   }
 
+  async forwards (options: AbortOptions = {}): Promise<ForwardView[]> {
+    return this.request('GET', '/v1/forwards', undefined, options)
+  }
+
   async closeForward (id: string, options: AbortOptions = {}): Promise<ForwardView> {
     return this.request('DELETE', `/v1/forwards/${encodeURIComponent(id)}`, undefined, options)
   }

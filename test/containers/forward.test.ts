@@ -3,7 +3,8 @@ import { createHash } from 'node:crypto'
 import { connect } from 'node:net'
 import { once } from 'node:events'
 import { after, before, describe, it } from 'node:test'
-import { Daemons } from '../helpers/daemon-process.js'
+import { spawn } from 'node:child_process'
+import { CLI_BIN, Daemons } from '../helpers/daemon-process.js'
 import { removeContainersOf, requireEngine, TEST_IMAGE } from '../helpers/docker.js'
 import { TmpDirs } from '../helpers/tmp-dir.js'
 import { waitFor } from '../helpers/wait-for.js'
@@ -141,5 +142,23 @@ describe('forwarding a container port over libp2p', () => {
     }), { timeout: 60_000, message: 'the whole stream through the forward' })
     assert.equal(received, total)
     await a.api.closeForward(forward.id)
+  })
+
+  it('p2prc forward listens until Ctrl-C, then closes the forward', async t => {
+    if (!await requireEngine(t)) return
+    await serve()
+    const child = spawn(process.execPath, [CLI_BIN, '--data-dir', a.dataDir, 'forward', b.info.peerId.slice(0, 16), containerId.slice(0, 12), '8080'], { stdio: ['ignore', 'pipe', 'pipe'] })
+    const exited = new Promise<number | null>(resolve => child.once('exit', resolve))
+    try {
+      let stdout = ''
+      child.stdout.on('data', chunk => { stdout += chunk })
+      const local = await waitFor(() => /^forwarding (\S+) -> /m.exec(stdout)?.[1], { message: 'the forward command to print its address' })
+      assert.equal(await (await fetch(`http://${local}/small`)).text(), 'hello\n')
+      child.kill('SIGINT')
+      assert.equal(await exited, 0)
+      assert.deepEqual((await a.api.request('GET', '/v1/forwards') as unknown[]).length, 0)
+    } finally {
+      child.kill('SIGKILL')
+    }
   })
 })
