@@ -7,14 +7,18 @@ import { join, relative } from 'node:path'
 import { spawn } from 'node:child_process'
 
 const root = new URL('..', import.meta.url).pathname
+// --compose runs the multi-node testbed (test/**/*.compose.ts, `npm run test:compose`) instead of
+// the suite: it needs the node image and docker-compose, and takes one stack at a time.
+const compose = process.argv.includes('--compose')
+const suffix = compose ? '.compose.js' : '.test.js'
 const filter = process.argv.slice(2).filter(a => !a.startsWith('-'))
-const passThrough = process.argv.slice(2).filter(a => a.startsWith('-'))
+const passThrough = process.argv.slice(2).filter(a => a.startsWith('-') && a !== '--compose')
 
 function collect (dir) {
   return readdirSync(dir).flatMap(name => {
     const path = join(dir, name)
     if (statSync(path).isDirectory()) return collect(path)
-    return name.endsWith('.test.js') ? [path] : []
+    return name.endsWith(suffix) ? [path] : []
   })
 }
 
@@ -30,7 +34,7 @@ if (files.length === 0) {
 const child = spawn(process.execPath, [
   '--import', join(root, 'dist/polyfill.js'),
   '--test',
-  '--test-concurrency=2',
+  `--test-concurrency=${compose ? 1 : 2}`,
   '--test-timeout=180000',
   ...passThrough,
   ...files

@@ -12,6 +12,8 @@ export interface PeerEntry {
   latencyMs: number | null
   /** The newest verified resource record of the peer, until it expires. */
   record: SignedResourceRecord | null
+  /** Its record expired with no newer one: the peer went quiet, and goes once disconnected. */
+  lapsed: boolean
 }
 
 /**
@@ -23,7 +25,7 @@ export class PeerTable {
   private readonly entries = new Map<string, PeerEntry>()
 
   upsert (peerId: string, patch: Partial<Omit<PeerEntry, 'peerId'>>): PeerEntry {
-    const current = this.entries.get(peerId) ?? { peerId, name: null, labels: {}, multiaddrs: [], lastSeen: 0, latencyMs: null, record: null }
+    const current = this.entries.get(peerId) ?? { peerId, name: null, labels: {}, multiaddrs: [], lastSeen: 0, latencyMs: null, record: null, lapsed: false }
     const next = { ...current, ...patch, peerId }
     this.entries.set(peerId, next)
     return next
@@ -39,6 +41,7 @@ export class PeerTable {
     if (held != null && held.record.seq >= record.seq) return false
     this.upsert(record.peerId, {
       record: signed,
+      lapsed: false,
       name: record.name,
       labels: record.labels,
       ...(record.multiaddrs.length > 0 ? { multiaddrs: record.multiaddrs } : {}),
@@ -71,9 +74,13 @@ export class PeerTable {
   prune (now: number, silentCutoff: number, connected: (peerId: string) => boolean): string[] {
     const dropped: string[] = []
     for (const entry of this.entries.values()) {
-      const expired = entry.record != null && entry.record.record.expiresAt <= now
-      if (expired) entry.record = null
-      const silent = entry.record == null && (expired || entry.lastSeen < silentCutoff)
+      if (entry.record != null && entry.record.record.expiresAt <= now) {
+        entry.record = null
+        entry.lapsed = true
+      }
+      // A lapsed peer still connected stays (its connection may carry a late advert), but goes
+      // at the first prune after the connection does, not after the long silent cutoff.
+      const silent = entry.record == null && (entry.lapsed || entry.lastSeen < silentCutoff)
       if (silent && !connected(entry.peerId)) {
         this.entries.delete(entry.peerId)
         dropped.push(entry.peerId)

@@ -31,4 +31,17 @@ describe('peer table and records', () => {
     assert.equal(table.get('linked')?.record, null)
     assert.deepEqual(table.records(2000).map(r => r.record.peerId), ['fresh'])
   })
+
+  it('forgets a lapsed peer as soon as its connection goes, not after the silent cutoff', () => {
+    const table = new PeerTable()
+    table.acceptRecord(signed('partitioned', 1, 1000), 0)
+    let connected = true
+    assert.deepEqual(table.prune(2000, -Infinity, () => connected), [])
+    // The connection dies later (a partition is noticed by the next failed ping).
+    connected = false
+    assert.deepEqual(table.prune(3000, -Infinity, () => connected), ['partitioned'])
+    // A new record brings it back, no longer lapsed.
+    table.acceptRecord(signed('partitioned', 2, 9000), 4000)
+    assert.deepEqual(table.prune(5000, -Infinity, () => false), [])
+  })
 })
