@@ -19,7 +19,7 @@ import { HostContainers, publishedHostPort } from '../containers/host-containers
 import { NoComputeError, NoPeerFitsError } from '../errors.js'
 import { placeRequest } from './placement.js'
 import { BootstrapRedialer } from './bootstrap-redialer.js'
-import { AUTO_ATTEMPTS, DIAL_TIMEOUT, INITIAL_SYNC_PEERS, LIST_TIMEOUT, PEER_PRUNE_INTERVAL, PEER_TTL } from './constants.js'
+import { AUTO_ATTEMPTS, DIAL_TIMEOUT, FAREWELL_TIMEOUT, INITIAL_SYNC_PEERS, LIST_TIMEOUT, PEER_PRUNE_INTERVAL, PEER_TTL } from './constants.js'
 import { matchesFilter } from './peer-filter.js'
 import { PeerTable } from './peer-table.js'
 import type { LocalProbe } from './local-probe.js'
@@ -122,6 +122,11 @@ export class P2PRCNode extends TypedEventEmitter<NodeEvents> {
   private readonly dialer: RpcHost
   private hostContainers?: HostContainers
   private pruneTimer?: ReturnType<typeof setInterval>
+  private quickPrune?: ReturnType<typeof setTimeout>
+  private quickPruneAt = 0
+  private get pruneEvery (): number {
+    return Math.min(PEER_PRUNE_INTERVAL, this.config.recordTtl / 3)
+  }
   private started = false
   /** Our addresses as last announced, to tell an address change from other self updates. */
   private announced = ''
@@ -235,7 +240,7 @@ export class P2PRCNode extends TypedEventEmitter<NodeEvents> {
     this.gossip.start()
     this.dhtRecords.start()
     this.redialer.start()
-    this.pruneTimer = setInterval(() => { this.prune() }, Math.min(PEER_PRUNE_INTERVAL, this.config.recordTtl / 3))
+    this.pruneTimer = setInterval(() => { this.prune() }, this.pruneEvery)
     this.started = true
     this.log('started %s', this.peerId)
   }
@@ -244,10 +249,13 @@ export class P2PRCNode extends TypedEventEmitter<NodeEvents> {
     if (!this.started) return
     this.started = false
     clearInterval(this.pruneTimer)
+    clearTimeout(this.quickPrune)
     await this.forwards.closeAll()
     this.hostContainers?.stop()
     this.redialer.stop()
     this.dhtRecords.stop()
+    await this.gossip.farewell({ signal: AbortSignal.timeout(FAREWELL_TIMEOUT) })
+      .catch(err => { this.log('farewell advert not sent: %s', err.message) })
     this.gossip.stop()
     await this.specs.stop()
     this.host.removeEventListener('peer:identify', this.onIdentify)
@@ -470,6 +478,7 @@ export class P2PRCNode extends TypedEventEmitter<NodeEvents> {
     const addresses = signed.record.multiaddrs.flatMap(text => { try { return [multiaddr(text)] } catch { return [] } })
     this.host.peerStore.merge(peerIdFromString(signed.record.peerId), { multiaddrs: addresses })
       .catch(err => { this.log('could not store addresses of %s: %s', signed.record.peerId, err.message) })
+    this.pruneAt(signed.record.expiresAt)
     const entry = this.peerTable.get(signed.record.peerId)
     if (entry != null) this.safeDispatchEvent('peer:update', { detail: this.summarise(entry) })
     return true
@@ -503,6 +512,18 @@ export class P2PRCNode extends TypedEventEmitter<NodeEvents> {
 
   private isConnected (peerId: string): boolean {
     return this.host.getConnections().some(c => c.remotePeer.toString() === peerId)
+  }
+
+  /** Prunes when a record expires before the next periodic prune (a peer's farewell advert). */
+  private pruneAt (expiresAt: number): void {
+    const delay = expiresAt - Date.now() + 50
+    if (delay > this.pruneEvery || (this.quickPrune != null && this.quickPruneAt <= expiresAt)) return
+    clearTimeout(this.quickPrune)
+    this.quickPruneAt = expiresAt
+    this.quickPrune = setTimeout(() => {
+      this.quickPrune = undefined
+      if (this.started) this.prune()
+    }, Math.max(0, delay))
   }
 
   private prune (): void {
@@ -569,7 +590,10 @@ export class P2PRCNode extends TypedEventEmitter<NodeEvents> {
 
   private readonly onDisconnect = (event: CustomEvent<PeerId>): void => {
     const id = event.detail.toString()
-    if (this.peerTable.get(id) != null) this.peerTable.upsert(id, { lastSeen: Date.now() })
+    const entry = this.peerTable.get(id)
+    if (entry != null) this.peerTable.upsert(id, { lastSeen: Date.now() })
+    // A peer whose record lapsed (it said farewell, or went quiet) goes with its last connection.
+    if (entry?.lapsed === true && !this.isConnected(id)) this.prune()
     this.safeDispatchEvent('peer:disconnect', { detail: id })
   }
 

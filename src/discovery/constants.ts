@@ -36,3 +36,6 @@ export const ADVERTISE_SOON_DELAY = 100
 
 /** After our addresses change, the DHT record is put again this soon (batching a burst of changes). */
 export const REPUBLISH_SOON_DELAY = 2_000
+
+/** Lifetime of the last advert a stopping node sends: long enough to arrive, short enough to go at once. */
+export const FAREWELL_TTL = 3_000

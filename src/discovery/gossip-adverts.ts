@@ -1,12 +1,12 @@
 import { setMaxListeners } from 'node:events'
 import { TopicValidatorResult } from '@libp2p/gossipsub'
 import { InvalidRecordError, openRecord } from '../records/index.js'
-import { ADVERT_JITTER, ADVERTISE_SOON_DELAY, PROBE_INTERVAL, REPUBLISH_ATTEMPTS, REPUBLISH_FIRST_DELAY, RESOURCES_TOPIC, WARMUP_DELAYS } from './constants.js'
+import { ADVERT_JITTER, ADVERTISE_SOON_DELAY, FAREWELL_TTL, PROBE_INTERVAL, REPUBLISH_ATTEMPTS, REPUBLISH_FIRST_DELAY, RESOURCES_TOPIC, WARMUP_DELAYS } from './constants.js'
 import type { RecordIssuer } from './record-issuer.js'
 import type { RecordMetrics } from './record-metrics.js'
 import type { SignedResourceRecord } from '../records/index.js'
 import type { GossipSub, Message, SubscriptionChangeData } from '@libp2p/gossipsub'
-import type { Logger, PeerId } from '@libp2p/interface'
+import type { AbortOptions, Logger, PeerId } from '@libp2p/interface'
 
 export interface GossipAdvertsComponents {
   pubsub: GossipSub
@@ -61,6 +61,20 @@ export class GossipAdverts {
     pubsub.unsubscribe(RESOURCES_TOPIC)
     pubsub.topicValidators.delete(RESOURCES_TOPIC)
     pubsub.removeEventListener('subscription-change', this.onSubscriptionChange)
+  }
+
+  /**
+   * A last advert, valid for moments only: peers drop this node as soon as it expires instead of
+   * keeping it until its last full record would have. Stops the periodic adverts first, so no
+   * ordinary record is issued after it (a late one would carry a higher sequence number).
+   */
+  async farewell (options: AbortOptions = {}): Promise<void> {
+    this.controller.abort()
+    clearTimeout(this.advertTimer)
+    clearTimeout(this.retryTimer)
+    clearTimeout(this.soonTimer)
+    const { signed } = await this.components.issuer.issue({ ...options, ttl: FAREWELL_TTL })
+    await this.publish(signed.envelope)
   }
 
   /** Advertises shortly, once for any number of calls in quick succession (e.g. many containers starting). */
