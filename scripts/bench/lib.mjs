@@ -18,7 +18,10 @@ export async function removeDir (dir) {
 /** Starts a daemon and resolves once node.json names its pid; returns timings and a stop(). */
 export async function startDaemon (dataDir, args = [], timeout = 30_000) {
   const started = performance.now()
-  const child = spawn(process.execPath, [NODE_BIN, '--data-dir', dataDir, '--listen', '/ip4/127.0.0.1/tcp/0', '--api', '127.0.0.1:0', '--no-mdns', ...args], { stdio: 'ignore' })
+  const child = spawn(process.execPath, [NODE_BIN, '--data-dir', dataDir, '--listen', '/ip4/127.0.0.1/tcp/0', '--api', '127.0.0.1:0', '--no-mdns', ...args], { stdio: ['ignore', 'ignore', 'pipe'] })
+  // The daemon's stderr, kept short, for the error when it does not come up.
+  let stderr = ''
+  child.stderr.on('data', chunk => { stderr = (stderr + chunk).slice(-4000) })
   const exited = new Promise(resolve => child.once('exit', resolve))
   const deadline = Date.now() + timeout
   let info
@@ -28,10 +31,10 @@ export async function startDaemon (dataDir, args = [], timeout = 30_000) {
       if (json.pid === child.pid) { info = json; break }
     } catch { // not written yet
     }
-    if (child.exitCode != null) throw new Error(`daemon exited with ${child.exitCode}`)
+    if (child.exitCode != null) throw new Error(`daemon exited with ${child.exitCode}: ${stderr}`)
     await new Promise(resolve => setTimeout(resolve, 5))
   }
-  if (info == null) { child.kill('SIGKILL'); throw new Error('daemon not ready in time') }
+  if (info == null) { child.kill('SIGKILL'); throw new Error(`daemon in ${dataDir} not ready in ${timeout} ms: ${stderr}`) }
   const readyMs = performance.now() - started
   const token = (await readFile(join(dataDir, 'api.token'), 'utf8')).trim()
   return {

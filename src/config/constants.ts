@@ -18,6 +18,8 @@ export const CONFIG_FILE = 'config.json'
 export const IDENTITY_FILE = 'identity.key'
 export const TOKEN_FILE = 'api.token'
 export const NODE_INFO_FILE = 'node.json'
+/** Held while a daemon runs on the data dir (its PID inside). */
+export const LOCK_FILE = 'daemon.lock'
 
 /** A config file larger than this is refused before it is parsed. */
 export const MAX_CONFIG_FILE_BYTES = 256 * 1024

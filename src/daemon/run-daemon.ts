@@ -2,8 +2,8 @@ import { logger } from '@libp2p/logger'
 import { startApi } from '../api/server.js'
 import { loadOrCreateToken } from '../api/token.js'
 import { createNode } from '../core/create-node.js'
-import { ConfigError } from '../errors.js'
-import { isProcessAlive, readNodeInfo, removeNodeInfo, writeNodeInfo } from '../node-info-file.js'
+import { removeNodeInfo, writeNodeInfo } from '../node-info-file.js'
+import { lockDataDir } from './data-dir-lock.js'
 import type { ApiServer } from '../api/server.js'
 import type { NodeOptions } from '../core/create-node.js'
 import type { P2PRCNode } from '../core/p2prc-node.js'
@@ -23,17 +23,19 @@ export interface Daemon {
 export async function startDaemon (options: NodeOptions): Promise<Daemon> {
   const node = await createNode(options)
   const { dataDir } = node.config
-  const running = await readNodeInfo(dataDir)
-  if (running != null && running.pid !== process.pid && isProcessAlive(running.pid)) {
-    throw new ConfigError(`another daemon (pid ${running.pid}) already uses the data dir ${dataDir}; give this one its own --data-dir`)
-  }
-  await node.start()
+  const unlock = await lockDataDir(dataDir)
   let api: ApiServer
   try {
-    const token = await loadOrCreateToken(dataDir)
-    api = await startApi({ node, token, listen: node.config.api })
+    await node.start()
+    try {
+      const token = await loadOrCreateToken(dataDir)
+      api = await startApi({ node, token, listen: node.config.api })
+    } catch (err) {
+      await node.stop()
+      throw err
+    }
   } catch (err) {
-    await node.stop()
+    await unlock()
     throw err
   }
   await writeNodeInfo(dataDir, { peerId: node.peerId, multiaddrs: node.multiaddrs, api: api.url, pid: process.pid })
@@ -47,6 +49,7 @@ export async function startDaemon (options: NodeOptions): Promise<Daemon> {
         await removeNodeInfo(dataDir)
         await api.close()
         await node.stop()
+        await unlock()
         log('daemon stopped')
       })()
       return stopping

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { access, readFile, stat } from 'node:fs/promises'
+import { access, readFile, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { after, describe, it } from 'node:test'
 import { Daemons, isAlive } from '../helpers/daemon-process.js'
@@ -60,6 +60,22 @@ describe('daemon lifecycle', () => {
     await assert.rejects(daemons.start(dataDir, [], { timeout: 15_000 }), /another daemon \(pid \d+\) already uses the data dir/)
     assert.ok(isAlive(first.info.pid), 'the first daemon keeps running')
     assert.equal((await first.api.node()).peerId, first.info.peerId)
+  })
+
+  it('lets exactly one of two daemons started at once on one data dir run, and frees the dir on stop', async () => {
+    const dataDir = await dirs.make()
+    const results = await Promise.allSettled([daemons.start(dataDir, ['--no-docker'], { timeout: 20_000 }), daemons.start(dataDir, ['--no-docker'], { timeout: 20_000 })])
+    const up = results.filter(r => r.status === 'fulfilled')
+    const refused = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected')
+    assert.equal(up.length, 1)
+    assert.equal(refused.length, 1)
+    assert.match(refused[0].reason.message, /another daemon \(pid \d+\) already uses the data dir/)
+    assert.equal(await up[0].value.stop(), 0)
+    await assert.rejects(access(join(dataDir, 'daemon.lock')), { code: 'ENOENT' })
+    // A lock left by a crash (its process gone) does not keep the next daemon out.
+    await writeFile(join(dataDir, 'daemon.lock'), '999999999\n')
+    const next = await daemons.start(dataDir, ['--no-docker'])
+    assert.equal(await next.stop(), 0)
   })
 
   it('runs as a client-only node without Docker and says so', async () => {
