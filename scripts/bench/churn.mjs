@@ -1,7 +1,7 @@
 // Churn and scale: N daemons as processes on this machine, then nodes joining, leaving (a clean
 // stop) and crashing (SIGKILL) one change at a time for a few minutes. After each change: the time
 // until every live node's table is exactly the live set. Throughout: memory per node (flat or
-// growing?) and what each node handles per minute (adverts received, streams opened, CPU).
+// growing?) and what each node handles per minute (adverts received, records fetched, CPU).
 // Nodes run with advertInterval 5 s and recordTtl 20 s, so a crash is noticed within the run;
 // joins and clean leaves do not depend on those (gossip, farewell adverts).
 import { mkdir, writeFile } from 'node:fs/promises'
@@ -19,7 +19,8 @@ async function metricsOf (node) {
   const sum = (pattern) => text.split('\n').filter(l => pattern.test(l)).reduce((s, l) => s + Number(l.slice(l.lastIndexOf(' ') + 1)), 0)
   return {
     adverts: sum(/^p2prc_records_(accepted|rejected)_total\{[^}]*source="gossip"/),
-    streams: sum(/^libp2p_protocol_streams_total\{/),
+    // Records fetched from peers (specs sync on connect) and the DHT, beside the adverts.
+    fetched: sum(/^p2prc_records_(accepted|rejected)_total\{[^}]*source="(specs|dht)"/),
     cpu: sum(/^p2prc_process_cpu_seconds_total /)
   }
 }
@@ -94,14 +95,14 @@ export async function run () {
     const survivors = live.filter(n => firstRss.has(n.pid))
     const growth = []
     const lastRss = []
-    const perMinute = { adverts: [], streams: [], cpu: [] }
+    const perMinute = { adverts: [], fetched: [], cpu: [] }
     for (const n of survivors) {
       const rss = await rssBytes(n.pid)
       lastRss.push(rss)
       growth.push(rss - firstRss.get(n.pid))
       const [a, b] = [firstMetrics.get(n.pid), await metricsOf(n)]
       perMinute.adverts.push((b.adverts - a.adverts) / minutes)
-      perMinute.streams.push((b.streams - a.streams) / minutes)
+      perMinute.fetched.push((b.fetched - a.fetched) / minutes)
       perMinute.cpu.push((b.cpu - a.cpu) / minutes)
     }
     const line = (name, s) => s.n === 0 ? `${name}: none` : `${name} (${s.n}): p50 ${fmt(s.p50)} p95 ${fmt(s.p95)} max ${fmt(s.max)}`
@@ -114,7 +115,7 @@ export async function run () {
     const grow = summary(growth)
     console.log(`memory per node (${survivors.length} nodes alive throughout): RSS p50 ${mib(rss.p50)} max ${mib(rss.max)}; change over the churn p50 ${mib(grow.p50)} max ${mib(grow.max)}`)
     const m = (xs) => summary(xs).p50
-    console.log(`per node per minute (p50): ${m(perMinute.adverts).toFixed(0)} adverts received, ${m(perMinute.streams).toFixed(0)} streams opened, ${m(perMinute.cpu).toFixed(2)} CPU seconds`)
+    console.log(`per node per minute (p50): ${m(perMinute.adverts).toFixed(0)} adverts received, ${m(perMinute.fetched).toFixed(0)} records fetched (sync, DHT), ${m(perMinute.cpu).toFixed(2)} CPU seconds`)
   } finally {
     await Promise.all(live.map(async n => n.stop().catch(() => {})))
     await removeDir(root)
