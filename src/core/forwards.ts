@@ -36,7 +36,8 @@ export class Forwards {
 
   async open (peerId: string, container: string, port: number, local: { host: string, port: number }): Promise<ForwardView> {
     const sockets = new Set<Socket>()
-    const server = createServer(socket => {
+    // Half-open: a client that shuts down its writes still reads the reply.
+    const server = createServer({ allowHalfOpen: true }, socket => {
       sockets.add(socket)
       socket.once('close', () => sockets.delete(socket))
       openTunnel(this.host, peerId, container, port)

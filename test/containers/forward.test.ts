@@ -130,11 +130,16 @@ describe('forwarding a container port over libp2p', () => {
       socket.on('data', chunk => {
         bytes += chunk.length
         // Stop reading for a while once data flows: every buffer on the way fills up, and
-        // the source must wait rather than the tunnel give up.
+        // the source must wait rather than the tunnel give up. Then trickle through the last
+        // megabytes: the source finishes and closes while the tunnel still holds data for us,
+        // which must still arrive.
         if (!stalled) {
           stalled = true
           socket.pause()
           setTimeout(() => socket.resume(), 1500)
+        } else if (bytes >= total - 2 * 1024 * 1024) {
+          socket.pause()
+          setTimeout(() => socket.resume(), 40)
         }
       })
       socket.on('end', () => resolve(bytes > 0 ? bytes : null))
@@ -160,5 +165,24 @@ describe('forwarding a container port over libp2p', () => {
     } finally {
       child.kill('SIGKILL')
     }
+  })
+
+  it('keeps half-closed connections open: a client that shuts down its writes still gets the reply', async t => {
+    if (!await requireEngine(t)) return
+    // Reads until its input ends, then answers with how many bytes it got.
+    const counter = await a.api.run(b.info.peerId, { image: TEST_IMAGE, cmd: ['nc', '-ll', '-p', '7001', '-e', 'sh', '-c', 'wc -c'], ports: [7001], cpus: 0.5, memory: '32m' })
+    const forward = await a.api.forward(b.info.peerId, counter.containerId, 7001)
+    const port = Number(forward.local.slice(forward.local.lastIndexOf(':') + 1))
+    const payload = Buffer.alloc(300 * 1024, 'x')
+    const reply = await waitFor(async () => new Promise<string | null>(resolve => {
+      let text = ''
+      const socket = connect({ host: '127.0.0.1', port, allowHalfOpen: true })
+      socket.setEncoding('utf8').on('data', (d: string) => { text += d })
+      socket.on('end', () => { socket.end(); resolve(text.trim() === '' ? null : text.trim()) })
+      socket.on('error', () => resolve(null))
+      socket.end(payload)
+    }), { timeout: 30_000, message: 'the reply after our half-close' })
+    assert.equal(reply, String(payload.length))
+    await a.api.closeForward(forward.id)
   })
 })

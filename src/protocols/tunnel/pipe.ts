@@ -2,7 +2,8 @@ import type { Stream } from '@libp2p/interface'
 import type { Socket } from 'node:net'
 
 /**
- * Joins a TCP socket and a libp2p stream in both directions, with backpressure each way: a full
+ * Joins a TCP socket and a libp2p stream in both directions (the socket must allow half-open
+ * connections, or Node ends its writes as soon as its reads end), with backpressure each way: a full
  * socket pauses the stream (yamux then stops granting the sender window, so the far side waits
  * too), and a full stream pauses the socket. A side that ends its writes ends the other's; an
  * error on either aborts both, so nothing is left half-open. Resolves when both directions are
@@ -87,8 +88,10 @@ export async function pipeSocket (socket: Socket, stream: Stream): Promise<void>
       else maybeDone()
     }
     const onSocketClose = (hadError: boolean): void => {
-      // Destroyed before both halves finished (e.g. reset by the peer): abort the stream as well.
-      if (!toStreamDone || !toSocketDone || hadError) fail(new Error('the TCP connection closed'))
+      // Reset, or destroyed before it ended both ways: abort the stream as well. A socket that
+      // closed after a clean end both ways is done, even while the stream still flushes what it
+      // read (aborting then would drop the tail of the data).
+      if (hadError || !socket.readableEnded || !toSocketDone) fail(new Error('the TCP connection closed'))
     }
 
     stream.addEventListener('message', onMessage)

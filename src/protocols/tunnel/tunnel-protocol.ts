@@ -27,7 +27,7 @@ export async function serveTunnels (host: RpcHost, containers: ContainerHost, lo
         if ((open.get(peer) ?? 0) >= MAX_TUNNELS_PER_PEER) throw new PolicyRefusedError(`you already hold ${MAX_TUNNELS_PER_PEER} tunnels to this node, its limit`)
         if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$/.test(request.container)) throw new InvalidArgumentError('not a container ID or name')
         const hostPort = containers().publishedPort(peer, request.container, request.port)
-        socket = connect({ host: '127.0.0.1', port: hostPort })
+        socket = connect({ host: '127.0.0.1', port: hostPort, allowHalfOpen: true })
         await once(socket, 'connect', { signal: AbortSignal.timeout(CONNECT_TIMEOUT) })
       } catch (err: any) {
         socket?.destroy()
