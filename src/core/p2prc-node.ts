@@ -472,12 +472,16 @@ export class P2PRCNode extends TypedEventEmitter<NodeEvents> {
 
   private acceptRecord (signed: SignedResourceRecord): boolean {
     if (signed.record.peerId === this.peerId) return false
+    const before = this.peerTable.get(signed.record.peerId)?.multiaddrs.join()
     if (!this.peerTable.acceptRecord(signed)) return false
     // The record is signed by the peer: its addresses (a relayed one for a peer behind NAT) are
-    // how to dial it, even when we learnt of it second-hand.
-    const addresses = signed.record.multiaddrs.flatMap(text => { try { return [multiaddr(text)] } catch { return [] } })
-    this.host.peerStore.merge(peerIdFromString(signed.record.peerId), { multiaddrs: addresses })
-      .catch(err => { this.log('could not store addresses of %s: %s', signed.record.peerId, err.message) })
+    // how to dial it, even when we learnt of it second-hand. Stored only when they changed: a
+    // peer-store write per advert was a noticeable share of an idle node's CPU.
+    if (signed.record.multiaddrs.join() !== before) {
+      const addresses = signed.record.multiaddrs.flatMap(text => { try { return [multiaddr(text)] } catch { return [] } })
+      this.host.peerStore.merge(peerIdFromString(signed.record.peerId), { multiaddrs: addresses })
+        .catch(err => { this.log('could not store addresses of %s: %s', signed.record.peerId, err.message) })
+    }
     this.pruneAt(signed.record.expiresAt)
     const entry = this.peerTable.get(signed.record.peerId)
     if (entry != null) this.safeDispatchEvent('peer:update', { detail: this.summarise(entry) })
