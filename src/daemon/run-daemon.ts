@@ -62,7 +62,24 @@ export async function startDaemon (options: NodeOptions): Promise<Daemon> {
  * hangs, ends the process at once.
  */
 export async function runDaemon (options: NodeOptions, print: (line: string) => void): Promise<void> {
-  const daemon = await startDaemon(options)
+  // Listen for signals before node.json announces the daemon: a tool that stops it the moment it
+  // is ready must get a clean stop, not Node's default of dying on the signal.
+  let requested: NodeJS.Signals | undefined
+  let onStopRequest: ((signal: NodeJS.Signals) => void) | undefined
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (onStopRequest != null) onStopRequest(signal)
+    else requested ??= signal
+  }
+  process.on('SIGINT', onSignal)
+  process.on('SIGTERM', onSignal)
+  let daemon: Daemon
+  try {
+    daemon = await startDaemon(options)
+  } catch (err) {
+    process.off('SIGINT', onSignal)
+    process.off('SIGTERM', onSignal)
+    throw err
+  }
   const { node, api } = daemon
   print(`p2prc node ${node.peerId} ready`)
   print(`  name:    ${node.config.name}`)
@@ -73,7 +90,7 @@ export async function runDaemon (options: NodeOptions, print: (line: string) => 
     : `  docker:  not available (${node.engine.reason ?? 'unknown'}): running as a client-only node`)
 
   await new Promise<void>(resolve => {
-    const onSignal = (signal: NodeJS.Signals): void => {
+    onStopRequest = (signal: NodeJS.Signals): void => {
       process.off('SIGINT', onSignal)
       process.off('SIGTERM', onSignal)
       process.once('SIGINT', () => process.exit(130))
@@ -89,7 +106,6 @@ export async function runDaemon (options: NodeOptions, print: (line: string) => 
         resolve()
       })
     }
-    process.on('SIGINT', onSignal)
-    process.on('SIGTERM', onSignal)
+    if (requested != null) onStopRequest(requested)
   })
 }
