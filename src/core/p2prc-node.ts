@@ -118,15 +118,14 @@ export class P2PRCNode extends TypedEventEmitter<NodeEvents> {
   private readonly runtime: DockerRuntime | null
   /** Local listeners tunnelled to containers on peers (`p2prc forward`). */
   readonly forwards: Forwards
-  /** The host for outbound protocol calls: dials that fail retry with addresses from the DHT. */
+  /** The host for outbound protocol calls: reuses relayed connections, retries stale addresses via the DHT. */
   private readonly dialer: RpcHost
   private hostContainers?: HostContainers
   private pruneTimer?: ReturnType<typeof setInterval>
   private quickPrune?: ReturnType<typeof setTimeout>
   private quickPruneAt = 0
-  private get pruneEvery (): number {
-    return Math.min(PEER_PRUNE_INTERVAL, this.config.recordTtl / 3)
-  }
+  /** How often the peer table is swept: often enough that a lapsed record goes within a third of its lifetime. */
+  private readonly pruneEvery: number
   private started = false
   /** Our addresses as last announced, to tell an address change from other self updates. */
   private announced = ''
@@ -136,6 +135,7 @@ export class P2PRCNode extends TypedEventEmitter<NodeEvents> {
     const { config, host, privateKey, metrics, probe, runtime } = components
     this.runtime = runtime
     this.config = config
+    this.pruneEvery = Math.min(PEER_PRUNE_INTERVAL, config.recordTtl / 3)
     this.host = host
     this.metrics = metrics
     this.probe = probe
