@@ -97,6 +97,39 @@ export async function api (daemon, path) {
   return response.json()
 }
 
+/** A JSON request to a daemon's API; a non-2xx answer throws with its body. */
+export async function request (daemon, method, path, body) {
+  const response = await fetch(`${daemon.info.api}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${daemon.token}`, ...(body != null ? { 'content-type': 'application/json' } : {}) },
+    body: body != null ? JSON.stringify(body) : undefined
+  })
+  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`)
+  return response.json()
+}
+
+/** The engine, or null (said on stdout) when none answers: Docker benchmarks then skip. */
+export async function engineOrSkip (Docker) {
+  const docker = new Docker({ socketPath: '/var/run/docker.sock' })
+  try {
+    await docker.ping()
+    return docker
+  } catch {
+    console.log('no Docker engine: skipped')
+    return null
+  }
+}
+
+/** A Docker host daemon and a client-only daemon joined to it, under `root`. */
+export async function startHostAndClient (root) {
+  const host = await startDaemon(`${root}/b`, ['--name', 'bench-host'])
+  const client = await startDaemon(`${root}/a`, ['--no-docker', '--bootstrap', host.info.multiaddrs[0]]).catch(async err => {
+    await host.stop()
+    throw err
+  })
+  return { host, client }
+}
+
 export async function waitUntil (check, timeout, what) {
   const deadline = Date.now() + timeout
   while (Date.now() < deadline) {

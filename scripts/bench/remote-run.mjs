@@ -3,34 +3,19 @@
 // drift hits both sides alike. Goal: ratio of medians <= 1.10 for both (the engine is the floor).
 import Docker from 'dockerode'
 import { buildCreateOptions } from '../../dist/runtime/index.js'
-import { api, fmt, removeDir, startDaemon, summary, tmpDir, waitUntil } from './lib.mjs'
+import { api, engineOrSkip, fmt, removeDir, request, startHostAndClient, summary, tmpDir, waitUntil } from './lib.mjs'
 
 const PAIRS = Number(process.env.BENCH_PAIRS ?? 12)
 const IMAGE = 'p2prc-test/busybox:latest'
 
-async function post (daemon, path, body) {
-  const response = await fetch(`${daemon.info.api}${path}`, { method: 'POST', headers: { authorization: `Bearer ${daemon.token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) })
-  if (!response.ok) throw new Error(`${path}: ${response.status} ${await response.text()}`)
-  return response.json()
-}
-
-async function del (daemon, path) {
-  const response = await fetch(`${daemon.info.api}${path}`, { method: 'DELETE', headers: { authorization: `Bearer ${daemon.token}` } })
-  if (!response.ok) throw new Error(`${path}: ${response.status} ${await response.text()}`)
-  return response.json()
-}
+const post = async (daemon, path, body) => request(daemon, 'POST', path, body)
+const del = async (daemon, path) => request(daemon, 'DELETE', path)
 
 export async function run () {
-  const docker = new Docker({ socketPath: '/var/run/docker.sock' })
-  try {
-    await docker.ping()
-  } catch {
-    console.log('no Docker engine: skipped')
-    return
-  }
+  const docker = await engineOrSkip(Docker)
+  if (docker == null) return
   const root = await tmpDir()
-  const host = await startDaemon(`${root}/b`, ['--name', 'bench-host'])
-  const client = await startDaemon(`${root}/a`, ['--no-docker', '--bootstrap', host.info.multiaddrs[0]])
+  const { host, client } = await startHostAndClient(root)
   const created = []
   try {
     await waitUntil(async () => (await api(client, '/v1/peers')).some(p => p.peerId === host.info.peerId && p.resources?.docker), 30_000, 'the host record')

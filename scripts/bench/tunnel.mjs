@@ -8,7 +8,7 @@ import { connect, createServer } from 'node:net'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import Docker from 'dockerode'
-import { api, fmt, removeDir, startDaemon, summary, tmpDir, waitUntil } from './lib.mjs'
+import { api, engineOrSkip, fmt, removeDir, request, startHostAndClient, summary, tmpDir, waitUntil } from './lib.mjs'
 
 const exec = promisify(execFile)
 const BYTES = Number(process.env.BENCH_TUNNEL_MB ?? 512) * 1024 * 1024
@@ -70,24 +70,14 @@ async function startSshForward (dir, targetPort) {
 }
 
 export async function run () {
-  const docker = new Docker({ socketPath: '/var/run/docker.sock' })
-  try {
-    await docker.ping()
-  } catch {
-    console.log('no Docker engine: skipped')
-    return
-  }
+  const docker = await engineOrSkip(Docker)
+  if (docker == null) return
   const root = await tmpDir()
-  const host = await startDaemon(`${root}/b`, ['--name', 'bench-host'])
-  const client = await startDaemon(`${root}/a`, ['--no-docker', '--bootstrap', host.info.multiaddrs[0]])
+  const { host, client } = await startHostAndClient(root)
   let ssh = null
   try {
     await waitUntil(async () => (await api(client, '/v1/peers')).some(p => p.peerId === host.info.peerId && p.resources?.docker), 30_000, 'the host record')
-    const post = async (path, body) => {
-      const response = await fetch(`${client.info.api}${path}`, { method: 'POST', headers: { authorization: `Bearer ${client.token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) })
-      if (!response.ok) throw new Error(`${path}: ${response.status} ${await response.text()}`)
-      return response.json()
-    }
+    const post = async (path, body) => request(client, 'POST', path, body)
     // Every connection gets BYTES of zeros, then the server closes: the same data on every path.
     const container = await post(`/v1/peers/${host.info.peerId}/containers`, {
       image: IMAGE, cmd: ['nc', '-ll', '-p', String(PORT), '-e', 'dd', 'if=/dev/zero', 'bs=1048576', `count=${BYTES / 1048576}`, 'status=none'], ports: [PORT], cpus: 1.5, memory: '64m', ttl: '30m'
