@@ -1,10 +1,9 @@
 import { DaemonNotRunningError, errorFromCode, RemoteError } from '../errors.js'
-import type { ForwardView } from '../core/forwards.js'
-import type { NodeInfo, PeerRecordView, PeerSummary } from '../core/p2prc-node.js'
-import type { Resources } from '../records/index.js'
-import type { RunBody } from '../containers/run-request.js'
-import type { ContainerView, PullProgressEvent, StatsView } from '../containers/types.js'
-import type { AbortOptions } from '@libp2p/interface'
+import type { ConnectResult, ContainerView, ForwardView, LogEntry, LogsQuery, NodeStatus, PeerRecordView, PeerSummary, PullProgressEvent, RunSpec, StatsView } from '../contract/index.js'
+
+export interface AbortOptions {
+  signal?: AbortSignal
+}
 
 /** Requests to the daemon that take longer than this fail; streams are exempt. */
 const REQUEST_TIMEOUT = 60_000
@@ -17,11 +16,6 @@ export interface PeersQuery {
   label?: string[]
   /** Also search the DHT for providers (docker, or gpu with `gpu`). */
   discover?: boolean
-}
-
-export interface NodeStatus extends NodeInfo {
-  docker: { available: boolean, version: string | null, reason: string | null }
-  resources: Resources
 }
 
 /**
@@ -51,12 +45,12 @@ export class ApiClient {
     return this.request('GET', `/v1/peers/${encodeURIComponent(peer)}/resources${query}`, undefined, options)
   }
 
-  async connect (multiaddr: string, options: AbortOptions = {}): Promise<{ peerId: string, multiaddr: string }> {
+  async connect (multiaddr: string, options: AbortOptions = {}): Promise<ConnectResult> {
     return this.request('POST', '/v1/connect', { multiaddr }, options)
   }
 
   /** Runs a container on a peer (`auto`: the best that fits); resolves once it runs. */
-  async run (peer: string, body: RunBody & { labels?: string[] }, options: AbortOptions & { onProgress?: (p: PullProgressEvent) => void } = {}): Promise<ContainerView> {
+  async run (peer: string, body: RunSpec & { labels?: string[] }, options: AbortOptions & { onProgress?: (p: PullProgressEvent) => void } = {}): Promise<ContainerView> {
     const response = await this.send('POST', `/v1/peers/${encodeURIComponent(peer)}/containers`, body, { signal: options.signal, accept: NDJSON }, RUN_TIMEOUT)
     for await (const line of readNdjson<{ progress?: PullProgressEvent, container?: ContainerView }>(response)) {
       if (line.progress != null) options.onProgress?.(line.progress)
@@ -78,9 +72,9 @@ export class ApiClient {
     yield * readNdjson<StatsView>(response)
   }
 
-  async * logs (peer: string, container: string, opts: { follow: boolean, tail: number | 'all' }, options: AbortOptions = {}): AsyncGenerator<{ stream: 'stdout' | 'stderr', text: string }> {
-    const response = await this.send('GET', `${containerPath(peer, container)}/logs?follow=${opts.follow}&tail=${opts.tail}`, undefined, { signal: options.signal, accept: NDJSON }, opts.follow ? null : REQUEST_TIMEOUT)
-    yield * readNdjson<{ stream: 'stdout' | 'stderr', text: string }>(response)
+  async * logs (peer: string, container: string, query: LogsQuery, options: AbortOptions = {}): AsyncGenerator<LogEntry> {
+    const response = await this.send('GET', `${containerPath(peer, container)}/logs?follow=${query.follow}&tail=${query.tail}`, undefined, { signal: options.signal, accept: NDJSON }, query.follow ? null : REQUEST_TIMEOUT)
+    yield * readNdjson<LogEntry>(response)
   }
 
   async kill (peer: string, container: string, options: AbortOptions = {}): Promise<ContainerView> {

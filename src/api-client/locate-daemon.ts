@@ -1,9 +1,8 @@
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { TOKEN_FILE } from '../config/constants.js'
-import { resolveDataDir } from '../config/load-config.js'
+import { NODE_INFO_FILE, TOKEN_FILE, isProcessAlive, resolveDataDir } from '../contract/index.js'
 import { DaemonNotRunningError } from '../errors.js'
-import { isProcessAlive, readNodeInfo } from '../node-info-file.js'
+import type { NodeInfoFile } from '../contract/index.js'
 
 export interface DaemonAddress {
   url: string
@@ -15,6 +14,14 @@ export interface LocateInit {
   api?: string
   token?: string
   env?: Record<string, string | undefined>
+}
+
+async function readNodeInfo (dataDir: string): Promise<NodeInfoFile | null> {
+  try {
+    return JSON.parse(await readFile(join(dataDir, NODE_INFO_FILE), 'utf8'))
+  } catch {
+    return null
+  }
 }
 
 /**

@@ -1,10 +1,13 @@
 import Fastify from 'fastify'
 import { NotFoundError, UnauthorizedError } from '../errors.js'
+import { parseHostPort } from '../units/index.js'
 import { API_BODY_LIMIT, API_REQUEST_TIMEOUT } from './constants.js'
 import { toHttpError } from './http-errors.js'
 import { containerRoutes } from './routes/container-routes.js'
 import { eventRoutes } from './routes/event-routes.js'
 import { forwardRoutes } from './routes/forward-routes.js'
+import { healthRoutes, PUBLIC_PATHS } from './routes/health-routes.js'
+import { hostRoutes } from './routes/host-routes.js'
 import { metricsRoutes } from './routes/metrics-routes.js'
 import { nodeRoutes } from './routes/node-routes.js'
 import { peerRoutes } from './routes/peer-routes.js'
@@ -31,16 +34,14 @@ export interface ApiServer {
   close(): Promise<void>
 }
 
-export function splitHostPort (value: string): { host: string, port: number } {
-  const at = value.lastIndexOf(':')
-  return { host: value.slice(0, at).replace(/^\[(.*)\]$/, '$1'), port: Number(value.slice(at + 1)) }
-}
+export const ROUTES: Array<FastifyPluginAsync<RouteOptions>> = [healthRoutes, nodeRoutes, peerRoutes, containerRoutes, hostRoutes, forwardRoutes, eventRoutes, metricsRoutes]
 
 export function buildApp (init: Omit<ApiInit, 'listen'>): FastifyInstance {
   // forceCloseConnections: event and log streams never end by themselves; stop must not wait on them.
   const app = Fastify({ bodyLimit: API_BODY_LIMIT, requestTimeout: API_REQUEST_TIMEOUT, logger: false, forceCloseConnections: true })
 
   app.addHook('onRequest', async request => {
+    if (PUBLIC_PATHS.has(request.url)) return
     if (!tokenMatches(init.token, request.headers.authorization)) {
       throw new UnauthorizedError('missing or wrong bearer token (see DATA_DIR/api.token)')
     }
@@ -56,11 +57,11 @@ export function buildApp (init: Omit<ApiInit, 'listen'>): FastifyInstance {
   })
 
   app.setNotFoundHandler((request, reply) => {
-    const { status, body } = toHttpError(new NotFoundError(`no route ${request.method} ${request.url}`))
+    const { status, body } = toHttpError(new NotFoundError(`no route ${request.method} ${request.url.split('?')[0]}`))
     return reply.status(status).send(body)
   })
 
-  for (const routes of [nodeRoutes, peerRoutes, containerRoutes, forwardRoutes, eventRoutes, metricsRoutes, ...(init.routes ?? [])]) {
+  for (const routes of [...ROUTES, ...(init.routes ?? [])]) {
     void app.register(routes, { node: init.node })
   }
   return app
@@ -69,7 +70,9 @@ export function buildApp (init: Omit<ApiInit, 'listen'>): FastifyInstance {
 /** Starts the control API. It serves the local operator and their tools, so it binds loopback by default. */
 export async function startApi (init: ApiInit): Promise<ApiServer> {
   const app = buildApp(init)
-  const { host, port } = splitHostPort(init.listen)
+  const listen = parseHostPort(init.listen)
+  if (listen == null) throw new Error(`not HOST:PORT: ${init.listen}`)
+  const { host, port } = listen
   await app.listen({ host, port })
   const address = app.server.address()
   const boundPort = typeof address === 'object' && address != null ? address.port : port

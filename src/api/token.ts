@@ -1,7 +1,7 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto'
 import { open, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { TOKEN_FILE } from '../config/constants.js'
+import { TOKEN_FILE } from '../contract/index.js'
 
 /**
  * The bearer token for the control API, made once (mode 0600) and reused so that scripts holding

@@ -1,21 +1,23 @@
 import { Command, CommanderError } from 'commander'
 import { P2PRCError } from '../errors.js'
+import { packageVersion } from '../version.js'
 import { connectCommand } from './commands/connect.js'
 import { forwardCommand } from './commands/forward.js'
 import { hostCommand } from './commands/host.js'
+import { idCommand } from './commands/id.js'
 import { killCommand } from './commands/kill.js'
 import { logsCommand } from './commands/logs.js'
+import { peersCommand } from './commands/peers.js'
 import { psCommand } from './commands/ps.js'
 import { runCommand } from './commands/run.js'
-import { statsCommand } from './commands/stats.js'
-import { idCommand } from './commands/id.js'
-import { peersCommand } from './commands/peers.js'
 import { specsCommand } from './commands/specs.js'
 import { startCommand } from './commands/start.js'
+import { statsCommand } from './commands/stats.js'
 
 export function buildProgram (): Command {
   const program = new Command('p2prc')
     .description('p2prc: run containers on each other\'s machines over a peer-to-peer network')
+    .version(packageVersion(), '-V, --version', 'print the version')
     .option('--data-dir <dir>', 'the local daemon\'s data dir (env P2PRC_DATA_DIR; default ~/.p2prc)')
     .option('--api <url>', 'the daemon\'s API URL, instead of DATA_DIR/node.json')
     .option('--token <token>', 'the API token, instead of DATA_DIR/api.token')
@@ -35,15 +37,29 @@ export function buildProgram (): Command {
 }
 
 /**
+ * Output that goes to a pipe which closes early (`p2prc logs ... | head -1`) ends the command
+ * quietly with exit 0, as `docker logs | head` does: the reader has what it wanted.
+ */
+function exitQuietlyOnClosedOutput (): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0)
+      throw err
+    })
+  }
+}
+
+/**
  * Runs the CLI and sets the exit code: 0 success, 1 an error (one line on stderr naming the
  * cause), 2 a usage error.
  */
 export async function main (argv: string[]): Promise<void> {
+  exitQuietlyOnClosedOutput()
   try {
     await buildProgram().parseAsync(argv)
   } catch (err: any) {
     if (err instanceof CommanderError) {
-      // Commander has already printed its message (or the help).
+      // Commander has already printed its message (or the help, or the version).
       process.exitCode = err.exitCode === 0 ? 0 : 2
       return
     }

@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from 'commander'
-import { parseDuration, parseSize } from '../units.js'
+import { parseDuration, parseKeyValue, parseSize } from '../units/index.js'
 
 // Option parsers shared by commands: each refuses bad input with a message commander prints as a
 // usage error (exit 2).
@@ -28,9 +28,15 @@ export function duration (value: string): string {
   return value
 }
 
+/** KEY=VALUE, kept as typed (the daemon checks what the key may be). */
 export function keyValue (value: string): string {
-  if (value.indexOf('=') < 1) throw new InvalidArgumentError('expected KEY=VALUE')
+  if (parseKeyValue(value) == null) throw new InvalidArgumentError('expected KEY=VALUE')
   return value
+}
+
+/** Repeated KEY=VALUE flags as an object (a later key wins, as with `docker run -e`). */
+export function keyValues (values: string[] = []): Record<string, string> {
+  return Object.fromEntries(values.map(text => parseKeyValue(text) ?? [text, '']))
 }
 
 export function positiveNumber (value: string): number {

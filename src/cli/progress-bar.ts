@@ -1,5 +1,5 @@
-import { formatBytes } from '../units.js'
-import type { PullProgressEvent } from '../containers/types.js'
+import { formatBytes } from '../units/index.js'
+import type { PullProgressEvent } from '../contract/index.js'
 
 /**
  * Image pull progress on stderr, one line redrawn in place (on a terminal) or a line per change

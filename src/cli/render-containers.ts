@@ -1,6 +1,6 @@
-import { formatAge } from '../units.js'
+import { formatAge } from '../units/index.js'
 import { formatTable, shortPeerId } from './output.js'
-import type { ContainerView } from '../containers/types.js'
+import type { ContainerView } from '../contract/index.js'
 
 /** The contract's `ps` shape: what `--json` prints for `ps` and `host ps`. */
 export function psJson (c: ContainerView): Record<string, unknown> {

@@ -1,6 +1,5 @@
-import { formatAge, formatBytes } from '../units.js'
-import type { PeerRecordView } from '../core/p2prc-node.js'
-import type { Resources } from '../records/index.js'
+import { formatAge, formatBytes } from '../units/index.js'
+import type { PeerRecordView, Resources } from '../contract/index.js'
 
 /** The resource lines shared by `p2prc specs` and `p2prc id`. */
 export function resourceLines (r: Resources, dockerReason?: string | null): string[] {

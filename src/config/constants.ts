@@ -1,8 +1,4 @@
-import { homedir, hostname } from 'node:os'
-import { join } from 'node:path'
-
-/** Where identity, config and state live unless `--data-dir` or `P2PRC_DATA_DIR` says otherwise. */
-export const DEFAULT_DATA_DIR = join(homedir(), '.p2prc')
+import { hostname } from 'node:os'
 
 /** kubo's swarm port: a well-known default that one firewall rule opens, on every interface. */
 export const DEFAULT_LISTEN = ['/ip4/0.0.0.0/tcp/4001', '/ip6/::/tcp/4001']
@@ -16,8 +12,6 @@ export const DEFAULT_NAME = (): string => hostname().slice(0, 64)
 
 export const CONFIG_FILE = 'config.json'
 export const IDENTITY_FILE = 'identity.key'
-export const TOKEN_FILE = 'api.token'
-export const NODE_INFO_FILE = 'node.json'
 /** Held while a daemon runs on the data dir (its PID inside). */
 export const LOCK_FILE = 'daemon.lock'
 

@@ -1,8 +1,10 @@
 import { readFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
+import { resolveDataDir } from '../contract/index.js'
 import { ConfigError } from '../errors.js'
-import { CONFIG_FILE, DEFAULT_ADVERT_INTERVAL, DEFAULT_API, DEFAULT_NAT, DEFAULT_RELAY, DEFAULT_OFFER, DEFAULT_POLICY, DEFAULT_RECORD_TTL, DEFAULT_DATA_DIR, DEFAULT_DOCKER_SOCKET, DEFAULT_LISTEN, DEFAULT_NAME, MAX_CONFIG_FILE_BYTES } from './constants.js'
-import { configSchema, describeIssues, flagName, partialConfigSchema } from './schema.js'
+import { CONFIG_FILE, DEFAULT_ADVERT_INTERVAL, DEFAULT_API, DEFAULT_NAT, DEFAULT_RELAY, DEFAULT_OFFER, DEFAULT_POLICY, DEFAULT_RECORD_TTL, DEFAULT_DOCKER_SOCKET, DEFAULT_LISTEN, DEFAULT_NAME, MAX_CONFIG_FILE_BYTES } from './constants.js'
+import { describeIssues } from '../validation/index.js'
+import { configSchema, flagName, partialConfigSchema } from './schema.js'
 import type { Config, PartialConfig } from './schema.js'
 
 export interface ResolvedConfig extends Config {
@@ -19,10 +21,6 @@ export interface LoadConfigInit {
   /** Values from command-line flags; they override the file. */
   flags?: PartialConfig
   env?: Record<string, string | undefined>
-}
-
-export function resolveDataDir (dataDir: string | undefined, env: Record<string, string | undefined>): string {
-  return resolve(dataDir ?? env.P2PRC_DATA_DIR ?? DEFAULT_DATA_DIR)
 }
 
 function defaults (env: Record<string, string | undefined>): Config {

@@ -1,6 +1,7 @@
 import { multiaddr } from '@multiformats/multiaddr'
 import { z } from 'zod'
-import { parseDuration, parseSize } from '../units.js'
+import { parseHostPort } from '../units/index.js'
+import { durationSchema as duration, labelsSchema as labels, sizeSchema as size } from '../validation/index.js'
 
 // One schema for every source of configuration (file, env, flags): each is parsed as a partial
 // config and the merge is validated once more as a whole.
@@ -18,34 +19,10 @@ const peerMultiaddrString = multiaddrString.refine(value => value.includes('/p2p
   message: 'must end in /p2p/<peer id>'
 })
 
-const hostPort = z.string().max(300).regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, {
+/** HOST:PORT, kept as text (the API server splits it when it listens). */
+const hostPort = z.string().max(300).refine(value => parseHostPort(value) != null, {
   message: 'expected HOST:PORT, e.g. 127.0.0.1:5701 (port 0 picks a free one)'
-}).refine(value => Number(value.slice(value.lastIndexOf(':') + 1)) <= 65535, {
-  message: 'port must be 0-65535'
 })
-
-export const labelKey = z.string().regex(/^[a-zA-Z0-9][a-zA-Z0-9._/-]{0,62}$/, {
-  message: 'label keys are 1-63 characters: letters, digits and . _ / - (starting with a letter or digit)'
-})
-export const labelValue = z.string().max(128, { message: 'label values are at most 128 characters' })
-  .regex(/^\P{Cc}*$/u, { message: 'label values may not hold control characters' })
-
-export const labels = z.record(labelKey, labelValue).refine(value => Object.keys(value).length <= 32, {
-  message: 'at most 32 labels'
-})
-
-/** A duration: milliseconds, or text such as `30s`, `5m`, `2h`. */
-const duration = (min: number, max: number): z.ZodType<number, number | string> => z.union([
-  z.number().int(),
-  z.string().max(32).transform((value, ctx) => {
-    const ms = parseDuration(value)
-    if (ms == null) {
-      ctx.addIssue({ code: 'custom', message: `'${value}' is not a duration (e.g. 30s, 5m, 2h)` })
-      return z.NEVER
-    }
-    return ms
-  })
-]).pipe(z.number().int().min(min, { message: `at least ${min} ms` }).max(max, { message: `at most ${max} ms` }))
 
 const percent = z.number().min(0).max(100)
 
@@ -55,19 +32,6 @@ const offerSchema = z.strictObject({
   /** Whether GPUs are offered at all. */
   gpus: z.boolean()
 })
-
-/** A size: bytes, or text such as `512m`, `8g`, `8GiB`. */
-const size = z.union([
-  z.number().int().min(0),
-  z.string().max(32).transform((value, ctx) => {
-    const bytes = parseSize(value)
-    if (bytes == null) {
-      ctx.addIssue({ code: 'custom', message: `'${value}' is not a size (e.g. 512m, 8g, 8GiB)` })
-      return z.NEVER
-    }
-    return bytes
-  })
-])
 
 const peerIdString = z.string().regex(/^[1-9A-HJ-NP-Za-km-z]{46,60}$|^b[a-z2-7]{50,70}$/, { message: 'not a peer ID' })
 
@@ -160,19 +124,6 @@ export type Config = z.infer<typeof configSchema>
 /** What one source (file, env, flags) may say: any subset of the fields. */
 export const partialConfigSchema = configShape.extend({ offer: offerSchema.partial(), policy: policySchema.partial(), relay: relaySchema.partial(), nat: natSchema.partial() }).partial()
 export type PartialConfig = z.infer<typeof partialConfigSchema>
-
-/**
- * Turns zod's issues into one line that names the field and the fix. `nameField` says how the
- * source calls a field (a flag is `--listen`, a file field `listen.0`).
- */
-export function describeIssues (error: z.ZodError, source: string, nameField = (path: PropertyKey[]) => `field '${path.join('.')}'`): string {
-  return error.issues.map(issue => {
-    if (issue.code === 'unrecognized_keys') {
-      return `${source}: unknown field ${issue.keys.map(k => `'${k}'`).join(', ')}`
-    }
-    return `${source}${issue.path.length > 0 ? ` ${nameField(issue.path)}` : ''}: ${issue.message}`
-  }).join('; ')
-}
 
 /** How the daemon's flags are called, for errors about values that came from them. */
 export function flagName (path: PropertyKey[]): string {

@@ -1,10 +1,12 @@
 import { randomBytes } from 'node:crypto'
 import { setMaxListeners } from 'node:events'
 import { ContainerNotFoundError, InvalidArgumentError } from '../errors.js'
+import { withTimeout } from '../signals.js'
+import { refersTo } from '../units/index.js'
 import { DOCKER_CALL_TIMEOUT, MAX_TIMER, PULL_TIMEOUT, SWEEP_INTERVAL } from './constants.js'
 import { LABEL_EXPIRES_AT, LABEL_GPUS, LABEL_NAME, LABEL_NODE, LABEL_OWNER, LABEL_REQUEST_ID } from './labels.js'
 import { admit } from './policy.js'
-import type { ContainerView, LogLine, PortMapping, PullProgressEvent, RunRequest, StatsView } from './types.js'
+import type { ContainerView, LogChunk, LogsQuery, PortMapping, PullProgressEvent, RunRequest, StatsView } from './types.js'
 import type { Policy } from '../config/schema.js'
 import type { Capacity } from '../records/index.js'
 import type { ContainerInfo, DockerRuntime, StatsSample } from '../runtime/index.js'
@@ -35,10 +37,6 @@ interface Tracked {
 /** Whether a container still takes its share of the machine. */
 const isActive = (state: string): boolean => state === 'running' || state === 'created' || state === 'restarting' || state === 'paused'
 
-function withDeadline (signal: AbortSignal | undefined, ms: number): AbortSignal {
-  return signal == null ? AbortSignal.timeout(ms) : AbortSignal.any([signal, AbortSignal.timeout(ms)])
-}
-
 /**
  * The containers this node runs for others: admission under the owner's policy, creation with
  * labels and limits, time limits that hold across restarts (re-adopted from the labels), and the
@@ -49,14 +47,16 @@ export class HostContainers {
   /** Capacity promised to runs still pulling or starting, so concurrent runs cannot over-commit. */
   private readonly pending = new Map<string, { owner: string, cpus: number, memoryBytes: number, gpus: number }>()
   private sweepTimer?: ReturnType<typeof setInterval>
-  private readonly controller = new AbortController()
+  /** Made anew at every start: aborted at stop, it ends the sweep and the expiry removals. */
+  private controller = new AbortController()
 
-  constructor (private readonly init: HostContainersInit) {
-    setMaxListeners(Infinity, this.controller.signal)
-  }
+  constructor (private readonly init: HostContainersInit) {}
 
   /** Re-adopts this node's labelled containers, ends the expired ones, and starts the sweep. */
   async start (options: AbortOptions = {}): Promise<void> {
+    this.controller = new AbortController()
+    // One long-lived signal is handed to many concurrent calls, each adding a listener.
+    setMaxListeners(Infinity, this.controller.signal)
     await this.reconcile(options)
     this.sweepTimer = setInterval(() => {
       this.reconcile({ signal: this.controller.signal }).catch(err => { this.init.log('sweep failed: %s', err.message) })
@@ -68,6 +68,8 @@ export class HostContainers {
     this.controller.abort()
     clearInterval(this.sweepTimer)
     for (const t of this.tracked.values()) clearTimeout(t.timer)
+    // Forgotten until the next start re-adopts them from their labels: what runs may change meanwhile.
+    this.tracked.clear()
   }
 
   /** What active containers and runs in flight take of the offer. */
@@ -104,8 +106,8 @@ export class HostContainers {
     try {
       const { runtime } = this.init
       const signal = options.signal
-      if (!await runtime.imageExists(request.image, { signal: withDeadline(signal, DOCKER_CALL_TIMEOUT) })) {
-        await runtime.pull(request.image, p => options.onProgress?.(p), { signal: withDeadline(signal, PULL_TIMEOUT) })
+      if (!await runtime.imageExists(request.image, { signal: withTimeout(signal, DOCKER_CALL_TIMEOUT) })) {
+        await runtime.pull(request.image, p => options.onProgress?.(p), { signal: withTimeout(signal, PULL_TIMEOUT) })
       }
       const expiresAt = Date.now() + grant.ttlMs
       const vendor = grant.gpus > 0 ? this.init.gpuVendor() : null
@@ -127,7 +129,7 @@ export class HostContainers {
           [LABEL_GPUS]: String(grant.gpus)
         },
         pidsLimit: this.init.policy.pidsLimit
-      }, { signal: withDeadline(signal, DOCKER_CALL_TIMEOUT) })
+      }, { signal: withTimeout(signal, DOCKER_CALL_TIMEOUT) })
       const tracked = this.track(info)
       this.init.log('started %s for %s (%s), expires %s', info.id.slice(0, 12), owner, request.image, new Date(expiresAt).toISOString())
       return this.view(tracked)
@@ -148,7 +150,7 @@ export class HostContainers {
 
   async stats (owner: string | null, ref: string, options: AbortOptions = {}): Promise<StatsView> {
     const t = this.resolve(owner, ref)
-    return toStatsView(await this.init.runtime.stats(t.info.id, { signal: withDeadline(options.signal, DOCKER_CALL_TIMEOUT) }))
+    return toStatsView(await this.init.runtime.stats(t.info.id, { signal: withTimeout(options.signal, DOCKER_CALL_TIMEOUT) }))
   }
 
   async * statsStream (owner: string | null, ref: string, options: AbortOptions = {}): AsyncGenerator<StatsView> {
@@ -156,7 +158,7 @@ export class HostContainers {
     for await (const sample of this.init.runtime.statsStream(t.info.id, options)) yield toStatsView(sample)
   }
 
-  async * logs (owner: string | null, ref: string, opts: { follow: boolean, tail: number | 'all' }, options: AbortOptions = {}): AsyncGenerator<LogLine> {
+  async * logs (owner: string | null, ref: string, opts: LogsQuery, options: AbortOptions = {}): AsyncGenerator<LogChunk> {
     const t = this.resolve(owner, ref)
     yield * this.init.runtime.logs(t.info.id, opts, options)
   }
@@ -183,7 +185,7 @@ export class HostContainers {
    */
   private resolve (owner: string | null, ref: string): Tracked {
     const mine = [...this.tracked.values()].filter(t => owner == null || t.owner === owner)
-    const matches = mine.filter(t => t.info.id === ref || (ref.length >= 4 && t.info.id.startsWith(ref)) || t.name === ref || t.info.name === ref)
+    const matches = mine.filter(t => refersTo(ref, t.info.id, [t.name, t.info.name]))
     if (matches.length === 1) return matches[0]
     if (matches.length > 1) throw new ContainerNotFoundError(`'${ref}' matches ${matches.length} containers; give more of the ID`)
     throw new ContainerNotFoundError(owner == null ? `no p2prc container '${ref}' on this node` : `you have no container '${ref}' on this node`)
@@ -192,7 +194,7 @@ export class HostContainers {
   private async remove (t: Tracked, options: AbortOptions): Promise<void> {
     clearTimeout(t.timer)
     try {
-      await this.init.runtime.remove(t.info.id, { signal: withDeadline(options.signal, DOCKER_CALL_TIMEOUT) })
+      await this.init.runtime.remove(t.info.id, { signal: withTimeout(options.signal, DOCKER_CALL_TIMEOUT) })
     } catch (err) {
       if (!(err instanceof ContainerNotFoundError)) throw err
     }
@@ -236,7 +238,7 @@ export class HostContainers {
 
   /** Brings the table in line with what Docker really runs under this node's label. */
   private async reconcile (options: AbortOptions): Promise<void> {
-    const present = await this.init.runtime.list({ [LABEL_NODE]: this.init.selfPeerId }, { signal: withDeadline(options.signal, DOCKER_CALL_TIMEOUT) })
+    const present = await this.init.runtime.list({ [LABEL_NODE]: this.init.selfPeerId }, { signal: withTimeout(options.signal, DOCKER_CALL_TIMEOUT) })
     const ids = new Set(present.map(c => c.id))
     for (const [id, t] of this.tracked) {
       if (!ids.has(id)) {

@@ -1,5 +1,6 @@
-import { formatAge, formatBytes } from '../units.js'
 import { PolicyRefusedError } from '../errors.js'
+import { remaining } from '../records/index.js'
+import { formatAge, formatBytes } from '../units/index.js'
 import type { RunRequest } from './types.js'
 import type { Policy } from '../config/schema.js'
 import type { Capacity } from '../records/index.js'
@@ -64,12 +65,10 @@ export function admit (owner: string, request: RunRequest, ctx: PolicyContext): 
   const maxMemory = Math.min(policy.maxMemoryPerContainer ?? Infinity, offer.memoryBytes)
   if (cpus > maxCpus) refuse(`asked ${fmtCpus(cpus)}, this node offers at most ${fmtCpus(maxCpus)} per container`)
   if (memoryBytes > maxMemory) refuse(`asked ${formatBytes(memoryBytes)} of memory, this node offers at most ${formatBytes(maxMemory)} per container`)
-  const freeCpus = offer.cpus - used.cpus
-  const freeMemory = offer.memoryBytes - used.memoryBytes
+  const { cpus: freeCpus, memoryBytes: freeMemory, gpus: freeGpus } = remaining(offer, used)
   if (cpus > freeCpus + 1e-9) refuse(`asked ${fmtCpus(cpus)}, this node has ${fmtCpus(Math.max(0, freeCpus))} of its ${fmtCpus(offer.cpus)} free`)
   if (memoryBytes > freeMemory) refuse(`asked ${formatBytes(memoryBytes)} of memory, this node has ${formatBytes(Math.max(0, freeMemory))} of its ${formatBytes(offer.memoryBytes)} free`)
 
-  const freeGpus = offer.gpus - used.gpus
   const gpus = request.gpus === 'all' ? freeGpus : request.gpus
   if (request.gpus === 'all' && freeGpus <= 0) refuse(`asked for all GPUs, this node has ${offer.gpus === 0 ? 'none to offer' : 'none free'}`)
   if (gpus > freeGpus) refuse(`asked ${gpus} GPU${gpus === 1 ? '' : 's'}, this node ${offer.gpus === 0 ? 'offers none' : `has ${Math.max(0, freeGpus)} of its ${offer.gpus} free`}`)

@@ -1,4 +1,6 @@
-/** A request to run a container, validated; limits left null take the host's defaults. */
+export type { ContainerView, LogChunk, LogsQuery, PortMapping, PullProgressEvent, RunSpec, StatsView } from '../contract/index.js'
+
+/** A request to run a container, validated, in bytes and milliseconds; limits left null take the host's defaults. */
 export interface RunRequest {
   image: string
   cmd: string[]
@@ -12,48 +14,4 @@ export interface RunRequest {
   name: string | null
   /** Set by the requester so a retried request is recognisable; made up when absent. */
   requestId: string | null
-}
-
-export interface PortMapping {
-  containerPort: number
-  hostPort: number
-}
-
-/** A container as requesters and the operator see it (the contract's `ps` shape, plus fields). */
-export interface ContainerView {
-  peerId: string
-  containerId: string
-  name: string
-  image: string
-  state: string
-  owner: string
-  createdAt: string
-  expiresAt: string | null
-  ports: PortMapping[]
-  limits: { cpus: number, memoryBytes: number, gpus: number }
-}
-
-export interface PullProgressEvent {
-  layer: string | null
-  status: string
-  currentBytes: number | null
-  totalBytes: number | null
-}
-
-export interface StatsView {
-  containerId: string
-  cpuPercent: number
-  memoryBytes: number
-  memoryLimitBytes: number
-  networkRxBytes: number
-  networkTxBytes: number
-  blockReadBytes: number
-  blockWriteBytes: number
-  pids: number
-  at: string
-}
-
-export interface LogLine {
-  stream: 'stdout' | 'stderr'
-  data: Uint8Array
 }

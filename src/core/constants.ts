@@ -22,6 +22,3 @@ export const AUTO_ATTEMPTS = 3
 
 /** `ps` across peers waits this long for each; silent peers are left out. */
 export const LIST_TIMEOUT = 5 * second
-
-/** How long a stopping node spends on its farewell advert before it closes anyway. */
-export const FAREWELL_TIMEOUT = 1_000

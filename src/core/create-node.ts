@@ -5,6 +5,7 @@ import { loadIdentity } from '../identity/load-identity.js'
 import { dhtSelectors, dhtValidators } from '../records/index.js'
 import { dockerClient } from '../runtime/docker-engine.js'
 import { DockerRuntime } from '../runtime/index.js'
+import { DataDirLock } from './data-dir-lock.js'
 import { localProbe } from './local-probe.js'
 import { P2PRCNode } from './p2prc-node.js'
 import type { PartialConfig } from '../config/schema.js'
@@ -20,33 +21,42 @@ export interface NodeOptions extends PartialConfig {
 
 /**
  * Creates a node from options (the same fields as the config file, plus dataDir/configFile):
- * loads config and identity and builds the libp2p host. Call `start()` to join the network.
+ * loads config and identity, claims the data dir (a daemon or another program already running on
+ * it is an error) and builds the libp2p host. Call `start()` to join the network.
  */
 export async function createNode (options: NodeOptions = {}): Promise<P2PRCNode> {
   const { dataDir, configFile, env, ...flags } = options
   const config = await loadConfig({ dataDir, configFile, env, flags })
   const privateKey = await loadIdentity(config.dataDir)
-  const metrics = new Registry()
-  collectDefaultMetrics({ register: metrics, prefix: 'p2prc_', eventLoopMonitoringPrecision: 100 })
-  const host = await createHost({
-    privateKey,
-    listen: config.listen,
-    bootstrap: config.bootstrap,
-    mdns: config.mdns,
-    relay: config.relay,
-    nat: config.nat,
-    metricsRegistry: metrics,
-    dhtValidators,
-    dhtSelectors,
-    colocationWhitelist: config.colocationWhitelist
-  })
-  const docker = config.docker != null ? dockerClient(config.docker) : null
-  return new P2PRCNode({
-    config,
-    host,
-    privateKey,
-    metrics,
-    probe: localProbe(docker, config.sysfs),
-    runtime: docker != null ? new DockerRuntime(docker) : null
-  })
+  const lock = new DataDirLock(config.dataDir)
+  await lock.acquire()
+  try {
+    const metrics = new Registry()
+    collectDefaultMetrics({ register: metrics, prefix: 'p2prc_', eventLoopMonitoringPrecision: 100 })
+    const host = await createHost({
+      privateKey,
+      listen: config.listen,
+      bootstrap: config.bootstrap,
+      mdns: config.mdns,
+      relay: config.relay,
+      nat: config.nat,
+      metricsRegistry: metrics,
+      dhtValidators,
+      dhtSelectors,
+      colocationWhitelist: config.colocationWhitelist
+    })
+    const docker = config.docker != null ? dockerClient(config.docker) : null
+    return new P2PRCNode({
+      config,
+      host,
+      privateKey,
+      metrics,
+      probe: localProbe(docker, config.sysfs),
+      runtime: docker != null ? new DockerRuntime(docker) : null,
+      lock
+    })
+  } catch (err) {
+    await lock.release()
+    throw err
+  }
 }

@@ -1,23 +1,15 @@
 import { randomBytes } from 'node:crypto'
 import { createServer } from 'node:net'
 import { once } from 'node:events'
-import { InvalidArgumentError, NotFoundError } from '../errors.js'
-import { openTunnel } from '../protocols/tunnel/tunnel-protocol.js'
-import { pipeSocket } from '../protocols/tunnel/pipe.js'
-import type { RpcHost } from '../protocols/rpc.js'
-import type { Logger } from '@libp2p/interface'
+import { ContainerNotFoundError, InvalidArgumentError, NotFoundError } from '../errors.js'
+import { publishedHostPort } from '../containers/host-containers.js'
+import { pipeSocket } from '../protocols/tunnel/index.js'
+import { refersTo } from '../units/index.js'
+import type { ContainerService } from './container-service.js'
+import type { ForwardView } from '../contract/index.js'
+import type { TunnelProtocol } from '../protocols/tunnel/index.js'
+import type { AbortOptions, Logger } from '@libp2p/interface'
 import type { Server, Socket } from 'node:net'
-
-export interface ForwardView {
-  id: string
-  /** Where to connect locally, HOST:PORT. */
-  local: string
-  peerId: string
-  container: string
-  port: number
-  /** Connections open through it now. */
-  connections: number
-}
 
 interface Forward {
   view: Omit<ForwardView, 'connections'>
@@ -32,15 +24,25 @@ interface Forward {
 export class Forwards {
   private readonly forwards = new Map<string, Forward>()
 
-  constructor (private readonly host: RpcHost, private readonly log: Logger) {}
+  constructor (private readonly tunnel: Pick<TunnelProtocol, 'connect'>, private readonly log: Logger) {}
 
-  async open (peerId: string, container: string, port: number, local: { host: string, port: number }): Promise<ForwardView> {
+  /**
+   * Forwards a local port to one of my containers' published ports on a peer. The container is
+   * checked first, so a wrong peer, container or port fails here rather than per connection.
+   */
+  async open (containers: ContainerService, ref: string, port: number, local: { host: string, port: number }, options: AbortOptions = {}): Promise<ForwardView> {
+    const mine = await containers.list(options)
+    const target = mine.find(c => refersTo(ref, c.containerId, [c.name]))
+    if (target == null) throw new ContainerNotFoundError(`you have no container '${ref}' on ${containers.peerId}`)
+    publishedHostPort(target.name, target.ports, port)
+    const { peerId } = containers
+    const container = target.containerId
     const sockets = new Set<Socket>()
     // Half-open: a client that shuts down its writes still reads the reply.
     const server = createServer({ allowHalfOpen: true }, socket => {
       sockets.add(socket)
       socket.once('close', () => sockets.delete(socket))
-      openTunnel(this.host, peerId, container, port)
+      this.tunnel.connect(peerId, container, port)
         .then(async stream => pipeSocket(socket, stream))
         .catch(err => {
           this.log('forward to %s %s:%d failed: %s', peerId, container, port, err.message)

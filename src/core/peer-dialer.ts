@@ -1,21 +1,19 @@
 import { isPeerId } from '@libp2p/interface'
 import { DialError } from '../errors.js'
 import type { Host } from '../host/create-host.js'
-import type { RpcHost } from '../protocols/rpc.js'
+import type { Dialer } from '../protocols/rpc.js'
 import type { Logger } from '@libp2p/interface'
 
 /**
- * The host as our protocols see it, with two additions. An open connection to the peer is used
+ * How our protocols open streams to peers: libp2p's dialProtocol, with two additions. An open connection to the peer is used
  * even when it is relayed. When every known address of a peer fails,
  * its current addresses are looked up in the DHT and the dial is tried once more. Addresses go
  * stale (a peer behind NAT moves to another relay, an advert from before its reservation), and
  * libp2p asks peer routing only when it knows no address at all. A dial that still fails is a
  * DialError naming the peer, not libp2p's bare "All multiaddr dials failed".
  */
-export function peerDialer (host: Host, log: Logger): RpcHost {
+export function peerDialer (host: Host, log: Logger): Dialer {
   return {
-    handle: host.handle.bind(host),
-    unhandle: host.unhandle.bind(host),
     dialProtocol: async (peer, protocols, options = {}) => {
       const aborted = (): boolean => options.signal?.aborted === true
       // libp2p reuses only unlimited connections and otherwise dials again: to a peer behind NAT,

@@ -58,6 +58,10 @@ export class PeerTable {
     return this.entries.delete(peerId)
   }
 
+  clear (): void {
+    this.entries.clear()
+  }
+
   list (): PeerEntry[] {
     return [...this.entries.values()]
   }

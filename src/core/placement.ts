@@ -1,5 +1,8 @@
-import { formatBytes } from '../units.js'
-import type { PeerSummary } from './p2prc-node.js'
+import { NoPeerFitsError } from '../errors.js'
+import { freeCapacity } from '../records/index.js'
+import { formatBytes } from '../units/index.js'
+import { AUTO_ATTEMPTS } from './constants.js'
+import type { ContainerView, PeerSummary } from '../contract/index.js'
 import type { RunRequest } from '../containers/types.js'
 
 export interface Candidate {
@@ -35,16 +38,32 @@ export function placeRequest (peers: PeerSummary[], request: RunRequest, labels:
     if (!r.docker) { reject('offers no compute (no Docker engine)'); continue }
     const missing = labels.find(([k, v]) => peer.labels[k] !== v)
     if (missing != null) { reject(`label ${missing[0]}=${missing[1]} does not match`); continue }
-    const freeCpus = r.offer.cpus - r.used.cpus
-    const freeMemory = Math.min(r.offer.memoryBytes - r.used.memoryBytes, r.memory.freeBytes)
-    const freeGpus = r.offer.gpus - r.used.gpus
-    if (freeCpus < cpus) { reject(`has ${Math.max(0, Math.round(freeCpus * 100) / 100)} of ${r.offer.cpus} CPUs free, asked ${cpus}`); continue }
-    if (freeMemory < memory) { reject(`has ${formatBytes(Math.max(0, freeMemory))} of memory free, asked ${formatBytes(memory)}`); continue }
-    if (freeGpus < gpus) { reject(r.offer.gpus === 0 ? 'offers no GPUs' : `has ${Math.max(0, freeGpus)} of ${r.offer.gpus} GPUs free, asked ${gpus}`); continue }
-    const headroom = Math.min((freeCpus - cpus) / Math.max(r.offer.cpus, 1e-9), (freeMemory - memory) / Math.max(r.offer.memoryBytes, 1))
+    const free = freeCapacity(r)
+    if (free.cpus < cpus) { reject(`has ${Math.max(0, Math.round(free.cpus * 100) / 100)} of ${r.offer.cpus} CPUs free, asked ${cpus}`); continue }
+    if (free.memoryBytes < memory) { reject(`has ${formatBytes(Math.max(0, free.memoryBytes))} of memory free, asked ${formatBytes(memory)}`); continue }
+    if (free.gpus < gpus) { reject(r.offer.gpus === 0 ? 'offers no GPUs' : `has ${Math.max(0, free.gpus)} of ${r.offer.gpus} GPUs free, asked ${gpus}`); continue }
+    const headroom = Math.min((free.cpus - cpus) / Math.max(r.offer.cpus, 1e-9), (free.memoryBytes - memory) / Math.max(r.offer.memoryBytes, 1))
     const latencyPenalty = (peer.latencyMs ?? 500) / 1000
     candidates.push({ peer, score: headroom - latencyPenalty * 0.1 })
   }
   candidates.sort((a, b) => b.score - a.score)
   return { candidates, rejections }
+}
+
+/**
+ * Runs on the best peer that fits: the candidates in order, until one accepts. When none does,
+ * the error lists every peer and why it did not fit or refused.
+ */
+export async function runOnBestPeer (peers: PeerSummary[], request: RunRequest, labels: Array<readonly [string, string]>, run: (peerId: string) => Promise<ContainerView>, signal?: AbortSignal): Promise<ContainerView> {
+  const { candidates, rejections } = placeRequest(peers, request, labels)
+  for (const { peer } of candidates.slice(0, AUTO_ATTEMPTS)) {
+    try {
+      return await run(peer.peerId)
+    } catch (err: any) {
+      if (signal?.aborted === true) throw err
+      rejections.push({ peerId: peer.peerId, name: peer.name, reason: `refused: ${err.message}` })
+    }
+  }
+  const lines = rejections.map(r => `${r.name ?? r.peerId.slice(0, 12)} (${r.peerId.slice(-6)}): ${r.reason}`)
+  throw new NoPeerFitsError(rejections.length === 0 ? 'no compute peers are known yet (see `p2prc peers`)' : `no peer fits: ${lines.join('; ')}`)
 }

@@ -1,4 +1,5 @@
 import { Option } from 'commander'
+import { parseKeyValue } from '../units/index.js'
 import type { NodeOptions } from '../core/create-node.js'
 import type { Command } from 'commander'
 
@@ -44,10 +45,10 @@ export class FlagError extends Error {
 export function flagsToNodeOptions (flags: DaemonFlags): NodeOptions {
   const labels = flags.label == null
     ? undefined
-    : Object.fromEntries(flags.label.map(pair => {
-      const at = pair.indexOf('=')
-      if (at < 1) throw new FlagError(`--label '${pair}': expected KEY=VALUE`)
-      return [pair.slice(0, at), pair.slice(at + 1)]
+    : Object.fromEntries(flags.label.map(text => {
+      const pair = parseKeyValue(text)
+      if (pair == null) throw new FlagError(`--label '${text}': expected KEY=VALUE`)
+      return pair
     }))
   return {
     dataDir: flags.dataDir,

@@ -1,9 +1,9 @@
+import '../polyfill.js'
 import { logger } from '@libp2p/logger'
 import { startApi } from '../api/server.js'
 import { loadOrCreateToken } from '../api/token.js'
 import { createNode } from '../core/create-node.js'
-import { removeNodeInfo, writeNodeInfo } from '../node-info-file.js'
-import { lockDataDir } from './data-dir-lock.js'
+import { removeNodeInfo, writeNodeInfo } from './node-info-file.js'
 import type { ApiServer } from '../api/server.js'
 import type { NodeOptions } from '../core/create-node.js'
 import type { P2PRCNode } from '../core/p2prc-node.js'
@@ -21,21 +21,16 @@ export interface Daemon {
 
 /** Starts a node and its control API, and announces them in DATA_DIR/node.json. */
 export async function startDaemon (options: NodeOptions): Promise<Daemon> {
+  // The node claims the data dir: a second daemon on it fails here, before it touches anything.
   const node = await createNode(options)
   const { dataDir } = node.config
-  const unlock = await lockDataDir(dataDir)
   let api: ApiServer
+  await node.start()
   try {
-    await node.start()
-    try {
-      const token = await loadOrCreateToken(dataDir)
-      api = await startApi({ node, token, listen: node.config.api })
-    } catch (err) {
-      await node.stop()
-      throw err
-    }
+    const token = await loadOrCreateToken(dataDir)
+    api = await startApi({ node, token, listen: node.config.api })
   } catch (err) {
-    await unlock()
+    await node.stop()
     throw err
   }
   await writeNodeInfo(dataDir, { peerId: node.peerId, multiaddrs: node.multiaddrs, api: api.url, pid: process.pid })
@@ -49,7 +44,6 @@ export async function startDaemon (options: NodeOptions): Promise<Daemon> {
         await removeNodeInfo(dataDir)
         await api.close()
         await node.stop()
-        await unlock()
         log('daemon stopped')
       })()
       return stopping

@@ -39,3 +39,6 @@ export const REPUBLISH_SOON_DELAY = 2_000
 
 /** Lifetime of the last advert a stopping node sends: long enough to arrive, short enough to go at once. */
 export const FAREWELL_TTL = 3_000
+
+/** How long a stopping node spends on its farewell advert before it closes anyway. */
+export const FAREWELL_TIMEOUT = 1_000

@@ -1,22 +1,23 @@
 import { setMaxListeners } from 'node:events'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { dhtValidators, InvalidRecordError, openRecord, recordKey, DHT_NAMESPACE } from '../records/index.js'
+import { withTimeout } from '../signals.js'
 import { capabilitiesOf, capabilityCid } from './capabilities.js'
 import { DHT_OPERATION_TIMEOUT, DHT_RECORD_TTL, DHT_REPUBLISH_INTERVAL, REPUBLISH_SOON_DELAY } from './constants.js'
 import type { Capability } from './capabilities.js'
 import type { RecordIssuer } from './record-issuer.js'
-import type { RecordMetrics } from './record-metrics.js'
+import type { RecordMetrics } from '../records/index.js'
 import type { SignedResourceRecord } from '../records/index.js'
-import type { AbortOptions, Logger } from '@libp2p/interface'
+import type { AbortOptions, Libp2p, Logger, Startable } from '@libp2p/interface'
 import type { KadDHT } from '@libp2p/kad-dht'
 
 export interface DhtRecordsComponents {
   dht: KadDHT
+  /** Its connections: a DHT write before the first one reaches nobody. */
+  host: Pick<Libp2p, 'getConnections' | 'addEventListener' | 'removeEventListener'>
   issuer: RecordIssuer
   metrics: RecordMetrics
   log: Logger
-  /** Whether the node has any connection (a DHT write before that reaches nobody). */
-  connected: () => boolean
 }
 
 /**
@@ -24,26 +25,31 @@ export interface DhtRecordsComponents {
  * records for our capabilities, republished on a timer; look-ups of other peers' records and of
  * providers, for peers we have never gossiped with.
  */
-export class DhtRecords {
+export class DhtRecords implements Startable {
   private timer?: ReturnType<typeof setTimeout>
   private published = false
-  private readonly controller = new AbortController()
+  /** Made anew at every start; aborted by stop. */
+  private controller = new AbortController()
 
   constructor (private readonly components: DhtRecordsComponents) {}
 
   start (): void {
+    this.controller = new AbortController()
     // One long-lived signal is handed to many concurrent calls, each adding a listener.
     setMaxListeners(Infinity, this.controller.signal)
+    this.published = false
+    this.components.host.addEventListener('connection:open', this.onConnectionOpen)
     this.schedule(0)
   }
 
   stop (): void {
     this.controller.abort()
     clearTimeout(this.timer)
+    this.components.host.removeEventListener('connection:open', this.onConnectionOpen)
   }
 
-  /** Called when a connection opens: the first one lets a node that started alone publish. */
-  onConnected (): void {
+  /** The first connection lets a node that started alone publish. */
+  private readonly onConnectionOpen = (): void => {
     if (!this.published) this.schedule(0)
   }
 
@@ -58,8 +64,8 @@ export class DhtRecords {
   }
 
   async publish (options: AbortOptions = {}): Promise<void> {
-    if (!this.components.connected()) return
-    const signal = AbortSignal.any([this.controller.signal, options.signal ?? AbortSignal.timeout(DHT_OPERATION_TIMEOUT), AbortSignal.timeout(DHT_OPERATION_TIMEOUT)])
+    if (this.components.host.getConnections().length === 0) return
+    const signal = AbortSignal.any([this.controller.signal, withTimeout(options.signal, DHT_OPERATION_TIMEOUT)])
     const { dht, issuer, log } = this.components
     try {
       const { signed } = await issuer.issue({ signal, ttl: DHT_RECORD_TTL })
@@ -85,7 +91,7 @@ export class DhtRecords {
    */
   async get (peerId: string, options: AbortOptions = {}): Promise<SignedResourceRecord | null> {
     const controller = new AbortController()
-    const signal = AbortSignal.any([controller.signal, options.signal ?? AbortSignal.timeout(DHT_OPERATION_TIMEOUT), AbortSignal.timeout(DHT_OPERATION_TIMEOUT)])
+    const signal = AbortSignal.any([controller.signal, withTimeout(options.signal, DHT_OPERATION_TIMEOUT)])
     try {
       for await (const event of this.components.dht.get(recordKey(peerIdFromString(peerId).toString()), { signal })) {
         if (event.name !== 'VALUE') continue
@@ -105,7 +111,7 @@ export class DhtRecords {
 
   /** Peers that say (in provider records) they have a capability; up to `limit`. */
   async findProviders (capability: Capability, options: AbortOptions & { limit?: number } = {}): Promise<string[]> {
-    const signal = AbortSignal.any([options.signal ?? AbortSignal.timeout(DHT_OPERATION_TIMEOUT), AbortSignal.timeout(DHT_OPERATION_TIMEOUT)])
+    const signal = withTimeout(options.signal, DHT_OPERATION_TIMEOUT)
     const found = new Set<string>()
     for await (const event of this.components.dht.findProviders(await capabilityCid(capability), { signal })) {
       if (event.name !== 'PROVIDER') continue

@@ -1,12 +1,12 @@
 import { setMaxListeners } from 'node:events'
 import { TopicValidatorResult } from '@libp2p/gossipsub'
 import { InvalidRecordError, openRecord } from '../records/index.js'
-import { ADVERT_JITTER, ADVERTISE_SOON_DELAY, FAREWELL_TTL, PROBE_INTERVAL, REPUBLISH_ATTEMPTS, REPUBLISH_FIRST_DELAY, RESOURCES_TOPIC, WARMUP_DELAYS } from './constants.js'
+import { ADVERT_JITTER, ADVERTISE_SOON_DELAY, FAREWELL_TIMEOUT, FAREWELL_TTL, PROBE_INTERVAL, REPUBLISH_ATTEMPTS, REPUBLISH_FIRST_DELAY, RESOURCES_TOPIC, WARMUP_DELAYS } from './constants.js'
 import type { RecordIssuer } from './record-issuer.js'
-import type { RecordMetrics } from './record-metrics.js'
+import type { RecordMetrics } from '../records/index.js'
 import type { SignedResourceRecord } from '../records/index.js'
 import type { GossipSub, Message, SubscriptionChangeData } from '@libp2p/gossipsub'
-import type { AbortOptions, Logger, PeerId } from '@libp2p/interface'
+import type { Logger, PeerId, Startable } from '@libp2p/interface'
 
 export interface GossipAdvertsComponents {
   pubsub: GossipSub
@@ -20,6 +20,8 @@ export interface GossipAdvertsComponents {
 export interface GossipAdvertsInit {
   /** Mean time between adverts. */
   interval: number
+  /** How long stopping may spend on the farewell advert. @default 1000 */
+  farewellTimeout?: number
 }
 
 /**
@@ -27,7 +29,7 @@ export interface GossipAdvertsInit {
  * significant change. Incoming adverts are checked and taken into the peer table in the topic
  * validator, so a bad one is neither delivered nor forwarded, and its sender's score drops.
  */
-export class GossipAdverts {
+export class GossipAdverts implements Startable {
   private advertTimer?: ReturnType<typeof setTimeout>
   private probeTimer?: ReturnType<typeof setInterval>
   private retryTimer?: ReturnType<typeof setTimeout>
@@ -36,45 +38,54 @@ export class GossipAdverts {
   /** The envelope last published and the peers it was sent to. */
   private lastEnvelope?: Uint8Array
   private readonly deliveredTo = new Set<string>()
-  private readonly controller = new AbortController()
+  /** Made anew at every start; aborted by stop, it ends every timer's work. */
+  private controller = new AbortController()
+  private started = false
 
   constructor (private readonly components: GossipAdvertsComponents, private readonly init: GossipAdvertsInit) {}
 
   start (): void {
+    this.controller = new AbortController()
     // One long-lived signal is handed to many concurrent calls, each adding a listener.
     setMaxListeners(Infinity, this.controller.signal)
+    this.advertsSent = 0
+    this.lastEnvelope = undefined
+    this.deliveredTo.clear()
     const { pubsub } = this.components
     pubsub.topicValidators.set(RESOURCES_TOPIC, this.validate)
     pubsub.addEventListener('subscription-change', this.onSubscriptionChange)
     pubsub.subscribe(RESOURCES_TOPIC)
     this.probeTimer = setInterval(() => { void this.probe() }, PROBE_INTERVAL)
+    this.started = true
     void this.advertise()
   }
 
-  stop (): void {
+  /**
+   * Ends the adverts with a last one, valid for moments only: peers drop this node as soon as it
+   * expires instead of keeping it until its last full record would have. The periodic adverts
+   * stop first, so no ordinary record is issued after it (a late one would carry a higher
+   * sequence number).
+   */
+  async stop (): Promise<void> {
+    if (!this.started) return
+    this.started = false
     this.controller.abort()
     clearTimeout(this.advertTimer)
     clearTimeout(this.retryTimer)
     clearTimeout(this.soonTimer)
     clearInterval(this.probeTimer)
+    this.retryTimer = undefined
+    this.soonTimer = undefined
+    try {
+      const { signed } = await this.components.issuer.issue({ signal: AbortSignal.timeout(this.init.farewellTimeout ?? FAREWELL_TIMEOUT), ttl: FAREWELL_TTL })
+      await this.publish(signed.envelope)
+    } catch (err: any) {
+      this.components.log('farewell advert not sent: %s', err.message)
+    }
     const { pubsub } = this.components
     pubsub.unsubscribe(RESOURCES_TOPIC)
     pubsub.topicValidators.delete(RESOURCES_TOPIC)
     pubsub.removeEventListener('subscription-change', this.onSubscriptionChange)
-  }
-
-  /**
-   * A last advert, valid for moments only: peers drop this node as soon as it expires instead of
-   * keeping it until its last full record would have. Stops the periodic adverts first, so no
-   * ordinary record is issued after it (a late one would carry a higher sequence number).
-   */
-  async farewell (options: AbortOptions = {}): Promise<void> {
-    this.controller.abort()
-    clearTimeout(this.advertTimer)
-    clearTimeout(this.retryTimer)
-    clearTimeout(this.soonTimer)
-    const { signed } = await this.components.issuer.issue({ ...options, ttl: FAREWELL_TTL })
-    await this.publish(signed.envelope)
   }
 
   /** Advertises shortly, once for any number of calls in quick succession (e.g. many containers starting). */

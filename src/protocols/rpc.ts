@@ -1,8 +1,9 @@
+import { randomBytes } from 'node:crypto'
 import { setMaxListeners } from 'node:events'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { pbStream } from '@libp2p/utils'
 import { P2PRCError, errorFromCode } from '../errors.js'
-import type { AbortOptions, Libp2p, Logger, Stream } from '@libp2p/interface'
+import type { AbortOptions, Libp2p, Logger, Stream, StreamHandler, StreamHandlerOptions } from '@libp2p/interface'
 
 // The shape every p2prc control protocol shares: one request, then one or more responses, each a
 // length-prefixed protobuf message; an error travels as a code and message and becomes the same
@@ -18,9 +19,13 @@ export interface WireError {
   message: string
 }
 
-export type RpcHost = Pick<Libp2p, 'handle' | 'unhandle' | 'dialProtocol'>
+/** Where protocol handlers are registered (the libp2p host). */
+export type Registrar = Pick<Libp2p, 'handle' | 'unhandle'>
 
-export interface ServeInit<Req, Res> {
+/** How protocol streams to peers are opened (the node's dialer, see core/peer-dialer.ts). */
+export type Dialer = Pick<Libp2p, 'dialProtocol'>
+
+export interface HandlerInit<Req, Res> {
   protocol: string
   request: Codec<Req>
   response: Codec<Res>
@@ -29,50 +34,69 @@ export interface ServeInit<Req, Res> {
   maxRequestBytes: number
   /** How long the requester has to send its request. */
   requestTimeout: number
-  maxInboundStreams: number
   log: Logger
 }
 
 export interface HandlerContext<Res> {
   remotePeer: string
   send: (response: Res) => Promise<void>
-  /** Aborts when the requester closes or resets the stream (or the node stops). */
+  /** Aborts when the requester resets the stream (or the node stops). */
   signal: AbortSignal
 }
 
 /**
- * Registers a handler; every failure it throws is sent back as a typed error, never crashes the node.
- * Handlers and calls run on limited (relayed) connections too: a host behind NAT is reached only
- * through a relay, and the relay's own limits still end such a connection.
+ * What a peer is told when a request failed for a reason that is not its own (a typed error):
+ * a reference the host's operator finds in the log, never the engine's or the file system's text.
  */
-export async function serve<Req, Res> (host: RpcHost, init: ServeInit<Req, Res>, handler: (request: Req, ctx: HandlerContext<Res>) => Promise<void>): Promise<void> {
-  await host.handle(init.protocol, async (stream, connection) => {
+export function internalError (log: Logger, protocol: string, peer: string, err: any): WireError {
+  const reference = randomBytes(4).toString('hex')
+  log.error('%s from %s failed (reference %s): %s', protocol, peer, reference, err?.stack ?? err?.message ?? String(err))
+  return { code: 'ERR_INTERNAL', message: `the host could not handle the request (reference ${reference} in its log)` }
+}
+
+/** A typed error as it goes on the wire; anything else as an internal error with a reference. */
+export function toWireError (log: Logger, protocol: string, peer: string, err: unknown): WireError {
+  return err instanceof P2PRCError ? { code: err.code, message: err.message } : internalError(log, protocol, peer, err)
+}
+
+/**
+ * A handler for one request/response protocol. Every failure the handler throws is sent back as
+ * a typed error, never crashes the node. A requester that half-closes its side after the request
+ * still gets its answer; one that resets the stream aborts the handler's signal.
+ */
+export function rpcHandler<Req, Res> (init: HandlerInit<Req, Res>, handler: (request: Req, ctx: HandlerContext<Res>) => Promise<void>): StreamHandler {
+  return async (stream, connection) => {
+    const remotePeer = connection.remotePeer.toString()
     const controller = new AbortController()
     setMaxListeners(Infinity, controller.signal)
     const abort = (): void => { controller.abort() }
     stream.addEventListener('close', abort)
-    stream.addEventListener('remoteCloseWrite', abort)
     const pb = pbStream(stream, { maxDataLength: init.maxRequestBytes })
     const send = async (response: Res): Promise<void> => { await pb.write(response, init.response, { signal: controller.signal }) }
     try {
       const request = await pb.read(init.request, { signal: AbortSignal.any([controller.signal, AbortSignal.timeout(init.requestTimeout)]) })
       try {
-        await handler(request, { remotePeer: connection.remotePeer.toString(), send, signal: controller.signal })
+        await handler(request, { remotePeer, send, signal: controller.signal })
       } catch (err: any) {
         if (controller.signal.aborted) return
-        const wire = err instanceof P2PRCError ? { code: err.code, message: err.message } : { code: 'ERR_INTERNAL', message: err.message ?? String(err) }
-        if (wire.code === 'ERR_INTERNAL') init.log.error('%s from %p failed: %s', init.protocol, connection.remotePeer, err.stack ?? err.message)
-        await send(init.errorResponse(wire))
+        await send(init.errorResponse(toWireError(init.log, init.protocol, remotePeer, err)))
       }
       await stream.close({ signal: AbortSignal.timeout(init.requestTimeout) })
     } catch (err: any) {
-      init.log('%s stream from %p ended: %s', init.protocol, connection.remotePeer, err.message)
+      init.log('%s stream from %s ended: %s', init.protocol, remotePeer, err.message)
       stream.abort(err)
     } finally {
       stream.removeEventListener('close', abort)
-      stream.removeEventListener('remoteCloseWrite', abort)
     }
-  }, { maxInboundStreams: init.maxInboundStreams, maxOutboundStreams: init.maxInboundStreams, runOnLimitedConnection: true })
+  }
+}
+
+/**
+ * How our protocols are registered. They run on limited (relayed) connections too: a host behind
+ * NAT is reached only through a relay, and the relay's own limits still end such a connection.
+ */
+export function handlerOptions (maxStreams: number): StreamHandlerOptions {
+  return { maxInboundStreams: maxStreams, maxOutboundStreams: maxStreams, runOnLimitedConnection: true }
 }
 
 export interface CallInit<Req, Res> {
@@ -86,11 +110,11 @@ export interface CallInit<Req, Res> {
 
 /**
  * Sends one request and yields every response until the peer closes the stream. An error
- * response is thrown as its typed error. Leaving the loop early (or aborting) closes the stream,
+ * response is thrown as its typed error. Leaving the loop early (or aborting) resets the stream,
  * which tells the peer to stop.
  */
-export async function * call<Req, Res> (host: RpcHost, peerId: string, init: CallInit<Req, Res>, request: Req, options: AbortOptions): AsyncGenerator<Res> {
-  const stream: Stream = await host.dialProtocol(peerIdFromString(peerId), init.protocol, { signal: options.signal, runOnLimitedConnection: true })
+export async function * call<Req, Res> (dialer: Dialer, peerId: string, init: CallInit<Req, Res>, request: Req, options: AbortOptions): AsyncGenerator<Res> {
+  const stream: Stream = await dialer.dialProtocol(peerIdFromString(peerId), init.protocol, { signal: options.signal, runOnLimitedConnection: true })
   const pb = pbStream(stream, { maxDataLength: init.maxResponseBytes })
   let finished = false
   try {
@@ -119,16 +143,16 @@ export async function * call<Req, Res> (host: RpcHost, peerId: string, init: Cal
 }
 
 /** The single response of a one-shot request. */
-export async function callOnce<Req, Res> (host: RpcHost, peerId: string, init: CallInit<Req, Res>, request: Req, options: AbortOptions): Promise<Res> {
-  return callUntilFinal(host, peerId, init, request, () => false, options)
+export async function callOnce<Req, Res> (dialer: Dialer, peerId: string, init: CallInit<Req, Res>, request: Req, options: AbortOptions): Promise<Res> {
+  return callUntilFinal(dialer, peerId, init, request, () => false, options)
 }
 
 /**
  * Reads responses until one that `isInterim` does not consume (e.g. progress before the result),
  * and returns that one.
  */
-export async function callUntilFinal<Req, Res> (host: RpcHost, peerId: string, init: CallInit<Req, Res>, request: Req, isInterim: (response: Res) => boolean, options: AbortOptions): Promise<Res> {
-  for await (const response of call(host, peerId, init, request, options)) {
+export async function callUntilFinal<Req, Res> (dialer: Dialer, peerId: string, init: CallInit<Req, Res>, request: Req, isInterim: (response: Res) => boolean, options: AbortOptions): Promise<Res> {
+  for await (const response of call(dialer, peerId, init, request, options)) {
     if (!isInterim(response)) return response
   }
   throw errorFromCode('ERR_PROTOCOL', `${peerId} closed ${init.protocol} without an answer`)

@@ -1,7 +1,7 @@
 import { peerIdFromPublicKey } from '@libp2p/peer-id'
 import { RecordEnvelope } from '@libp2p/peer-record'
 import { equals } from 'uint8arrays/equals'
-import { describeIssues } from '../config/schema.js'
+import { describeIssues } from '../validation/index.js'
 import { CLOCK_SKEW_ALLOWANCE, MAX_RECORD_BYTES, MAX_RECORD_LIFETIME, RECORD_DOMAIN, RECORD_PAYLOAD_TYPE, RECORD_SCHEMA_VERSION } from './constants.js'
 import { InvalidRecordError } from './errors.js'
 import { ResourceRecord as PB } from './pb/resource-record.js'

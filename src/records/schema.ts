@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { labels } from '../config/schema.js'
+import { labelsSchema as labels } from '../validation/index.js'
 
 // Limits on what a peer may claim in its record. The envelope's size limit bounds the total; these
 // keep each field sane for the tables and terminals that show it.

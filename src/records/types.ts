@@ -1,38 +1,12 @@
-import type { GpuInfo } from '../resources/types.js'
+import type { Resources } from '../contract/index.js'
 
-/** What a peer offers or uses: CPUs, memory, GPUs and containers. */
-export interface Capacity {
-  cpus: number
-  memoryBytes: number
-  gpus: number
-  containers: number
-}
-
-/** A GPU as the probe measured it. */
-export type RecordGpu = GpuInfo
-
-/**
- * A peer's resources as every API and CLI shows them. The contract's fields (cpu.model/cores,
- * memory, disk, gpus[].vendor/model/memoryBytes, docker) come first; the rest are additions.
- */
-export interface Resources {
-  cpu: { model: string, cores: number, threads: number, arch: string, loadPercent: number }
-  memory: { totalBytes: number, freeBytes: number }
-  disk: { totalBytes: number, freeBytes: number }
-  gpus: RecordGpu[]
-  docker: boolean
-  dockerVersion: string | null
-  gpuRuntimes: string[]
-  /** The share of this machine its owner offers. */
-  offer: Capacity
-  /** What containers run for others take of that share. */
-  used: Capacity
-}
+export type { Capacity, Gpu, Resources } from '../contract/index.js'
 
 /** A resource record, verified and decoded: who said it, when, until when, and what. */
 export interface ResourceRecord {
   peerId: string
   seq: number
+  /** Milliseconds since the epoch. */
   issuedAt: number
   expiresAt: number
   name: string

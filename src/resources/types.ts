@@ -1,23 +1,10 @@
+import type { Gpu, GpuVendor } from '../contract/index.js'
 import type { AbortOptions } from '@libp2p/interface'
 
-export type GpuVendor = 'nvidia' | 'amd' | 'intel' | 'other'
+export type { GpuVendor }
 
-export interface GpuInfo {
-  vendor: GpuVendor
-  /**
-   * The index the vendor tool reports (nvidia-smi `index`, rocm-smi `cardN`),
-   * or the DRM card number when the GPU was only seen in sysfs
-   */
-  index: number
-  model: string
-  memoryBytes: number | null
-  memoryUsedBytes: number | null
-  utilizationPercent: number | null
-  uuid: string | null
-  driver: string | null
-  /** PCI vendor and device ID, e.g. '10de:2684' */
-  pciId: string | null
-}
+/** A GPU as the probe measured it: the contract's Gpu. */
+export type GpuInfo = Gpu
 
 export interface CpuInfo {
   model: string

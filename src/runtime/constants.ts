@@ -33,5 +33,5 @@ export const CLEANUP_TIMEOUT = 10 * second
  */
 export const CREATE_TIMEOUT = 60 * second
 
-/** Longest image reference or container name we pass to the engine. */
+/** Longest image reference we pass to the engine. */
 export const MAX_REFERENCE_LENGTH = 512

@@ -2,14 +2,13 @@
 // such as "../images/x" would address another endpoint. Everything that reaches a path is
 // checked here first.
 import { InvalidArgumentError } from '../errors.js'
+import { isContainerReference } from '../units/index.js'
 import { ContainerNotFoundError } from './errors.js'
 import { MAX_REFERENCE_LENGTH } from './constants.js'
 import type { ContainerSpec } from './types.js'
 
 /** Docker's reference grammar, loosely: [registry[:port]/]path[:tag][@algo:digest]. */
 const IMAGE_REFERENCE = /^[A-Za-z0-9][A-Za-z0-9._\-/:@]*$/
-/** Container IDs, ID prefixes and names (Docker's own name rule, without the leading / it stores). */
-const CONTAINER_REFERENCE = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/
 const ENV_KEY = /^[^=\0]+$/
 
 export function assertImageReference (image: string): void {
@@ -21,7 +20,7 @@ export function assertImageReference (image: string): void {
 
 /** No container can be called this, so it is reported as not found rather than sent to Docker. */
 export function assertContainerReference (ref: string): void {
-  if (typeof ref !== 'string' || ref.length > MAX_REFERENCE_LENGTH || !CONTAINER_REFERENCE.test(ref)) {
+  if (typeof ref !== 'string' || !isContainerReference(ref)) {
     throw new ContainerNotFoundError(`no container ${JSON.stringify(ref)} (not a container ID or name)`)
   }
 }
@@ -29,7 +28,7 @@ export function assertContainerReference (ref: string): void {
 /** Checks what the create options are built from, so Docker never sees a half-valid spec. */
 export function assertValidSpec (spec: ContainerSpec): void {
   assertImageReference(spec.image)
-  if (!CONTAINER_REFERENCE.test(spec.name) || spec.name.length > MAX_REFERENCE_LENGTH) {
+  if (!isContainerReference(spec.name)) {
     throw new InvalidArgumentError(`not a container name: ${JSON.stringify(spec.name)}`)
   }
   if (!Array.isArray(spec.cmd) || spec.cmd.some(arg => typeof arg !== 'string' || arg.includes('\0'))) {

@@ -57,7 +57,7 @@ describe('daemon lifecycle', () => {
   it('refuses a second daemon on the same data dir', async () => {
     const dataDir = await dirs.make()
     const first = await daemons.start(dataDir)
-    await assert.rejects(daemons.start(dataDir, [], { timeout: 15_000 }), /another daemon \(pid \d+\) already uses the data dir/)
+    await assert.rejects(daemons.start(dataDir, [], { timeout: 15_000 }), /another node \(pid \d+\) already uses the data dir/)
     assert.ok(isAlive(first.info.pid), 'the first daemon keeps running')
     assert.equal((await first.api.node()).peerId, first.info.peerId)
   })
@@ -69,7 +69,7 @@ describe('daemon lifecycle', () => {
     const refused = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected')
     assert.equal(up.length, 1)
     assert.equal(refused.length, 1)
-    assert.match(refused[0].reason.message, /another daemon \(pid \d+\) already uses the data dir/)
+    assert.match(refused[0].reason.message, /another node \(pid \d+\) already uses the data dir/)
     assert.equal(await up[0].value.stop(), 0)
     await assert.rejects(access(join(dataDir, 'daemon.lock')), { code: 'ENOENT' })
     // A lock left by a crash (its process gone) does not keep the next daemon out.

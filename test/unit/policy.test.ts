@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { DEFAULT_POLICY } from '../../dist/config/constants.js'
 import { admit, imageNames } from '../../dist/containers/policy.js'
-import { runRequestFromBody, validateRunRequest } from '../../dist/containers/run-request.js'
+import { runRequestFromSpec, validateRunRequest } from '../../dist/containers/run-request.js'
 import type { PolicyContext } from '../../dist/containers/policy.js'
 import type { RunRequest } from '../../dist/containers/types.js'
 
@@ -45,8 +45,8 @@ describe('host policy', () => {
   })
 
   it('validates run requests at the boundary, naming the field', () => {
-    assert.equal(runRequestFromBody({ image: 'busybox', memory: '512m', ttl: '90s' }).memoryBytes, 512 * 1024 ** 2)
-    assert.equal(runRequestFromBody({ image: 'busybox', ttl: '90s' }).ttlMs, 90_000)
+    assert.equal(runRequestFromSpec({ image: 'busybox', memory: '512m', ttl: '90s' }).memoryBytes, 512 * 1024 ** 2)
+    assert.equal(runRequestFromSpec({ image: 'busybox', ttl: '90s' }).ttlMs, 90_000)
     for (const [body, message] of [
       [{ image: 'UPPER/case' }, /image/],
       [{ image: 'busybox', cpus: -1 }, /cpus/],
@@ -57,7 +57,7 @@ describe('host policy', () => {
       [{ image: 'busybox', name: '../x' }, /name/],
       [{ image: 'busybox', ttl: 'soon' }, /not a duration/]
     ] as const) {
-      assert.throws(() => runRequestFromBody(body as never), (err: Error) => err.name === 'InvalidArgumentError' && message.test(err.message), JSON.stringify(body))
+      assert.throws(() => runRequestFromSpec(body as never), (err: Error) => err.name === 'InvalidArgumentError' && message.test(err.message), JSON.stringify(body))
     }
     assert.throws(() => validateRunRequest({ ...request(), cmd: new Array(65).fill('x') }), { name: 'InvalidArgumentError' })
   })

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { RunRequest } from '../../dist/protocols/run/pb/run.js'
-import { requestFromWire, requestToWire } from '../../dist/protocols/run/run-protocol.js'
+import { requestFromWire, requestToWire } from '../../dist/protocols/run/index.js'
 import type { RunRequest as Request } from '../../dist/containers/types.js'
 
 describe('run requests on the wire', () => {

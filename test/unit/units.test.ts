@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { formatAge, formatBytes, parseDuration, parseSize } from '../../dist/units.js'
+import { formatAge, formatBytes, parseDuration, parseSize } from '../../dist/units/index.js'
 
 describe('sizes and durations', () => {
   it('parses sizes as Docker users write them', () => {

@@ -1,25 +1,25 @@
 import { z } from 'zod'
-import { runBodySchema, runRequestFromBody } from '../../containers/run-request.js'
-import { P2PRCError } from '../../errors.js'
+import { InvalidArgumentError, P2PRCError } from '../../errors.js'
+import { labelSelector, parseWith } from '../../validation/index.js'
 import { toHttpError } from '../http-errors.js'
 import { ndjsonStream, wantsNdjson } from '../ndjson.js'
 import { requestSignal } from '../request-signal.js'
-import { parseInput } from '../validate.js'
+import type { LogEntry, PullProgressEvent, RunSpec } from '../../contract/index.js'
 import type { RouteOptions } from '../server.js'
 import type { FastifyPluginAsync, FastifyReply } from 'fastify'
 
 const peerParam = z.strictObject({ peer: z.string().min(1).max(128) })
 const containerParams = z.strictObject({ peer: z.string().min(1).max(128), id: z.string().min(1).max(128) })
-const hostParams = z.strictObject({ id: z.string().min(1).max(128) })
 const flag = z.enum(['true', 'false', '1', '0', '']).optional().transform(v => v === 'true' || v === '1' || v === '')
 const statsQuery = z.strictObject({ stream: flag })
 const logsQuery = z.strictObject({
   follow: flag,
   tail: z.union([z.literal('all'), z.coerce.number().int().min(0).max(1_000_000)]).optional()
 })
-const runBody = runBodySchema.extend({
+/** A RunSpec (checked by the node, which takes it as the library does), plus labels for `auto`. */
+const runBody = z.looseObject({
   /** For `auto`: only peers with these KEY=VALUE labels. */
-  labels: z.array(z.string().max(200)).max(32).optional()
+  labels: z.array(labelSelector).max(32).optional()
 })
 
 /** Ends a stream with the error as its last line, since the status line has already gone out. */
@@ -39,16 +39,14 @@ async function pipeNdjson (reply: FastifyReply, items: AsyncIterable<unknown>): 
   }
 }
 
+/** My containers on peers (this node included): run, list, stats, logs, kill. */
 export const containerRoutes: FastifyPluginAsync<RouteOptions> = async (app, { node }) => {
   app.post('/v1/peers/:peer/containers', async (request, reply) => {
-    const { peer } = parseInput(peerParam, request.params, 'path')
-    const body = parseInput(runBody, request.body, 'body')
-    const runRequest = runRequestFromBody({ ...body, labels: undefined } as never)
-    const labels = (body.labels ?? []).map(l => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)] as const)
+    const { peer } = parseWith(peerParam, request.params, 'path')
+    const { labels, ...spec } = parseWith(runBody, request.body, 'body')
+    if (labels != null && peer !== 'auto') throw new InvalidArgumentError('labels choose among peers: they go with peer auto')
     const signal = requestSignal(reply)
-    const start = async (onProgress?: (p: unknown) => void): Promise<unknown> => peer === 'auto'
-      ? node.runAuto(runRequest, { signal, onProgress, labels })
-      : node.run(peer, runRequest, { signal, onProgress })
+    const start = async (onProgress?: (p: PullProgressEvent) => void): Promise<unknown> => node.run(peer, spec as unknown as RunSpec, { signal, onProgress, labels })
     if (!wantsNdjson(request.headers.accept)) return reply.status(201).send(await start())
     const stream = ndjsonStream(reply)
     try {
@@ -60,41 +58,41 @@ export const containerRoutes: FastifyPluginAsync<RouteOptions> = async (app, { n
     }
   })
 
-  app.get('/v1/containers', async (_request, reply) => node.containers(undefined, { signal: requestSignal(reply) }))
+  app.get('/v1/containers', async (_request, reply) => node.list(undefined, { signal: requestSignal(reply) }))
 
   app.get('/v1/peers/:peer/containers', async (request, reply) => {
-    const { peer } = parseInput(peerParam, request.params, 'path')
-    return node.containers(peer, { signal: requestSignal(reply) })
+    const { peer } = parseWith(peerParam, request.params, 'path')
+    return node.list(peer, { signal: requestSignal(reply) })
   })
 
   app.get('/v1/peers/:peer/containers/:id/stats', async (request, reply) => {
-    const { peer, id } = parseInput(containerParams, request.params, 'path')
-    const { stream } = parseInput(statsQuery, request.query, 'query')
+    const { peer, id } = parseWith(containerParams, request.params, 'path')
+    const { stream } = parseWith(statsQuery, request.query, 'query')
     const signal = requestSignal(reply)
     if (!stream) return node.stats(peer, id, { signal })
     await pipeNdjson(reply, node.statsStream(peer, id, { signal }))
   })
 
   app.get('/v1/peers/:peer/containers/:id/logs', async (request, reply) => {
-    const { peer, id } = parseInput(containerParams, request.params, 'path')
-    const { follow, tail } = parseInput(logsQuery, request.query, 'query')
+    const { peer, id } = parseWith(containerParams, request.params, 'path')
+    const { follow, tail } = parseWith(logsQuery, request.query, 'query')
     const signal = requestSignal(reply)
-    const lines = node.logs(peer, id, { follow, tail: tail ?? 'all' }, { signal })
+    const chunks = node.logs(peer, id, { follow, tail: tail ?? 'all' }, { signal })
     const decoder = new TextDecoder()
     if (wantsNdjson(request.headers.accept)) {
-      await pipeNdjson(reply, (async function * () {
-        for await (const line of lines) yield { stream: line.stream, text: decoder.decode(line.data) }
+      await pipeNdjson(reply, (async function * (): AsyncGenerator<LogEntry> {
+        for await (const chunk of chunks) yield { stream: chunk.stream, text: decoder.decode(chunk.data) }
       })())
       return
     }
     // Plain text, as `docker logs` prints it: what curl users expect.
-    const first = await lines.next().catch((err: Error) => err)
+    const first = await chunks.next().catch((err: Error) => err)
     if (first instanceof Error) throw first
     reply.hijack()
     reply.raw.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' })
     try {
       if (first.done !== true) reply.raw.write(first.value.data)
-      for await (const line of lines) reply.raw.write(line.data)
+      for await (const chunk of chunks) reply.raw.write(chunk.data)
     } catch (err: any) {
       if (!(err instanceof P2PRCError) || reply.raw.destroyed) { reply.raw.destroy(); return }
       reply.raw.write(`\n[p2prc: ${err.message}]\n`)
@@ -103,14 +101,7 @@ export const containerRoutes: FastifyPluginAsync<RouteOptions> = async (app, { n
   })
 
   app.delete('/v1/peers/:peer/containers/:id', async (request, reply) => {
-    const { peer, id } = parseInput(containerParams, request.params, 'path')
+    const { peer, id } = parseWith(containerParams, request.params, 'path')
     return node.kill(peer, id, { signal: requestSignal(reply) })
-  })
-
-  app.get('/v1/host/containers', async (_request, reply) => node.containerHost.list(null, { signal: requestSignal(reply) }))
-
-  app.delete('/v1/host/containers/:id', async (request, reply) => {
-    const { id } = parseInput(hostParams, request.params, 'path')
-    return node.containerHost.kill(null, id, { signal: requestSignal(reply) })
   })
 }

@@ -1,11 +1,11 @@
-import type { NodeEvents } from '../../core/p2prc-node.js'
+import type { NodeEventName } from '../../contract/index.js'
 import type { RouteOptions } from '../server.js'
 import type { FastifyPluginAsync } from 'fastify'
 
 /** A comment line every so often keeps proxies and idle timeouts from closing a quiet stream. */
 const KEEPALIVE_INTERVAL = 15_000
 
-const STREAMED: Array<keyof NodeEvents> = ['peer:update', 'peer:connect', 'peer:disconnect']
+const STREAMED: NodeEventName[] = ['peer:update', 'peer:connect', 'peer:disconnect']
 
 /**
  * `GET /v1/events`: the node's events as server-sent events, for dashboards and scripts that

@@ -1,36 +1,18 @@
 import { z } from 'zod'
-import { labelKey, labelValue } from '../../config/schema.js'
-import { parseSize } from '../../units.js'
+import { labelSelector, parseWith, sizeText } from '../../validation/index.js'
 import { requestSignal } from '../request-signal.js'
-import { parseInput } from '../validate.js'
 import type { RouteOptions } from '../server.js'
 import type { FastifyPluginAsync } from 'fastify'
 
-const labelSelector = z.string().max(200).transform((value, ctx) => {
-  const at = value.indexOf('=')
-  const key = labelKey.safeParse(value.slice(0, at))
-  const val = labelValue.safeParse(value.slice(at + 1))
-  if (at < 1 || !key.success || !val.success) {
-    ctx.addIssue({ code: 'custom', message: `'${value}' is not KEY=VALUE` })
-    return z.NEVER
-  }
-  return [key.data, val.data] as const
-})
+const flag = z.enum(['true', 'false', '']).optional().transform(v => v === 'true' || v === '')
 
 const peersQuery = z.strictObject({
-  gpu: z.enum(['true', 'false', '']).optional(),
+  gpu: flag,
   minCpus: z.coerce.number().int().min(1).max(100_000).optional(),
-  minMemory: z.string().max(32).transform((value, ctx) => {
-    const bytes = parseSize(value)
-    if (bytes == null) {
-      ctx.addIssue({ code: 'custom', message: `'${value}' is not a size (e.g. 512m, 8g, 8GiB)` })
-      return z.NEVER
-    }
-    return bytes
-  }).optional(),
-  label: z.union([labelSelector, z.array(labelSelector).max(32)]).optional(),
+  minMemory: sizeText.optional(),
+  label: z.union([labelSelector.transform(pair => [pair]), z.array(labelSelector).max(32)]).optional(),
   /** Also look for peers through the DHT's provider records (docker, or gpu with `gpu`). */
-  discover: z.enum(['true', 'false', '']).optional()
+  discover: flag
 })
 
 const connectBody = z.strictObject({
@@ -46,29 +28,24 @@ const peerParam = z.strictObject({ peer: z.string().min(1).max(128) })
 
 export const peerRoutes: FastifyPluginAsync<RouteOptions> = async (app, { node }) => {
   app.get('/v1/peers', async (request, reply) => {
-    const query = parseInput(peersQuery, request.query, 'query')
-    const selectors = query.label == null ? [] : Array.isArray(query.label[0]) ? query.label as Array<readonly [string, string]> : [query.label as readonly [string, string]]
-    const gpu = query.gpu === 'true' || query.gpu === ''
-    if (query.discover === 'true' || query.discover === '') {
-      await node.discover(gpu ? 'gpu' : 'docker', { signal: requestSignal(reply) })
-    }
-    return node.peers({ gpu, minCpus: query.minCpus, minMemory: query.minMemory, labels: selectors })
+    const query = parseWith(peersQuery, request.query, 'query')
+    if (query.discover) await node.discover(query.gpu ? 'gpu' : 'docker', { signal: requestSignal(reply) })
+    return node.peers({ gpu: query.gpu, minCpus: query.minCpus, minMemory: query.minMemory, labels: query.label ?? [] })
   })
 
   app.get('/v1/peers/:peer/resources', async (request, reply) => {
-    const { peer } = parseInput(peerParam, request.params, 'path')
-    const { source } = parseInput(resourcesQuery, request.query, 'query')
+    const { peer } = parseWith(peerParam, request.params, 'path')
+    const { source } = parseWith(resourcesQuery, request.query, 'query')
     return node.resources(peer, { source, signal: requestSignal(reply) })
   })
 
   app.post('/v1/connect', async (request, reply) => {
-    const body = parseInput(connectBody, request.body, 'body')
+    const body = parseWith(connectBody, request.body, 'body')
     return node.connect(body.multiaddr, { signal: requestSignal(reply) })
   })
 
   app.post('/v1/peers/:peer/connect', async (request, reply) => {
-    const { peer } = parseInput(peerParam, request.params, 'path')
+    const { peer } = parseWith(peerParam, request.params, 'path')
     return node.connect(peer, { signal: requestSignal(reply) })
   })
 }
-

@@ -1,9 +1,9 @@
 import { Command } from 'commander'
-import { formatAge, formatBytes } from '../../units.js'
+import { formatAge, formatBytes } from '../../units/index.js'
 import { collect, keyValue, positiveInt, size } from '../options.js'
 import { CliContext } from '../context.js'
 import { formatTable, shortPeerId } from '../output.js'
-import type { PeerSummary } from '../../core/p2prc-node.js'
+import type { PeerSummary } from '../../contract/index.js'
 
 export function peersCommand (): Command {
   return new Command('peers')

@@ -1,8 +1,8 @@
 import { Command } from 'commander'
 import { CliContext } from '../context.js'
-import { collect, duration, gpus, keyValue, port, positiveNumber, size } from '../options.js'
+import { collect, duration, gpus, keyValue, keyValues, port, positiveNumber, size } from '../options.js'
 import { PullProgressBar } from '../progress-bar.js'
-import type { RunBody } from '../../containers/run-request.js'
+import type { RunSpec } from '../../contract/index.js'
 
 interface RunFlags {
   cpus?: number
@@ -31,10 +31,10 @@ export function runCommand (): Command {
     .option('--label <key=value>', 'with auto: only peers with this label; repeatable', (v: string, p: string[]) => collect(keyValue(v), p))
     .action(async (peer: string, image: string, cmd: string[], flags: RunFlags, command: Command) => {
       const ctx = new CliContext(command)
-      const body: RunBody & { labels?: string[] } = {
+      const body: RunSpec & { labels?: string[] } = {
         image,
         cmd,
-        env: Object.fromEntries((flags.env ?? []).map(kv => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)])),
+        env: keyValues(flags.env),
         ports: flags.publish ?? [],
         ...(flags.cpus != null ? { cpus: flags.cpus } : {}),
         ...(flags.memory != null ? { memory: flags.memory } : {}),

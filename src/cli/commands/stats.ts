@@ -1,8 +1,8 @@
 import { Command } from 'commander'
-import { formatBytes } from '../../units.js'
+import { formatBytes } from '../../units/index.js'
 import { CliContext } from '../context.js'
 import { formatTable } from '../output.js'
-import type { StatsView } from '../../containers/types.js'
+import type { StatsView } from '../../contract/index.js'
 
 const HEADERS = ['CONTAINER', 'CPU %', 'MEM USAGE / LIMIT', 'MEM %', 'NET I/O', 'BLOCK I/O', 'PIDS']
 

@@ -10,7 +10,8 @@ export const MAX_RESPONSE_BYTES = 4 * 1024 * 1024
 /** Log output is sent in pieces of at most this. */
 export const MAX_LOG_CHUNK = 64 * 1024
 
+/** The requester has this long to send its request. */
 export const REQUEST_TIMEOUT = 10_000
 /** One-shot calls (list, kill, one stats sample) give up after this. */
 export const CALL_TIMEOUT = 30_000
-export const MAX_INBOUND_STREAMS = 32
+export const MAX_STREAMS = 32

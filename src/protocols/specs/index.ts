@@ -1,14 +1,16 @@
 import { Specs } from './specs.js'
-import type { RecordMetrics } from '../../discovery/record-metrics.js'
-import type { AbortOptions, Libp2p, Logger } from '@libp2p/interface'
+import type { RecordMetrics } from '../../records/index.js'
+import type { Dialer, Registrar } from '../rpc.js'
+import type { AbortOptions, ComponentLogger } from '@libp2p/interface'
 
 export { PROTOCOL as SPECS_PROTOCOL } from './constants.js'
 export { Specs, SpecsError } from './specs.js'
 
 export interface SpecsComponents {
-  host: Pick<Libp2p, 'handle' | 'unhandle' | 'dialProtocol'>
+  registrar: Registrar
+  dialer: Dialer
+  logger: ComponentLogger
   metrics: RecordMetrics
-  log: Logger
   /** This node's record, freshly measured and signed. */
   ownRecord: (options: AbortOptions) => Promise<Uint8Array>
   /** Every unexpired signed record this node holds, its own first. */

@@ -3,9 +3,10 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import { InvalidRecordError, openRecord } from '../../records/index.js'
 import { MAX_INBOUND_STREAMS, MAX_OUTBOUND_STREAMS, MAX_RECORDS, MAX_REQUEST_BYTES, MAX_RESPONSE_BYTES, PROTOCOL, TIMEOUT } from './constants.js'
 import { SpecsRequest, SpecsResponse } from './pb/specs.js'
+import { toWireError } from '../rpc.js'
 import type { SpecsComponents, SpecsInit } from './index.js'
 import type { SignedResourceRecord } from '../../records/index.js'
-import type { AbortOptions, Connection, Stream } from '@libp2p/interface'
+import type { AbortOptions, Connection, Logger, Startable, Stream } from '@libp2p/interface'
 
 export class SpecsError extends Error {
   static readonly code = 'ERR_SPECS'
@@ -17,11 +18,15 @@ export class SpecsError extends Error {
  * /p2prc/specs/1.0.0: one request, one response per stream. A peer answers SELF with its own
  * freshly measured record and KNOWN with every unexpired record it holds; the caller verifies each.
  */
-export class Specs {
-  constructor (private readonly components: SpecsComponents, private readonly init: SpecsInit = {}) {}
+export class Specs implements Startable {
+  private readonly log: Logger
+
+  constructor (private readonly components: SpecsComponents, private readonly init: SpecsInit = {}) {
+    this.log = components.logger.forComponent('p2prc:specs')
+  }
 
   async start (): Promise<void> {
-    await this.components.host.handle(PROTOCOL, this.handle, {
+    await this.components.registrar.handle(PROTOCOL, this.handle, {
       maxInboundStreams: MAX_INBOUND_STREAMS,
       maxOutboundStreams: MAX_OUTBOUND_STREAMS,
       runOnLimitedConnection: true
@@ -29,7 +34,7 @@ export class Specs {
   }
 
   async stop (): Promise<void> {
-    await this.components.host.unhandle(PROTOCOL)
+    await this.components.registrar.unhandle(PROTOCOL)
   }
 
   /** The peer's own current record, measured now. */
@@ -47,7 +52,7 @@ export class Specs {
 
   private async request (peerId: string, kind: SpecsRequest.Kind, options: AbortOptions): Promise<SignedResourceRecord[]> {
     const signal = options.signal ?? AbortSignal.timeout(this.init.timeout ?? TIMEOUT)
-    const stream = await this.components.host.dialProtocol(peerIdFromString(peerId), PROTOCOL, { signal, runOnLimitedConnection: true })
+    const stream = await this.components.dialer.dialProtocol(peerIdFromString(peerId), PROTOCOL, { signal, runOnLimitedConnection: true })
     try {
       const pb = pbStream(stream, { maxDataLength: MAX_RESPONSE_BYTES })
       await pb.write({ kind }, SpecsRequest, { signal })
@@ -82,14 +87,15 @@ export class Specs {
           ? this.components.knownRecords().slice(0, MAX_RECORDS)
           : [await this.components.ownRecord({ signal })]
       } catch (err: any) {
-        await pb.write({ status: SpecsResponse.Status.ERROR, message: err.message, records: [] }, SpecsResponse, { signal })
+        const { message } = toWireError(this.log, PROTOCOL, connection.remotePeer.toString(), err)
+        await pb.write({ status: SpecsResponse.Status.ERROR, message, records: [] }, SpecsResponse, { signal })
         await stream.close({ signal })
         return
       }
       await pb.write({ status: SpecsResponse.Status.OK, message: '', records: records as SpecsResponse['records'] }, SpecsResponse, { signal })
       await stream.close({ signal })
     } catch (err: any) {
-      this.components.log('specs request from %p failed: %s', connection.remotePeer, err.message)
+      this.log('specs request from %p failed: %s', connection.remotePeer, err.message)
       stream.abort(err)
     }
   }

@@ -1,5 +1,5 @@
 import { Counter } from 'prom-client'
-import type { RecordRejection } from '../records/index.js'
+import type { RecordRejection } from './errors.js'
 import type { Registry } from 'prom-client'
 
 export type RecordSource = 'gossip' | 'dht' | 'specs'

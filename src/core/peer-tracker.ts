@@ -1,0 +1,249 @@
+import { peerIdFromString } from '@libp2p/peer-id'
+import { multiaddr } from '@multiformats/multiaddr'
+import { PeerNotFoundError } from '../errors.js'
+import { DHT_PROTOCOL } from '../host/constants.js'
+import { DIAL_TIMEOUT, INITIAL_SYNC_PEERS, PEER_PRUNE_INTERVAL, PEER_TTL } from './constants.js'
+import { matchesFilter } from './peer-filter.js'
+import { PeerTable } from './peer-table.js'
+import type { NodeEvents, PeerFilter, PeerSummary } from '../contract/index.js'
+import type { Host } from '../host/create-host.js'
+import type { Specs } from '../protocols/specs/index.js'
+import type { SignedResourceRecord } from '../records/index.js'
+import type { PeerEntry } from './peer-table.js'
+import type { ComponentLogger, IdentifyResult, Logger, PeerId, PeerInfo, Startable, TypedEventTarget } from '@libp2p/interface'
+
+export interface PeerTrackerComponents {
+  host: Pick<Host, 'peerId' | 'getConnections' | 'dial' | 'peerStore' | 'addEventListener' | 'removeEventListener' | 'services'>
+  specs: Pick<Specs, 'fetchKnown'>
+  logger: ComponentLogger
+  /** Where peer events are dispatched: the node. */
+  events: Pick<TypedEventTarget<NodeEvents>, 'safeDispatchEvent'>
+}
+
+export interface PeerTrackerInit {
+  /** This node's own name, which `resolve` also answers to. */
+  name: string
+  /** How long records stay valid: the table is swept often enough that a lapsed one goes within a third of it. */
+  recordTtl: number
+}
+
+/**
+ * Who we know in the p2prc network: enters peers that speak our protocols (identify) or send
+ * verified records, keeps their latency and connection, fills the table from the first
+ * neighbours, and forgets what went stale. What it knows lives in a PeerTable.
+ */
+export class PeerTracker implements Startable {
+  readonly table = new PeerTable()
+  private readonly log: Logger
+  private readonly synced = new Set<string>()
+  private readonly pruneEvery: number
+  private pruneTimer?: ReturnType<typeof setInterval>
+  private quickPrune?: ReturnType<typeof setTimeout>
+  private quickPruneAt = 0
+  private started = false
+
+  constructor (private readonly components: PeerTrackerComponents, private readonly init: PeerTrackerInit) {
+    this.log = components.logger.forComponent('p2prc:peers')
+    this.pruneEvery = Math.min(PEER_PRUNE_INTERVAL, init.recordTtl / 3)
+  }
+
+  start (): void {
+    const { host } = this.components
+    host.addEventListener('peer:identify', this.onIdentify)
+    host.addEventListener('peer:connect', this.onConnect)
+    host.addEventListener('peer:disconnect', this.onDisconnect)
+    host.addEventListener('peer:discovery', this.onDiscovery)
+    this.pruneTimer = setInterval(() => { this.prune() }, this.pruneEvery)
+    this.started = true
+  }
+
+  stop (): void {
+    this.started = false
+    const { host } = this.components
+    host.removeEventListener('peer:identify', this.onIdentify)
+    host.removeEventListener('peer:connect', this.onConnect)
+    host.removeEventListener('peer:disconnect', this.onDisconnect)
+    host.removeEventListener('peer:discovery', this.onDiscovery)
+    clearInterval(this.pruneTimer)
+    clearTimeout(this.quickPrune)
+    this.quickPrune = undefined
+    // A stopped node knows nobody; a restarted one syncs again from its first neighbours.
+    this.table.clear()
+    this.synced.clear()
+  }
+
+  /** The p2prc peers we know, freshest first, with their round-trip time where connected. */
+  list (filter: PeerFilter = {}): PeerSummary[] {
+    this.prune()
+    return this.table.list()
+      .map(entry => this.summarise(entry))
+      .filter(peer => matchesFilter(peer, filter))
+      .sort((a, b) => b.lastSeen.localeCompare(a.lastSeen))
+  }
+
+  summary (peerId: string): PeerSummary | null {
+    const entry = this.table.get(peerId)
+    return entry != null ? this.summarise(entry) : null
+  }
+
+  /**
+   * A peer's ID from what a user typed: a known peer's ID, unique prefix or name, this node's own
+   * ID or name, or the full ID of a peer not (yet) in the table.
+   */
+  resolve (ref: string): string {
+    const self = this.components.host.peerId.toString()
+    try {
+      return this.table.resolve(ref).peerId
+    } catch (err) {
+      if (ref === self || ref === this.init.name) return self
+      if (err instanceof PeerNotFoundError) {
+        try {
+          return peerIdFromString(ref).toString()
+        } catch {
+          // Not a peer ID either: the table's error says best what went wrong.
+        }
+      }
+      throw err
+    }
+  }
+
+  /** Takes a verified record into the table; answers whether it was new (not stale, not our own). */
+  acceptRecord (signed: SignedResourceRecord): boolean {
+    if (signed.record.peerId === this.components.host.peerId.toString()) return false
+    const before = this.table.get(signed.record.peerId)?.multiaddrs.join()
+    if (!this.table.acceptRecord(signed)) return false
+    // The record is signed by the peer: its addresses (a relayed one for a peer behind NAT) are
+    // how to dial it, even when we learnt of it second-hand. Stored only when they changed: a
+    // peer-store write per advert was a noticeable share of an idle node's CPU.
+    if (signed.record.multiaddrs.join() !== before) {
+      const addresses = signed.record.multiaddrs.flatMap(text => { try { return [multiaddr(text)] } catch { return [] } })
+      this.components.host.peerStore.merge(peerIdFromString(signed.record.peerId), { multiaddrs: addresses })
+        .catch(err => { this.log('could not store addresses of %s: %s', signed.record.peerId, err.message) })
+    }
+    this.pruneAt(signed.record.expiresAt)
+    this.emitUpdate(signed.record.peerId)
+    return true
+  }
+
+  private emitUpdate (peerId: string): void {
+    const summary = this.summary(peerId)
+    if (summary != null) this.components.events.safeDispatchEvent('peer:update', { detail: summary })
+  }
+
+  private summarise (entry: PeerEntry): PeerSummary {
+    return {
+      peerId: entry.peerId,
+      name: entry.name,
+      multiaddrs: entry.multiaddrs,
+      labels: entry.labels,
+      lastSeen: new Date(entry.lastSeen).toISOString(),
+      latencyMs: this.latencyOf(entry.peerId) ?? entry.latencyMs,
+      connection: this.connectionKind(entry.peerId),
+      resources: entry.record?.record.resources ?? null
+    }
+  }
+
+  private connectionKind (peerId: string): PeerSummary['connection'] {
+    const connections = this.components.host.getConnections(peerIdFromString(peerId))
+    if (connections.length === 0) return null
+    return connections.some(c => !c.remoteAddr.toString().includes('/p2p-circuit')) ? 'direct' : 'relayed'
+  }
+
+  private latencyOf (peerId: string): number | null {
+    const rtts = this.components.host.getConnections(peerIdFromString(peerId))
+      .filter(c => c.rtt != null)
+      .map(c => c.rtt as number)
+    return rtts.length > 0 ? Math.round(Math.min(...rtts) * 10) / 10 : null
+  }
+
+  private isConnected (peerId: string): boolean {
+    return this.components.host.getConnections(peerIdFromString(peerId)).length > 0
+  }
+
+  /** Prunes when a record expires before the next periodic prune (a peer's farewell advert). */
+  private pruneAt (expiresAt: number): void {
+    const delay = expiresAt - Date.now() + 50
+    if (delay > this.pruneEvery || (this.quickPrune != null && this.quickPruneAt <= expiresAt)) return
+    clearTimeout(this.quickPrune)
+    this.quickPruneAt = expiresAt
+    this.quickPrune = setTimeout(() => {
+      this.quickPrune = undefined
+      if (this.started) this.prune()
+    }, Math.max(0, delay))
+  }
+
+  private prune (): void {
+    const now = Date.now()
+    for (const peerId of this.table.prune(now, now - PEER_TTL, id => this.isConnected(id))) {
+      this.log('forgot peer %s', peerId)
+    }
+  }
+
+  private readonly onIdentify = (event: CustomEvent<IdentifyResult>): void => {
+    const { peerId, protocols, listenAddrs } = event.detail
+    // Only p2prc nodes speak our DHT protocol; other libp2p peers stay out of the table.
+    if (!protocols.includes(DHT_PROTOCOL)) return
+    const id = peerId.toString()
+    const known = this.table.get(id)
+    this.table.upsert(id, {
+      multiaddrs: known?.record != null ? known.multiaddrs : listenAddrs.map(ma => ma.toString()),
+      lastSeen: Date.now()
+    })
+    this.emitUpdate(id)
+    void this.measureLatency(peerId)
+    if (this.synced.size < INITIAL_SYNC_PEERS && !this.synced.has(id)) {
+      this.synced.add(id)
+      void this.syncFrom(id)
+    }
+  }
+
+  /** A new node fills its table from its first neighbours; gossip keeps it current after that. */
+  private async syncFrom (peerId: string): Promise<void> {
+    try {
+      const records = await this.components.specs.fetchKnown(peerId, { signal: AbortSignal.timeout(DIAL_TIMEOUT) })
+      let taken = 0
+      for (const signed of records) if (this.acceptRecord(signed)) taken++
+      this.log('took %d of %d records from %s', taken, records.length, peerId)
+    } catch (err: any) {
+      this.synced.delete(peerId)
+      this.log('sync from %s failed: %s', peerId, err.message)
+    }
+  }
+
+  /** libp2p's connection monitor measures RTT only every few seconds; a peer shows one at once. */
+  private async measureLatency (peerId: PeerId): Promise<void> {
+    const { host } = this.components
+    // Over a relay only: pinging would dial yet another relayed connection (libp2p reuses only
+    // unlimited ones); the connection monitor measures the relayed one in time.
+    if (host.getConnections(peerId).every(c => c.limits != null)) return
+    try {
+      const rtt = await host.services.ping.ping(peerId, { signal: AbortSignal.timeout(DIAL_TIMEOUT) })
+      if (this.table.get(peerId.toString()) != null) this.table.upsert(peerId.toString(), { latencyMs: rtt })
+    } catch (err: any) {
+      this.log('ping %p failed: %s', peerId, err.message)
+    }
+  }
+
+  private readonly onConnect = (event: CustomEvent<PeerId>): void => {
+    const id = event.detail.toString()
+    if (this.table.get(id) != null) this.table.upsert(id, { lastSeen: Date.now() })
+    this.components.events.safeDispatchEvent('peer:connect', { detail: id })
+  }
+
+  private readonly onDisconnect = (event: CustomEvent<PeerId>): void => {
+    const id = event.detail.toString()
+    const entry = this.table.get(id)
+    if (entry != null) this.table.upsert(id, { lastSeen: Date.now() })
+    // A peer whose record lapsed (it said farewell, or went quiet) goes with its last connection.
+    if (entry?.lapsed === true && !this.isConnected(id)) this.prune()
+    this.components.events.safeDispatchEvent('peer:disconnect', { detail: id })
+  }
+
+  /** mDNS finds peers but libp2p no longer dials what it discovers; we do, for p2prc's own tag. */
+  private readonly onDiscovery = (event: CustomEvent<PeerInfo>): void => {
+    const { id } = event.detail
+    if (this.isConnected(id.toString())) return
+    this.components.host.dial(id, { signal: AbortSignal.timeout(DIAL_TIMEOUT) })
+      .catch(err => { this.log('could not dial discovered peer %p: %s', id, err.message) })
+  }
+}

@@ -1,0 +1,91 @@
+import { connect } from 'node:net'
+import { once } from 'node:events'
+import { peerIdFromString } from '@libp2p/peer-id'
+import { pbStream } from '@libp2p/utils'
+import { InvalidArgumentError, PolicyRefusedError, errorFromCode } from '../../errors.js'
+import { isContainerReference } from '../../units/index.js'
+import { handlerOptions, toWireError } from '../rpc.js'
+import { CONNECT_TIMEOUT, MAX_REQUEST_BYTES, MAX_STREAMS, MAX_TUNNELS_PER_PEER, REQUEST_TIMEOUT, TUNNEL_PROTOCOL } from './constants.js'
+import { TunnelRequest, TunnelResponse } from './pb/tunnel.js'
+import { pipeSocket } from './pipe.js'
+import type { TunnelComponents } from './index.js'
+import type { AbortOptions, Connection, Logger, Startable, Stream } from '@libp2p/interface'
+import type { Socket } from 'node:net'
+
+/**
+ * /p2prc/tunnel/1.0.0: the owner of a container opens a stream, names the container and one of
+ * its published ports, and the host joins the stream to a TCP connection to that port on its
+ * loopback. One stream per TCP connection.
+ */
+export class TunnelProtocol implements Startable {
+  private readonly log: Logger
+  /** Tunnels open now, per peer. */
+  private readonly open = new Map<string, number>()
+
+  constructor (private readonly components: TunnelComponents) {
+    this.log = components.logger.forComponent('p2prc:tunnel')
+  }
+
+  async start (): Promise<void> {
+    await this.components.registrar.handle(TUNNEL_PROTOCOL, this.serve, handlerOptions(MAX_STREAMS))
+  }
+
+  async stop (): Promise<void> {
+    await this.components.registrar.unhandle(TUNNEL_PROTOCOL)
+    this.open.clear()
+  }
+
+  /** Opens a tunnel stream to a container's port; the caller pipes bytes through it. */
+  async connect (peerId: string, container: string, port: number, options: AbortOptions = {}): Promise<Stream> {
+    const signal = options.signal ?? AbortSignal.timeout(REQUEST_TIMEOUT)
+    const stream = await this.components.dialer.dialProtocol(peerIdFromString(peerId), TUNNEL_PROTOCOL, { signal, runOnLimitedConnection: true })
+    try {
+      const pb = pbStream(stream, { maxDataLength: MAX_REQUEST_BYTES })
+      await pb.write({ container, port }, TunnelRequest, { signal })
+      const response = await pb.read(TunnelResponse, { signal })
+      if (response.error != null) throw errorFromCode(response.error.code, response.error.message)
+      return pb.unwrap()
+    } catch (err: any) {
+      stream.abort(err)
+      throw err
+    }
+  }
+
+  private readonly serve = async (stream: Stream, connection: Connection): Promise<void> => {
+    const peer = connection.remotePeer.toString()
+    const pb = pbStream(stream, { maxDataLength: MAX_REQUEST_BYTES })
+    let socket: Socket | undefined
+    try {
+      const request = await pb.read(TunnelRequest, { signal: AbortSignal.timeout(REQUEST_TIMEOUT) })
+      try {
+        if ((this.open.get(peer) ?? 0) >= MAX_TUNNELS_PER_PEER) throw new PolicyRefusedError(`you already hold ${MAX_TUNNELS_PER_PEER} tunnels to this node, its limit`)
+        if (!isContainerReference(request.container)) throw new InvalidArgumentError('not a container ID or name')
+        const hostPort = this.components.guests().publishedPort(peer, request.container, request.port)
+        socket = connect({ host: '127.0.0.1', port: hostPort, allowHalfOpen: true })
+        try {
+          await once(socket, 'connect', { signal: AbortSignal.timeout(CONNECT_TIMEOUT) })
+        } catch {
+          throw errorFromCode('ERR_TUNNEL', `nothing answers on port ${request.port} of container ${request.container}`)
+        }
+      } catch (err: any) {
+        socket?.destroy()
+        await pb.write({ error: toWireError(this.log, TUNNEL_PROTOCOL, peer, err) }, TunnelResponse)
+        await stream.close()
+        return
+      }
+      await pb.write({}, TunnelResponse)
+      this.open.set(peer, (this.open.get(peer) ?? 0) + 1)
+      try {
+        await pipeSocket(socket, pb.unwrap())
+      } finally {
+        const left = (this.open.get(peer) ?? 1) - 1
+        if (left > 0) this.open.set(peer, left)
+        else this.open.delete(peer)
+      }
+    } catch (err: any) {
+      this.log('tunnel from %s ended: %s', peer, err.message)
+      socket?.destroy()
+      stream.abort(err)
+    }
+  }
+}

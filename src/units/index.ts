@@ -1,0 +1,8 @@
+// The grammar of what users type (sizes, durations, KEY=VALUE, container references) and how
+// figures are printed: one parser per rule, shared by the CLI, the API, the config and the wire.
+// Nothing here imports anything, so the CLI can load it for free.
+export { parseSize, formatBytes } from './size.js'
+export { parseDuration, formatAge } from './duration.js'
+export { parseKeyValue, isLabel, LABEL_KEY, LABEL_VALUE_MAX, NO_CONTROL_CHARACTERS, ENV_NAME } from './key-value.js'
+export { CONTAINER_REFERENCE, MIN_ID_PREFIX, isContainerReference, refersTo } from './references.js'
+export { HOST_PORT, parseHostPort } from './host-port.js'
