@@ -22,6 +22,11 @@ function collect (dir) {
   })
 }
 
+// What earlier runs left behind (a test process killed before its exit hook ran) goes first.
+const { sweepLeftovers } = await import(join(root, 'dist-test/helpers/sweeper.js'))
+const swept = sweepLeftovers()
+if (swept > 0) console.log(`# swept ${swept} things left behind by earlier test runs`)
+
 const files = collect(join(root, 'dist-test'))
   .filter(f => filter.length === 0 || filter.some(p => relative(root, f).includes(p)))
   .sort()

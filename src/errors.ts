@@ -111,6 +111,39 @@ export class DockerUnavailableError extends P2PRCError {
   override name = 'DockerUnavailableError'
 }
 
+/** A peer answered something our protocol does not allow (no answer, the wrong message). */
+export class ProtocolError extends P2PRCError {
+  static readonly code = 'ERR_PROTOCOL'
+  readonly code = ProtocolError.code
+  override name = 'ProtocolError'
+}
+
+/** A tunnel reached the host but nothing answers on the container's port. */
+export class TunnelError extends P2PRCError {
+  static readonly code = 'ERR_TUNNEL'
+  readonly code = TunnelError.code
+  override name = 'TunnelError'
+}
+
+/** The other side failed for a reason that is not the caller's; the message carries a reference to its log. */
+export class InternalError extends P2PRCError {
+  static readonly code = 'ERR_INTERNAL'
+  readonly code = InternalError.code
+  override name = 'InternalError'
+}
+
+/** Why a resource record was refused; the reason also labels the rejection counter. */
+export type RecordRejection = 'oversized' | 'signature' | 'signer' | 'malformed' | 'schema' | 'expired' | 'stale'
+
+export class InvalidRecordError extends P2PRCError {
+  static readonly code = 'ERR_INVALID_RECORD'
+  readonly code = InvalidRecordError.code
+  override name = 'InvalidRecordError'
+  constructor (readonly reason: RecordRejection, message: string) {
+    super(message)
+  }
+}
+
 /** An error whose code this version does not know (a newer daemon, say). */
 export class RemoteError extends P2PRCError {
   override name = 'RemoteError'
@@ -136,8 +169,19 @@ const BY_CODE: Record<string, new (message: string) => P2PRCError> = {
   [ImageNotFoundError.code]: ImageNotFoundError,
   [ImagePullError.code]: ImagePullError,
   [ContainerConflictError.code]: ContainerConflictError,
-  [DockerUnavailableError.code]: DockerUnavailableError
+  [DockerUnavailableError.code]: DockerUnavailableError,
+  [ProtocolError.code]: ProtocolError,
+  [TunnelError.code]: TunnelError,
+  [InternalError.code]: InternalError,
+  [InvalidRecordError.code]: class extends InvalidRecordError {
+    constructor (message: string) {
+      super('malformed', message)
+    }
+  }
 }
+
+/** Every code this version knows, for documentation and tests. */
+export const ERROR_CODES: readonly string[] = Object.keys(BY_CODE)
 
 export function errorFromCode (code: string, message: string): P2PRCError {
   const ErrorClass = BY_CODE[code]

@@ -1,4 +1,4 @@
-import { DaemonNotRunningError, errorFromCode, RemoteError } from '../errors.js'
+import { DaemonNotRunningError, errorFromCode, ProtocolError } from '../errors.js'
 import type { ConnectResult, ContainerView, ForwardView, LogEntry, LogsQuery, NodeStatus, PeerRecordView, PeerSummary, PullProgressEvent, RunSpec, StatsView } from '../contract/index.js'
 
 export interface AbortOptions {
@@ -56,7 +56,7 @@ export class ApiClient {
       if (line.progress != null) options.onProgress?.(line.progress)
       if (line.container != null) return line.container
     }
-    throw new RemoteError('ERR_PROTOCOL', 'the daemon ended the run without an answer')
+    throw new ProtocolError('the daemon ended the run without an answer')
   }
 
   async containers (peer?: string, options: AbortOptions = {}): Promise<ContainerView[]> {
@@ -108,7 +108,7 @@ export class ApiClient {
     try {
       json = text === '' ? null : JSON.parse(text)
     } catch {
-      throw errorFromCode('ERR_BAD_RESPONSE', `the daemon answered ${response.status} with something that is not JSON`)
+      throw new ProtocolError(`the daemon answered ${response.status} with something that is not JSON`)
     }
     if (!response.ok) {
       throw errorFromCode(json?.error?.code ?? 'ERR_HTTP', json?.error?.message ?? `HTTP ${response.status}`)

@@ -1,5 +1,5 @@
 import Fastify from 'fastify'
-import { NotFoundError, UnauthorizedError } from '../errors.js'
+import { ConfigError, NotFoundError, UnauthorizedError } from '../errors.js'
 import { parseHostPort } from '../units/index.js'
 import { API_BODY_LIMIT, API_REQUEST_TIMEOUT } from './constants.js'
 import { toHttpError } from './http-errors.js'
@@ -71,7 +71,7 @@ export function buildApp (init: Omit<ApiInit, 'listen'>): FastifyInstance {
 export async function startApi (init: ApiInit): Promise<ApiServer> {
   const app = buildApp(init)
   const listen = parseHostPort(init.listen)
-  if (listen == null) throw new Error(`not HOST:PORT: ${init.listen}`)
+  if (listen == null) throw new ConfigError(`--api: ${init.listen} is not HOST:PORT`)
   const { host, port } = listen
   await app.listen({ host, port })
   const address = app.server.address()

@@ -11,9 +11,6 @@ export const DEFAULT_DOCKER_SOCKET = '/var/run/docker.sock'
 export const DEFAULT_NAME = (): string => hostname().slice(0, 64)
 
 export const CONFIG_FILE = 'config.json'
-export const IDENTITY_FILE = 'identity.key'
-/** Held while a daemon runs on the data dir (its PID inside). */
-export const LOCK_FILE = 'daemon.lock'
 
 /** A config file larger than this is refused before it is parsed. */
 export const MAX_CONFIG_FILE_BYTES = 256 * 1024

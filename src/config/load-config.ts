@@ -5,7 +5,7 @@ import { ConfigError } from '../errors.js'
 import { CONFIG_FILE, DEFAULT_ADVERT_INTERVAL, DEFAULT_API, DEFAULT_NAT, DEFAULT_RELAY, DEFAULT_OFFER, DEFAULT_POLICY, DEFAULT_RECORD_TTL, DEFAULT_DOCKER_SOCKET, DEFAULT_LISTEN, DEFAULT_NAME, MAX_CONFIG_FILE_BYTES } from './constants.js'
 import { describeIssues } from '../validation/index.js'
 import { configSchema, flagName, partialConfigSchema } from './schema.js'
-import type { Config, PartialConfig } from './schema.js'
+import type { Config, ConfigInput, PartialConfig } from './schema.js'
 
 export interface ResolvedConfig extends Config {
   dataDir: string
@@ -18,8 +18,8 @@ export interface LoadConfigInit {
   dataDir?: string
   /** `--config`; without it `DATA_DIR/config.json` is read when it exists. */
   configFile?: string
-  /** Values from command-line flags; they override the file. */
-  flags?: PartialConfig
+  /** Values from command-line flags (or a program); they override the file. */
+  flags?: ConfigInput
   env?: Record<string, string | undefined>
 }
 

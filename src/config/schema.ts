@@ -124,6 +124,8 @@ export type Config = z.infer<typeof configSchema>
 /** What one source (file, env, flags) may say: any subset of the fields. */
 export const partialConfigSchema = configShape.extend({ offer: offerSchema.partial(), policy: policySchema.partial(), relay: relaySchema.partial(), nat: natSchema.partial() }).partial()
 export type PartialConfig = z.infer<typeof partialConfigSchema>
+/** What a caller may give before parsing: durations and sizes as text (`'30s'`, `'512m'`) or numbers. */
+export type ConfigInput = z.input<typeof partialConfigSchema>
 
 /** How the daemon's flags are called, for errors about values that came from them. */
 export function flagName (path: PropertyKey[]): string {

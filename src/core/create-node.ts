@@ -8,9 +8,9 @@ import { DockerRuntime } from '../runtime/index.js'
 import { DataDirLock } from './data-dir-lock.js'
 import { localProbe } from './local-probe.js'
 import { P2PRCNode } from './p2prc-node.js'
-import type { PartialConfig } from '../config/schema.js'
+import type { ConfigInput } from '../config/schema.js'
 
-export interface NodeOptions extends PartialConfig {
+export interface NodeOptions extends ConfigInput {
   /** Identity, config and state. @default env P2PRC_DATA_DIR or ~/.p2prc */
   dataDir?: string
   /** A JSON config file; without it DATA_DIR/config.json is read when present. */

@@ -1,8 +1,10 @@
 import { open, readFile, rm } from 'node:fs/promises'
 import { join } from 'node:path'
-import { LOCK_FILE } from '../config/constants.js'
 import { isProcessAlive } from '../contract/index.js'
 import { ConfigError } from '../errors.js'
+
+/** Held while a node runs on the data dir (its PID inside). */
+export const LOCK_FILE = 'daemon.lock'
 
 /**
  * Claims a data dir for one node: DATA_DIR/daemon.lock, created with O_EXCL and holding our PID,

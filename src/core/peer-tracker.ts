@@ -1,16 +1,18 @@
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
-import { PeerNotFoundError } from '../errors.js'
+import { DialError, InvalidArgumentError, PeerNotFoundError } from '../errors.js'
+import { withTimeout } from '../signals.js'
 import { DHT_PROTOCOL } from '../host/constants.js'
 import { DIAL_TIMEOUT, INITIAL_SYNC_PEERS, PEER_PRUNE_INTERVAL, PEER_TTL } from './constants.js'
 import { matchesFilter } from './peer-filter.js'
 import { PeerTable } from './peer-table.js'
-import type { NodeEvents, PeerFilter, PeerSummary } from '../contract/index.js'
+import type { ConnectResult, NodeEvents, PeerFilter, PeerSummary } from '../contract/index.js'
 import type { Host } from '../host/create-host.js'
 import type { Specs } from '../protocols/specs/index.js'
 import type { SignedResourceRecord } from '../records/index.js'
 import type { PeerEntry } from './peer-table.js'
-import type { ComponentLogger, IdentifyResult, Logger, PeerId, PeerInfo, Startable, TypedEventTarget } from '@libp2p/interface'
+import type { AbortOptions, ComponentLogger, IdentifyResult, Logger, PeerId, PeerInfo, Startable, TypedEventTarget } from '@libp2p/interface'
+import type { Multiaddr } from '@multiformats/multiaddr'
 
 export interface PeerTrackerComponents {
   host: Pick<Host, 'peerId' | 'getConnections' | 'dial' | 'peerStore' | 'addEventListener' | 'removeEventListener' | 'services'>
@@ -104,6 +106,17 @@ export class PeerTracker implements Startable {
         }
       }
       throw err
+    }
+  }
+
+  /** Dials a peer by multiaddr, or a known peer by ID, ID prefix or name; answers who answered. */
+  async connect (address: string, options: AbortOptions = {}): Promise<ConnectResult> {
+    const target = address.startsWith('/') ? parseMultiaddr(address) : peerIdFromString(this.resolve(address))
+    try {
+      const connection = await this.components.host.dial(target, { signal: withTimeout(options.signal, DIAL_TIMEOUT) })
+      return { peerId: connection.remotePeer.toString(), multiaddr: connection.remoteAddr.toString() }
+    } catch (err: any) {
+      throw new DialError(`could not connect to ${address}: ${err.message}`)
     }
   }
 
@@ -245,5 +258,13 @@ export class PeerTracker implements Startable {
     if (this.isConnected(id.toString())) return
     this.components.host.dial(id, { signal: AbortSignal.timeout(DIAL_TIMEOUT) })
       .catch(err => { this.log('could not dial discovered peer %p: %s', id, err.message) })
+  }
+}
+
+function parseMultiaddr (text: string): Multiaddr {
+  try {
+    return multiaddr(text)
+  } catch (err: any) {
+    throw new InvalidArgumentError(`'${text}' is not a multiaddr: ${err.message}`)
   }
 }

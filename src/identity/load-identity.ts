@@ -2,11 +2,13 @@ import { chmod, mkdir, open, readFile, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { generateKeyPair, privateKeyFromProtobuf, privateKeyToProtobuf } from '@libp2p/crypto/keys'
 import { logger } from '@libp2p/logger'
-import { IDENTITY_FILE } from '../config/constants.js'
 import { ConfigError } from '../errors.js'
 import type { PrivateKey } from '@libp2p/interface'
 
 const log = logger('p2prc:identity')
+
+/** DATA_DIR/identity.key: the node's Ed25519 key, in libp2p's protobuf form (mode 0600). */
+export const IDENTITY_FILE = 'identity.key'
 
 /**
  * Loads the node's Ed25519 key from DATA_DIR/identity.key, making it on first start. The file is

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { setMaxListeners } from 'node:events'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { pbStream } from '@libp2p/utils'
-import { P2PRCError, errorFromCode } from '../errors.js'
+import { P2PRCError, ProtocolError, errorFromCode } from '../errors.js'
 import type { AbortOptions, Libp2p, Logger, Stream, StreamHandler, StreamHandlerOptions } from '@libp2p/interface'
 
 // The shape every p2prc control protocol shares: one request, then one or more responses, each a
@@ -155,5 +155,5 @@ export async function callUntilFinal<Req, Res> (dialer: Dialer, peerId: string, 
   for await (const response of call(dialer, peerId, init, request, options)) {
     if (!isInterim(response)) return response
   }
-  throw errorFromCode('ERR_PROTOCOL', `${peerId} closed ${init.protocol} without an answer`)
+  throw new ProtocolError(`${peerId} closed ${init.protocol} without an answer`)
 }

@@ -7,6 +7,7 @@ import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { loadIdentity } from '../../dist/identity/load-identity.js'
 import { ROOT } from '../helpers/daemon-process.js'
 import { dockerClient } from '../helpers/docker.js'
+import { sweeper } from '../helpers/sweeper.js'
 import { waitFor } from '../helpers/wait-for.js'
 
 const exec = promisify(execFile)
@@ -34,10 +35,25 @@ export class Testbed {
     } catch {
       throw new Error(`no ${NODE_IMAGE} image: build it with scripts/build-node-image.sh --local-base (or BASE=node:22-bookworm-slim)`)
     }
+    // Whatever happens to this process, the stack goes with it (see helpers/sweeper.ts).
+    for (const entry of this.sweepEntries()) sweeper.add(entry)
     // The bootstrap node's identity is made here, so every other node can be told its peer ID.
     this.bootstrapDir = await mkdtemp(join(tmpdir(), 'p2prc-compose-'))
     this.bootstrapId = peerIdFromPrivateKey(await loadIdentity(this.bootstrapDir)).toString()
-    await this.compose(['up', '-d', '--no-color', '--quiet-pull'])
+    try {
+      await this.compose(['up', '-d', '--no-color', '--quiet-pull'])
+    } catch (err) {
+      await this.down()
+      throw err
+    }
+  }
+
+  private sweepEntries (): Array<Parameters<typeof sweeper.add>[0]> {
+    return [
+      { kind: 'containers', label: `com.docker.compose.project=${this.project}` },
+      { kind: 'network', name: `${this.project}_p2prc` },
+      ...[...this.computePeers].map(peer => ({ kind: 'containers' as const, label: `p2prc.node=${peer}` }))
+    ]
   }
 
   async down (): Promise<void> {
@@ -53,6 +69,7 @@ export class Testbed {
       }
     }
     if (this.bootstrapDir !== '') await rm(this.bootstrapDir, { recursive: true, force: true })
+    for (const entry of this.sweepEntries()) sweeper.forget(entry)
   }
 
   async compose (args: string[], timeout = 120_000): Promise<string> {
@@ -86,7 +103,10 @@ export class Testbed {
 
   async peerId (service: Service): Promise<string> {
     const id = (await this.json<{ peerId: string }>(service, ['id'])).peerId
-    if (service.startsWith('compute')) this.computePeers.add(id)
+    if (service.startsWith('compute') && !this.computePeers.has(id)) {
+      this.computePeers.add(id)
+      sweeper.add({ kind: 'containers', label: `p2prc.node=${id}` })
+    }
     return id
   }
 

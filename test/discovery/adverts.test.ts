@@ -103,13 +103,13 @@ describe('resource adverts across 5 daemons', () => {
     await finder.start()
     try {
       const gpuPeers = await waitFor(async () => {
-        const found = await finder.discover('gpu', { signal: AbortSignal.timeout(10_000) })
+        const found = await finder.records.discover('gpu', { signal: AbortSignal.timeout(10_000) })
         return docker ? (found.length > 0 ? found : null) : found
       }, { timeout: 30_000, message: 'GPU providers in the DHT' })
       assert.deepEqual(gpuPeers.map(p => p.peerId), docker ? [nodes[3].info.peerId] : [])
       if (docker) {
         const dockerPeers = await waitFor(async () => {
-          const found = await finder.discover('docker', { signal: AbortSignal.timeout(10_000) })
+          const found = await finder.records.discover('docker', { signal: AbortSignal.timeout(10_000) })
           return found.length >= 4 ? found : null
         }, { timeout: 30_000, message: 'docker providers in the DHT' })
         assert.deepEqual(dockerPeers.map(p => p.name).sort(), ['gpu-box', 'n0', 'n1', 'n2'])

@@ -70,7 +70,7 @@ describe('forged, malformed and oversized records', () => {
       }
     }
     // What the victim finds for the honest peer is the honest peer's own record, or nothing.
-    const found = await victim.findRecord(honest.peerId, { signal: AbortSignal.timeout(10_000) })
+    const found = await victim.records.find(honest.peerId, { signal: AbortSignal.timeout(10_000) })
     if (found != null) {
       assert.equal(found.record.peerId, honest.peerId)
       assert.notEqual(found.record.name, 'forged-dht')
@@ -79,7 +79,7 @@ describe('forged, malformed and oversized records', () => {
   })
 
   it('DHT: a genuine record is stored in and found through the DHT, long-lived', async () => {
-    const found = await waitFor(async () => victim.findRecord(attacker.peerId, { signal: AbortSignal.timeout(10_000) }), { timeout: 30_000, message: 'a DHT record' })
+    const found = await waitFor(async () => victim.records.find(attacker.peerId, { signal: AbortSignal.timeout(10_000) }), { timeout: 30_000, message: 'a DHT record' })
     assert.equal(found.record.peerId, attacker.peerId)
     assert.ok(found.record.expiresAt - found.record.issuedAt > 30 * 60_000, 'the DHT copy is long-lived')
   })

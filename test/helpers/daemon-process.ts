@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process'
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { ApiClient } from '../../dist/api-client/api-client.js'
+import { sweeper } from './sweeper.js'
 import { waitFor } from './wait-for.js'
 import type { ChildProcess } from 'node:child_process'
 
@@ -51,10 +52,15 @@ export class Daemons {
     // `ip netns exec` execs the daemon in place, so the child's PID is the daemon's.
     if (options.netns != null) argv.unshift('ip', 'netns', 'exec', options.netns)
     const child = spawn(argv[0], argv.slice(1), { env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] })
+    const registered = child.pid != null ? { kind: 'process' as const, pid: child.pid, marker: dataDir } : null
+    if (registered != null) sweeper.add(registered)
     let output = ''
     child.stdout.on('data', chunk => { output += chunk })
     child.stderr.on('data', chunk => { output += chunk })
-    const exited = new Promise<number | null>(resolve => child.once('exit', code => resolve(code)))
+    const exited = new Promise<number | null>(resolve => child.once('exit', code => {
+      if (registered != null) sweeper.forget(registered)
+      resolve(code)
+    }))
 
     const info = await waitFor(async () => {
       if (child.exitCode != null) throw new Error(`daemon exited with ${child.exitCode}: ${output}`)
@@ -64,6 +70,8 @@ export class Daemons {
       child.kill('SIGKILL')
       throw new Error(`${err.message}\n--- daemon output ---\n${output}`)
     })
+    // Its containers outlive it; they are swept by label if the test does not remove them.
+    sweeper.add({ kind: 'containers', label: `p2prc.node=${info.peerId}` })
     const token = (await readFile(join(dataDir, 'api.token'), 'utf8')).trim()
     const daemon: RunningDaemon = {
       dataDir,
@@ -95,6 +103,8 @@ export class Daemons {
 /** Runs the CLI to completion and returns what a user would see. */
 export async function runCli (args: string[], env: Record<string, string> = {}): Promise<{ code: number | null, stdout: string, stderr: string }> {
   const child = spawn(process.execPath, [CLI_BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+  const registered = { kind: 'process' as const, pid: child.pid ?? 0, marker: CLI_BIN }
+  sweeper.add(registered)
   let stdout = ''
   let stderr = ''
   child.stdout.on('data', chunk => { stdout += chunk })
@@ -102,6 +112,7 @@ export async function runCli (args: string[], env: Record<string, string> = {}):
   const timer = setTimeout(() => child.kill('SIGKILL'), 60_000)
   const code = await new Promise<number | null>(resolve => child.once('exit', resolve))
   clearTimeout(timer)
+  sweeper.forget(registered)
   return { code, stdout, stderr }
 }
 

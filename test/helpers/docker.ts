@@ -1,4 +1,5 @@
 import Docker from 'dockerode'
+import { sweeper } from './sweeper.js'
 import type { TestContext } from 'node:test'
 
 export const TEST_IMAGE = 'p2prc-test/busybox:latest'
@@ -40,6 +41,7 @@ export async function removeContainersOf (nodePeerId: string): Promise<void> {
   for (const c of await containersOf(nodePeerId)) {
     await docker.getContainer(c.Id).remove({ force: true }).catch(() => {})
   }
+  sweeper.forget({ kind: 'containers', label: `p2prc.node=${nodePeerId}` })
 }
 
 export async function inspectOrNull (id: string): Promise<Docker.ContainerInspectInfo | null> {

@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process'
 import { randomInt } from 'node:crypto'
 import { promisify } from 'node:util'
+import { sweeper } from './sweeper.js'
 import type { TestContext } from 'node:test'
 
 const exec = promisify(execFile)
@@ -45,12 +46,14 @@ export class NatTopology {
 
   private async build (): Promise<void> {
     const { router, net, hostLink } = this
+    sweeper.add({ kind: 'netns', name: router })
     await ip('netns', 'add', router)
     this.namespaces.push(router)
     await ip('-n', router, 'link', 'set', 'lo', 'up')
     await ip('-n', router, 'link', 'add', 'wan', 'type', 'bridge')
     await ip('-n', router, 'addr', 'add', `10.${net}.1.1/24`, 'dev', 'wan')
     await ip('-n', router, 'link', 'set', 'wan', 'up')
+    sweeper.add({ kind: 'link', name: hostLink })
     await ip('link', 'add', hostLink, 'type', 'veth', 'peer', 'name', 'lan', 'netns', router)
     await ip('addr', 'add', `${this.lanIp}/24`, 'dev', hostLink)
     await ip('link', 'set', hostLink, 'up')
@@ -71,6 +74,7 @@ export class NatTopology {
     const n = this.nextHost++
     const netns = `p2prc-w${n}-${this.id}`
     const address = `10.${this.net}.1.${n}`
+    sweeper.add({ kind: 'netns', name: netns })
     await ip('netns', 'add', netns)
     this.namespaces.push(netns)
     await ip('-n', netns, 'link', 'set', 'lo', 'up')
@@ -88,7 +92,11 @@ export class NatTopology {
   /** Removes every namespace and link made here (the route goes with the link). */
   async destroy (): Promise<void> {
     await ip('link', 'del', this.hostLink).catch(() => {})
-    for (const netns of this.namespaces.splice(0).reverse()) await ip('netns', 'del', netns).catch(() => {})
+    sweeper.forget({ kind: 'link', name: this.hostLink })
+    for (const netns of this.namespaces.splice(0).reverse()) {
+      await ip('netns', 'del', netns).catch(() => {})
+      sweeper.forget({ kind: 'netns', name: netns })
+    }
   }
 }
 

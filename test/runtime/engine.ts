@@ -2,6 +2,7 @@
 // so `cleanup()` (in `after`) finds and removes all of them, whatever the test did or how it failed.
 import { randomBytes } from 'node:crypto'
 import { DockerRuntime, dockerClient, probeEngine } from '../../dist/runtime/index.js'
+import { sweeper } from '../helpers/sweeper.js'
 import type { ContainerSpec, DockerClient } from '../../dist/runtime/index.js'
 import type { TestContext } from 'node:test'
 
@@ -43,6 +44,7 @@ export class TestEngine {
 
   /** A spec for the test image with this run's label; a test overrides what it checks. */
   spec (overrides: Partial<ContainerSpec> = {}): ContainerSpec {
+    sweeper.add({ kind: 'containers', label: `${TEST_LABEL}=${this.runId}` })
     return {
       image: TEST_IMAGE,
       cmd: ['sleep', '60'],
@@ -67,6 +69,7 @@ export class TestEngine {
     if (!await this.answers()) return
     const found = await this.client.listContainers({ all: true, filters: { label: [`${TEST_LABEL}=${this.runId}`] } })
     await Promise.all(found.map(async c => this.client.getContainer(c.Id).remove({ force: true, v: true }).catch(() => {})))
+    sweeper.forget({ kind: 'containers', label: `${TEST_LABEL}=${this.runId}` })
   }
 
   /** The raw inspect, for asserting what Docker itself holds. */

@@ -29,7 +29,7 @@ const peerParam = z.strictObject({ peer: z.string().min(1).max(128) })
 export const peerRoutes: FastifyPluginAsync<RouteOptions> = async (app, { node }) => {
   app.get('/v1/peers', async (request, reply) => {
     const query = parseWith(peersQuery, request.query, 'query')
-    if (query.discover) await node.discover(query.gpu ? 'gpu' : 'docker', { signal: requestSignal(reply) })
+    if (query.discover) await node.records.discover(query.gpu ? 'gpu' : 'docker', { signal: requestSignal(reply) })
     return node.peers({ gpu: query.gpu, minCpus: query.minCpus, minMemory: query.minMemory, labels: query.label ?? [] })
   })
 

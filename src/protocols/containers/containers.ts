@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from '../../errors.js'
+import { InvalidArgumentError, ProtocolError } from '../../errors.js'
 import { withTimeout } from '../../signals.js'
 import { isContainerReference } from '../../units/index.js'
 import { containerFromWire, containerToWire } from '../common/index.js'
@@ -71,13 +71,13 @@ export class ContainerProtocols implements Startable {
 
   async kill (peerId: string, container: string, options: AbortOptions = {}): Promise<ContainerView> {
     const response = await callOnce(this.components.dialer, peerId, callInit(KILL_PROTOCOL, KillRequest, KillResponse), { container }, { signal: withTimeout(options.signal, CALL_TIMEOUT) })
-    if (response.container == null) throw new Error(`${peerId} answered kill without the container`)
+    if (response.container == null) throw new ProtocolError(`${peerId} answered kill without the container`)
     return containerFromWire(peerId, response.container)
   }
 
   async stats (peerId: string, container: string, options: AbortOptions = {}): Promise<StatsView> {
     const response = await callOnce(this.components.dialer, peerId, callInit(STATS_PROTOCOL, StatsRequest, StatsResponse), { container, stream: false }, { signal: withTimeout(options.signal, CALL_TIMEOUT) })
-    if (response.sample == null) throw new Error(`${peerId} answered stats without a sample`)
+    if (response.sample == null) throw new ProtocolError(`${peerId} answered stats without a sample`)
     return sampleFromWire(response.sample)
   }
 

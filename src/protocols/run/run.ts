@@ -1,3 +1,4 @@
+import { ProtocolError } from '../../errors.js'
 import { withTimeout } from '../../signals.js'
 import { containerFromWire, containerToWire } from '../common/index.js'
 import { callUntilFinal, handlerOptions, rpcHandler } from '../rpc.js'
@@ -56,7 +57,7 @@ export class RunProtocol implements Startable {
       })
       return true
     }, { signal: withTimeout(options.signal, this.runTimeout) })
-    if (response.container == null) throw new Error(`${peerId} answered run without a container`)
+    if (response.container == null) throw new ProtocolError(`${peerId} answered run without a container`)
     return containerFromWire(peerId, response.container)
   }
 

@@ -2,7 +2,7 @@ import { connect } from 'node:net'
 import { once } from 'node:events'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { pbStream } from '@libp2p/utils'
-import { InvalidArgumentError, PolicyRefusedError, errorFromCode } from '../../errors.js'
+import { InvalidArgumentError, PolicyRefusedError, TunnelError, errorFromCode } from '../../errors.js'
 import { isContainerReference } from '../../units/index.js'
 import { handlerOptions, toWireError } from '../rpc.js'
 import { CONNECT_TIMEOUT, MAX_REQUEST_BYTES, MAX_STREAMS, MAX_TUNNELS_PER_PEER, REQUEST_TIMEOUT, TUNNEL_PROTOCOL } from './constants.js'
@@ -65,7 +65,7 @@ export class TunnelProtocol implements Startable {
         try {
           await once(socket, 'connect', { signal: AbortSignal.timeout(CONNECT_TIMEOUT) })
         } catch {
-          throw errorFromCode('ERR_TUNNEL', `nothing answers on port ${request.port} of container ${request.container}`)
+          throw new TunnelError(`nothing answers on port ${request.port} of container ${request.container}`)
         }
       } catch (err: any) {
         socket?.destroy()

@@ -1,0 +1,111 @@
+import { AddressChanges, DhtRecords, GossipAdverts, RecordIssuer } from '../discovery/index.js'
+import { containerProtocols } from '../protocols/containers/index.js'
+import { runProtocol } from '../protocols/run/index.js'
+import { specs } from '../protocols/specs/index.js'
+import { tunnelProtocol } from '../protocols/tunnel/index.js'
+import { RecordMetrics } from '../records/index.js'
+import { BootstrapRedialer } from './bootstrap-redialer.js'
+import { Forwards } from './forwards.js'
+import { Guests } from './guests.js'
+import { peerDialer } from './peer-dialer.js'
+import { PeerRecords } from './peer-records.js'
+import { PeerTracker } from './peer-tracker.js'
+import type { RemoteProtocols } from './container-service.js'
+import type { DataDirLock } from './data-dir-lock.js'
+import type { LocalProbe } from './local-probe.js'
+import type { ResolvedConfig } from '../config/load-config.js'
+import type { HostContainers } from '../containers/host-containers.js'
+import type { NodeEvents } from '../contract/index.js'
+import type { Host } from '../host/create-host.js'
+import type { DockerRuntime } from '../runtime/index.js'
+import type { PrivateKey, Startable, TypedEventTarget } from '@libp2p/interface'
+import type { Registry } from 'prom-client'
+
+export interface P2PRCNodeComponents {
+  config: ResolvedConfig
+  host: Host
+  privateKey: PrivateKey
+  metrics: Registry
+  probe: LocalProbe
+  /** The Docker runtime, or null for a client-only node. */
+  runtime: DockerRuntime | null
+  /** Held while the node runs, so no other node uses its identity. */
+  lock: DataDirLock
+}
+
+/** What a node is made of; `startables` start together once the host runs, and stop together before it stops. */
+export interface NodeServices {
+  issuer: RecordIssuer
+  tracker: PeerTracker
+  records: PeerRecords
+  guests: Guests
+  /** What reaches my containers on peers. */
+  remote: RemoteProtocols
+  forwards: Forwards
+  startables: Startable[]
+}
+
+/**
+ * The composition root: builds every service of a node on its libp2p host and wires them to each
+ * other (records feed the peer table, what runs here feeds the adverts, the protocols serve the
+ * guests). Peer events go to `events`, the node.
+ */
+export function createNodeServices (components: P2PRCNodeComponents, events: Pick<TypedEventTarget<NodeEvents>, 'safeDispatchEvent'>): NodeServices {
+  const { config, host, privateKey, metrics, probe, runtime } = components
+  const logger = host.logger
+  const self = host.peerId.toString()
+  const dialer = peerDialer(host, logger.forComponent('p2prc:dial'))
+  const recordMetrics = new RecordMetrics(metrics)
+  const issuer: RecordIssuer = new RecordIssuer({
+    privateKey,
+    name: config.name,
+    labels: config.labels,
+    offer: config.offer,
+    ttl: config.recordTtl,
+    addresses: () => host.getMultiaddrs().map(ma => ma.toString()),
+    probe: async options => probe.machine(options),
+    usage: () => guests.usage()
+  })
+  const specsProtocol = specs()({
+    registrar: host,
+    dialer,
+    logger,
+    metrics: recordMetrics,
+    ownRecord: async options => (await issuer.issue(options)).signed.envelope,
+    knownRecords: () => [issuer.current, ...tracker.table.records()].flatMap(r => r != null ? [r.envelope] : [])
+  })
+  const tracker = new PeerTracker({ host, specs: specsProtocol, logger, events }, { name: config.name, recordTtl: config.recordTtl })
+  const gossip = new GossipAdverts({
+    pubsub: host.services.pubsub,
+    issuer,
+    metrics: recordMetrics,
+    log: logger.forComponent('p2prc:adverts'),
+    accept: signed => tracker.acceptRecord(signed)
+  }, { interval: config.advertInterval })
+  const dhtRecords = new DhtRecords({ dht: host.services.dht, host, issuer, metrics: recordMetrics, log: logger.forComponent('p2prc:dht-records') })
+  const records = new PeerRecords({ self, tracker, specs: specsProtocol, dhtRecords, ownRecord: async options => (await issuer.issue(options)).signed.record })
+  const guests: Guests = new Guests({
+    runtime,
+    engine: () => probe.engine(),
+    selfPeerId: self,
+    policy: config.policy,
+    resources: () => issuer.current?.record.resources,
+    log: logger.forComponent('p2prc:containers'),
+    onChange: () => { gossip.advertiseSoon() }
+  })
+  const served = (): HostContainers => guests.host
+  const run = runProtocol()({ registrar: host, dialer, logger, guests: served })
+  const containers = containerProtocols()({ registrar: host, dialer, logger, guests: served })
+  const tunnel = tunnelProtocol()({ registrar: host, dialer, logger, guests: served })
+  const addresses = new AddressChanges({ host, onChange: () => { gossip.advertiseSoon(); dhtRecords.republishSoon() } })
+  const redialer = new BootstrapRedialer(host, config.bootstrap, logger.forComponent('p2prc:bootstrap'))
+  return {
+    issuer,
+    tracker,
+    records,
+    guests,
+    remote: { run, containers },
+    forwards: new Forwards(tunnel, logger.forComponent('p2prc:forwards')),
+    startables: [specsProtocol, run, containers, tunnel, tracker, addresses, gossip, dhtRecords, redialer]
+  }
+}
