@@ -1,4 +1,6 @@
 import { DaemonNotRunningError, errorFromCode, ProtocolError } from '../errors.js'
+import { exchange, readText } from './http-exchange.js'
+import type { HttpAnswer } from './http-exchange.js'
 import type { ConnectResult, ContainerView, ForwardView, LogEntry, LogsQuery, NodeStatus, PeerRecordView, PeerSummary, PullProgressEvent, RunSpec, StatsView } from '../contract/index.js'
 
 export interface AbortOptions {
@@ -103,7 +105,7 @@ export class ApiClient {
 
   async request<T> (method: string, path: string, body?: unknown, options: AbortOptions = {}): Promise<T> {
     const response = await this.send(method, path, body, { signal: options.signal }, REQUEST_TIMEOUT)
-    const text = await response.text()
+    const text = await readText(response.body)
     let json: any
     try {
       json = text === '' ? null : JSON.parse(text)
@@ -116,12 +118,12 @@ export class ApiClient {
     return json as T
   }
 
-  /** One HTTP exchange; an error status becomes its typed error. `timeout` null: none (streams). */
-  private async send (method: string, path: string, body: unknown, opts: { signal?: AbortSignal, accept?: string }, timeout: number | null): Promise<Response> {
+  /** One HTTP exchange; an error status of a stream becomes its typed error. `timeout` null: none (streams). */
+  private async send (method: string, path: string, body: unknown, opts: { signal?: AbortSignal, accept?: string }, timeout: number | null): Promise<HttpAnswer> {
     const signals = [opts.signal, timeout != null ? AbortSignal.timeout(timeout) : undefined].filter(s => s != null)
-    let response: Response
+    let response: HttpAnswer
     try {
-      response = await fetch(this.url + path, {
+      response = await exchange(new URL(this.url + path), {
         method,
         signal: signals.length > 0 ? AbortSignal.any(signals) : undefined,
         headers: {
@@ -133,10 +135,10 @@ export class ApiClient {
       })
     } catch (err: any) {
       if (err.name === 'TimeoutError' || err.name === 'AbortError') throw err
-      throw new DaemonNotRunningError(`cannot reach the daemon at ${this.url} (${err.cause?.code ?? err.message}); is it running? ('p2prc start')`)
+      throw new DaemonNotRunningError(`cannot reach the daemon at ${this.url} (${err.code ?? err.message}); is it running? ('p2prc start')`)
     }
-    if (!response.ok && response.headers.get('content-type')?.includes('json') === true && opts.accept === NDJSON) {
-      const json: any = await response.json().catch(() => null)
+    if (!response.ok && response.contentType.includes('json') && opts.accept === NDJSON) {
+      const json: any = await readText(response.body).then(text => JSON.parse(text), () => null)
       throw errorFromCode(json?.error?.code ?? 'ERR_HTTP', json?.error?.message ?? `HTTP ${response.status}`)
     }
     return response
@@ -152,20 +154,24 @@ function containerPath (peer: string, container: string): string {
 }
 
 /** Reads newline-delimited JSON; a line holding `{ error }` (a failure after the status went out) is thrown. */
-async function * readNdjson<T> (response: Response): AsyncGenerator<T> {
-  if (response.body == null) return
+async function * readNdjson<T> (response: HttpAnswer): AsyncGenerator<T> {
   const decoder = new TextDecoder()
   let buffer = ''
-  for await (const chunk of response.body) {
-    buffer += decoder.decode(chunk, { stream: true })
-    let end: number
-    while ((end = buffer.indexOf('\n')) >= 0) {
-      const line = buffer.slice(0, end).trim()
-      buffer = buffer.slice(end + 1)
-      if (line === '') continue
-      const value = JSON.parse(line)
-      if (value?.error?.code != null) throw errorFromCode(value.error.code, value.error.message)
-      yield value as T
+  try {
+    for await (const chunk of response.body) {
+      buffer += decoder.decode(chunk as Buffer, { stream: true })
+      let end: number
+      while ((end = buffer.indexOf('\n')) >= 0) {
+        const line = buffer.slice(0, end).trim()
+        buffer = buffer.slice(end + 1)
+        if (line === '') continue
+        const value = JSON.parse(line)
+        if (value?.error?.code != null) throw errorFromCode(value.error.code, value.error.message)
+        yield value as T
+      }
     }
+  } finally {
+    // A reader that stops early (or fails) ends the request: the daemon stops streaming.
+    response.body.destroy()
   }
 }

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict'
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
-import { Daemons, runCli } from '../helpers/daemon-process.js'
+import { execFile } from 'node:child_process'
+import { CLI_BIN, Daemons, runCli } from '../helpers/daemon-process.js'
 import { containersOf, inspectOrNull, removeContainersOf, requireEngine, TEST_IMAGE } from '../helpers/docker.js'
 import { TmpDirs } from '../helpers/tmp-dir.js'
 import { waitFor } from '../helpers/wait-for.js'
@@ -95,6 +96,23 @@ describe('remote containers: run, watch, kill', () => {
     assert.equal(follow.stderr, 'oops\n')
     const tail = await cli(a, ['logs', 'host-b', containerId, '--tail', '2'])
     assert.equal(tail.stdout, 'line6\n')
+  })
+
+  it('logs into a pipe that closes early (| head -1) end quietly with exit 0', async t => {
+    if (!await requireEngine(t)) return
+    const run = await cli(a, ['run', 'host-b', TEST_IMAGE, ...SMALL, '--json', '--', 'sh', '-c', 'seq 1 20000; while :; do echo more; sleep 0.05; done'])
+    assert.equal(run.code, 0, run.stderr)
+    const { containerId } = JSON.parse(run.stdout)
+    for (const follow of [[], ['-f']]) {
+      const piped = await new Promise<{ code: number | null, stdout: string, stderr: string }>(resolve => {
+        execFile('bash', ['-c', `set -o pipefail; "${process.execPath}" "${CLI_BIN}" --data-dir "${a.dataDir}" logs host-b ${containerId} ${follow.join(' ')} | head -1`], { timeout: 30_000 }, (err, stdout, stderr) => {
+          resolve({ code: err == null ? 0 : (err as { code?: number }).code ?? null, stdout, stderr })
+        })
+      })
+      assert.equal(piped.stdout, '1\n', `logs ${follow.join(' ')}`)
+      assert.equal(piped.stderr, '', 'no stack trace, no message')
+      assert.equal(piped.code, 0, `logs ${follow.join(' ')} | head -1 exits 0`)
+    }
   })
 
   it('a third peer can neither see, watch nor kill the container', async t => {

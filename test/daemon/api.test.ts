@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
-import { Daemons, runCli } from '../helpers/daemon-process.js'
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { Daemons, ROOT, runCli, runNodeExpectingExit } from '../helpers/daemon-process.js'
 import { TmpDirs } from '../helpers/tmp-dir.js'
 import type { RunningDaemon } from '../helpers/daemon-process.js'
 
@@ -29,6 +31,23 @@ describe('control API and CLI', () => {
     }
     const ok = await fetch(`${daemon.info.api}/v1/node`, { headers: { authorization: `Bearer ${daemon.token}` } })
     assert.equal(ok.status, 200)
+  })
+
+  it('answers GET /health without a token, and nothing else', async () => {
+    const health = await fetch(`${daemon.info.api}/health`)
+    assert.equal(health.status, 200)
+    assert.deepEqual(await health.json(), { status: 'ok' })
+    for (const path of ['/health/', '/health?x=1', '/healthz', '/v1/health']) {
+      assert.equal((await fetch(`${daemon.info.api}${path}`)).status, 401, path)
+    }
+  })
+
+  it('prints its version: p2prc --version and node dist/node.js --version', async () => {
+    const { version } = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8'))
+    for (const result of [await runCli(['--version']), await runNodeExpectingExit(['--version'])]) {
+      assert.equal(result.code, 0)
+      assert.equal(('stdout' in result ? result.stdout : result.output).trim(), version)
+    }
   })
 
   it('answers unknown routes with 404 and bad input with 400, naming the field', async () => {
