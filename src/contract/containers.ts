@@ -54,16 +54,19 @@ export interface PullProgressEvent {
 /** One stats sample, as `docker stats` computes it. */
 export interface StatsView {
   containerId: string
+  /** (cpu delta / system delta) * online CPUs * 100: 200 is two CPUs busy. */
   cpuPercent: number
-  /** Usage minus inactive page cache. */
+  /** Usage minus inactive page cache, as `docker stats` (since 20.10) shows it. */
   memoryBytes: number
   memoryLimitBytes: number
+  /** Summed over the container's interfaces. */
   networkRxBytes: number
   networkTxBytes: number
+  /** blkio io_service_bytes_recursive, read and write summed over devices. */
   blockReadBytes: number
   blockWriteBytes: number
   pids: number
-  /** ISO time of the sample. */
+  /** When the engine read the sample (ISO time). */
   at: string
 }
 

@@ -3,6 +3,7 @@ import { setMaxListeners } from 'node:events'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { pbStream } from '@libp2p/utils'
 import { P2PRCError, ProtocolError, errorFromCode } from '../errors.js'
+import { withTimeout } from '../signals.js'
 import type { AbortOptions, Libp2p, Logger, Stream, StreamHandler, StreamHandlerOptions } from '@libp2p/interface'
 
 // The shape every p2prc control protocol shares: one request, then one or more responses, each a
@@ -74,7 +75,7 @@ export function rpcHandler<Req, Res> (init: HandlerInit<Req, Res>, handler: (req
     const pb = pbStream(stream, { maxDataLength: init.maxRequestBytes })
     const send = async (response: Res): Promise<void> => { await pb.write(response, init.response, { signal: controller.signal }) }
     try {
-      const request = await pb.read(init.request, { signal: AbortSignal.any([controller.signal, AbortSignal.timeout(init.requestTimeout)]) })
+      const request = await pb.read(init.request, { signal: withTimeout(controller.signal, init.requestTimeout) })
       try {
         await handler(request, { remotePeer, send, signal: controller.signal })
       } catch (err: any) {

@@ -1,4 +1,5 @@
 import Docker from 'dockerode'
+import { withTimeout } from '../signals.js'
 
 /** A local engine answers in milliseconds; one that takes longer is treated as absent. */
 const ENGINE_PROBE_TIMEOUT = 3000
@@ -26,7 +27,7 @@ export function dockerClient (url: string): Docker {
 /** Asks the engine who it is; never throws, since a node without Docker still runs as a client. */
 export async function probeEngine (docker: Docker, options: { signal?: AbortSignal } = {}): Promise<EngineInfo> {
   try {
-    const abortSignal = options.signal ?? AbortSignal.timeout(ENGINE_PROBE_TIMEOUT)
+    const abortSignal = withTimeout(options.signal, ENGINE_PROBE_TIMEOUT)
     // dockerode honours abortSignal on these calls; its type definitions just do not list it.
     const version = await (docker.version as (opts: object) => Promise<Docker.DockerVersion>).call(docker, { abortSignal })
     const info = await (docker.info as (opts: object) => Promise<{ Runtimes?: Record<string, unknown> }>).call(docker, { abortSignal })

@@ -1,5 +1,7 @@
 // The runtime's public shapes: what callers ask Docker for and what they get back, in plain
-// numbers and strings so that nothing above runtime/ needs dockerode's types.
+// numbers and strings so that nothing above runtime/ needs dockerode's types. Where a shape is
+// what the API shows too, it is the contract's.
+import type { LogChunk, LogsQuery, PortMapping, PullProgressEvent, StatsView } from '../contract/index.js'
 
 export interface GpuRequest {
   vendor: 'nvidia' | 'amd'
@@ -24,10 +26,7 @@ export interface ContainerSpec {
   pidsLimit: number
 }
 
-export interface PortBinding {
-  containerPort: number
-  hostPort: number
-}
+export type PortBinding = PortMapping
 
 export interface ContainerInfo {
   id: string
@@ -45,41 +44,14 @@ export interface ContainerInfo {
   limits: { cpus: number, memoryBytes: number, pidsLimit: number }
 }
 
-export interface StatsSample {
-  containerId: string
-  /** When the engine read the sample, in milliseconds since the epoch. */
-  at: number
-  /** As `docker stats` computes it: (cpu delta / system delta) * online CPUs * 100. */
-  cpuPercent: number
-  /** As `docker stats` shows it: usage minus inactive page cache (see stats.ts). */
-  memoryBytes: number
-  memoryLimitBytes: number
-  /** Summed over the container's interfaces. */
-  networkRxBytes: number
-  networkTxBytes: number
-  /** blkio io_service_bytes_recursive, Read and Write summed over devices. */
-  blockReadBytes: number
-  blockWriteBytes: number
-  pids: number
-}
+/** One stats sample (see contract/containers.ts), read at `at` ms since the epoch. */
+export type StatsSample = Omit<StatsView, 'at'> & { at: number }
 
-export interface PullProgress {
-  layer: string | null
-  status: string
-  currentBytes: number | null
-  totalBytes: number | null
-}
+export type PullProgress = PullProgressEvent
 
-export interface LogChunk {
-  stream: 'stdout' | 'stderr'
-  data: Uint8Array
-}
+export type { LogChunk }
 
-export interface LogOptions {
-  /** Keep streaming new output until the container exits. */
-  follow: boolean
-  /** How many of the last lines to start with. */
-  tail: number | 'all'
+export interface LogOptions extends LogsQuery {
   /** Prefix each line with Docker's RFC 3339 timestamp. */
   timestamps?: boolean
 }

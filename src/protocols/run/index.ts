@@ -1,20 +1,13 @@
 import { RunProtocol } from './run.js'
 import type { PullProgressEvent } from '../../contract/index.js'
-import type { GuestHost } from '../common/index.js'
-import type { Dialer, Registrar } from '../rpc.js'
-import type { AbortOptions, ComponentLogger } from '@libp2p/interface'
+import type { GuestProtocolComponents } from '../common/index.js'
+import type { AbortOptions } from '@libp2p/interface'
 
 export { RUN_PROTOCOL } from './constants.js'
 export { RunProtocol } from './run.js'
 export { requestFromWire, requestToWire } from './request-wire.js'
 
-export interface RunComponents {
-  registrar: Registrar
-  dialer: Dialer
-  logger: ComponentLogger
-  /** Where requests to run are served; throws NoComputeError on a node without Docker. */
-  guests: GuestHost
-}
+export type RunComponents = GuestProtocolComponents
 
 export interface RunInit {
   /** How long a run may take, image pull included, both as requester and as host. @default 30 minutes */

@@ -3,6 +3,7 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import { InvalidRecordError, openRecord } from '../../records/index.js'
 import { MAX_INBOUND_STREAMS, MAX_OUTBOUND_STREAMS, MAX_RECORDS, MAX_REQUEST_BYTES, MAX_RESPONSE_BYTES, PROTOCOL, TIMEOUT } from './constants.js'
 import { SpecsRequest, SpecsResponse } from './pb/specs.js'
+import { withTimeout } from '../../signals.js'
 import { toWireError } from '../rpc.js'
 import type { SpecsComponents, SpecsInit } from './index.js'
 import type { SignedResourceRecord } from '../../records/index.js'
@@ -51,7 +52,7 @@ export class Specs implements Startable {
   }
 
   private async request (peerId: string, kind: SpecsRequest.Kind, options: AbortOptions): Promise<SignedResourceRecord[]> {
-    const signal = options.signal ?? AbortSignal.timeout(this.init.timeout ?? TIMEOUT)
+    const signal = withTimeout(options.signal, this.init.timeout ?? TIMEOUT)
     const stream = await this.components.dialer.dialProtocol(peerIdFromString(peerId), PROTOCOL, { signal, runOnLimitedConnection: true })
     try {
       const pb = pbStream(stream, { maxDataLength: MAX_RESPONSE_BYTES })

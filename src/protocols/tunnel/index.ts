@@ -1,19 +1,12 @@
 import { TunnelProtocol } from './tunnel.js'
-import type { GuestHost } from '../common/index.js'
-import type { Dialer, Registrar } from '../rpc.js'
-import type { ComponentLogger } from '@libp2p/interface'
+import type { GuestProtocolComponents } from '../common/index.js'
 
 export { TUNNEL_PROTOCOL } from './constants.js'
 export { TunnelProtocol } from './tunnel.js'
 export { pipeSocket } from './pipe.js'
 
-export interface TunnelComponents {
-  registrar: Registrar
-  dialer: Dialer
-  logger: ComponentLogger
-  /** Whose published ports may be reached; throws NoComputeError on a node without Docker. */
-  guests: GuestHost
-}
+/** `guests` says whose published ports may be reached. */
+export type TunnelComponents = GuestProtocolComponents
 
 export function tunnelProtocol (): (components: TunnelComponents) => TunnelProtocol {
   return components => new TunnelProtocol(components)

@@ -3,6 +3,7 @@ import { once } from 'node:events'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { pbStream } from '@libp2p/utils'
 import { InvalidArgumentError, PolicyRefusedError, TunnelError, errorFromCode } from '../../errors.js'
+import { withTimeout } from '../../signals.js'
 import { isContainerReference } from '../../units/index.js'
 import { handlerOptions, toWireError } from '../rpc.js'
 import { CONNECT_TIMEOUT, MAX_REQUEST_BYTES, MAX_STREAMS, MAX_TUNNELS_PER_PEER, REQUEST_TIMEOUT, TUNNEL_PROTOCOL } from './constants.js'
@@ -37,7 +38,7 @@ export class TunnelProtocol implements Startable {
 
   /** Opens a tunnel stream to a container's port; the caller pipes bytes through it. */
   async connect (peerId: string, container: string, port: number, options: AbortOptions = {}): Promise<Stream> {
-    const signal = options.signal ?? AbortSignal.timeout(REQUEST_TIMEOUT)
+    const signal = withTimeout(options.signal, REQUEST_TIMEOUT)
     const stream = await this.components.dialer.dialProtocol(peerIdFromString(peerId), TUNNEL_PROTOCOL, { signal, runOnLimitedConnection: true })
     try {
       const pb = pbStream(stream, { maxDataLength: MAX_REQUEST_BYTES })

@@ -1,0 +1,18 @@
+import type { HostContainers } from '../../containers/host-containers.js'
+import type { Dialer, Registrar } from '../rpc.js'
+import type { ComponentLogger } from '@libp2p/interface'
+
+/**
+ * The node's host side for guests, as the protocols' handlers reach it: the container host, or
+ * a NoComputeError on a node without a Docker engine.
+ */
+export type GuestHost = () => HostContainers
+
+/** What a protocol that serves guests' containers (run, list/kill/stats/logs, tunnel) is given. */
+export interface GuestProtocolComponents {
+  registrar: Registrar
+  dialer: Dialer
+  logger: ComponentLogger
+  /** Where requests are served; throws NoComputeError on a node without Docker. */
+  guests: GuestHost
+}
