@@ -144,6 +144,13 @@ export class InvalidRecordError extends P2PRCError {
   }
 }
 
+/** The peer asked too often; the message says how often it may. */
+export class RateLimitedError extends P2PRCError {
+  static readonly code = 'ERR_RATE_LIMITED'
+  readonly code = RateLimitedError.code
+  override name = 'RateLimitedError'
+}
+
 /** An error whose code this version does not know (a newer daemon, say). */
 export class RemoteError extends P2PRCError {
   override name = 'RemoteError'
@@ -173,6 +180,7 @@ const BY_CODE: Record<string, new (message: string) => P2PRCError> = {
   [ProtocolError.code]: ProtocolError,
   [TunnelError.code]: TunnelError,
   [InternalError.code]: InternalError,
+  [RateLimitedError.code]: RateLimitedError,
   [InvalidRecordError.code]: class extends InvalidRecordError {
     constructor (message: string) {
       super('malformed', message)

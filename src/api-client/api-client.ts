@@ -1,7 +1,7 @@
 import { DaemonNotRunningError, errorFromCode, ProtocolError } from '../errors.js'
 import { exchange, readText } from './http-exchange.js'
 import type { HttpAnswer } from './http-exchange.js'
-import type { ConnectResult, ContainerView, ForwardView, LogEntry, LogsQuery, NodeStatus, PeerRecordView, PeerSummary, PullProgressEvent, RunSpec, StatsView } from '../contract/index.js'
+import type { ConnectResult, ContainerView, ForwardView, HostCheck, LogEntry, LogsQuery, NodeStatus, PeerRecordView, PeerSummary, PullProgressEvent, RunSpec, StatsView } from '../contract/index.js'
 
 export interface AbortOptions {
   signal?: AbortSignal
@@ -16,6 +16,8 @@ export interface PeersQuery {
   /** As the user typed it (`8g`); the daemon parses it. */
   minMemory?: string
   label?: string[]
+  /** Only peers whose guests run under this runtime (e.g. runsc). */
+  runtime?: string
   /** Also search the DHT for providers (docker, or gpu with `gpu`). */
   discover?: boolean
 }
@@ -37,6 +39,7 @@ export class ApiClient {
     if (query.minCpus != null) params.set('minCpus', String(query.minCpus))
     if (query.minMemory != null) params.set('minMemory', query.minMemory)
     for (const label of query.label ?? []) params.append('label', label)
+    if (query.runtime != null) params.set('runtime', query.runtime)
     if (query.discover === true) params.set('discover', 'true')
     const search = params.size > 0 ? `?${params.toString()}` : ''
     return this.request('GET', `/v1/peers${search}`, undefined, options)
@@ -52,7 +55,7 @@ export class ApiClient {
   }
 
   /** Runs a container on a peer (`auto`: the best that fits); resolves once it runs. */
-  async run (peer: string, body: RunSpec & { labels?: string[] }, options: AbortOptions & { onProgress?: (p: PullProgressEvent) => void } = {}): Promise<ContainerView> {
+  async run (peer: string, body: RunSpec & { labels?: string[], runtime?: string }, options: AbortOptions & { onProgress?: (p: PullProgressEvent) => void } = {}): Promise<ContainerView> {
     const response = await this.send('POST', `/v1/peers/${encodeURIComponent(peer)}/containers`, body, { signal: options.signal, accept: NDJSON }, RUN_TIMEOUT)
     for await (const line of readNdjson<{ progress?: PullProgressEvent, container?: ContainerView }>(response)) {
       if (line.progress != null) options.onProgress?.(line.progress)
@@ -97,6 +100,11 @@ export class ApiClient {
 
   async hostContainers (options: AbortOptions = {}): Promise<ContainerView[]> {
     return this.request('GET', '/v1/host/containers', undefined, options)
+  }
+
+  /** What keeps guests apart from this host and from each other, and what is missing. */
+  async hostCheck (options: AbortOptions = {}): Promise<HostCheck[]> {
+    return this.request('GET', '/v1/host/check', undefined, options)
   }
 
   async hostKill (container: string, options: AbortOptions = {}): Promise<ContainerView> {

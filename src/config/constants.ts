@@ -23,8 +23,10 @@ export const DEFAULT_ADVERT_INTERVAL = 30_000
 export const DEFAULT_RECORD_TTL = 90_000
 
 /**
- * Safe defaults for who may run what: anyone may run any image, within the offer, four containers
- * per peer, one CPU and 512 MiB unless asked otherwise, an hour unless asked otherwise, a day at most.
+ * Safe defaults for who may run what: anyone may run any image from a public registry, within the
+ * offer, four containers per peer and sixteen in all, no peer more than half the offer, one CPU
+ * and 512 MiB unless asked otherwise, an hour unless asked otherwise, a day at most; guests reach
+ * the internet but not this host, its LAN or each other; 10 GiB of disk each.
  */
 export const DEFAULT_POLICY = {
   allowPeers: null,
@@ -38,7 +40,19 @@ export const DEFAULT_POLICY = {
   maxMemoryPerContainer: null,
   pidsLimit: 512,
   defaultTtl: 60 * 60_000,
-  maxTtl: 24 * 60 * 60_000
+  maxTtl: 24 * 60 * 60_000,
+  maxContainers: 16,
+  maxPendingRuns: 8,
+  maxCpusPerPeer: '50%',
+  maxMemoryPerPeer: '50%',
+  runtime: null,
+  network: 'outbound' as const,
+  allowRegistries: ['*'],
+  denyRegistries: [],
+  user: null,
+  readOnlyRootfs: false,
+  diskPerContainer: 10 * 1024 ** 3,
+  pullTimeout: 10 * 60_000
 }
 
 /**

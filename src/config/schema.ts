@@ -1,7 +1,7 @@
 import { multiaddr } from '@multiformats/multiaddr'
 import { z } from 'zod'
 import { parseHostPort } from '../units/index.js'
-import { durationSchema as duration, labelsSchema as labels, sizeSchema as size } from '../validation/index.js'
+import { durationSchema as duration, labelsSchema as labels, runtimeName, sizeSchema as size } from '../validation/index.js'
 
 // One schema for every source of configuration (file, env, flags): each is parsed as a partial
 // config and the merge is validated once more as a whole.
@@ -38,6 +38,12 @@ const peerIdString = z.string().regex(/^[1-9A-HJ-NP-Za-km-z]{46,60}$|^b[a-z2-7]{
 /** An image pattern: `*` matches anything, e.g. `docker.io/library/*`, `127.0.0.1:5000/*`. */
 const imagePattern = z.string().min(1).max(256).regex(/^[a-zA-Z0-9*._:/@-]+$/, { message: 'image patterns use letters, digits, . _ : / @ - and *' })
 
+/** A share of what this node offers: `50%`. */
+const percentText = z.string().regex(/^(100|\d{1,2})(\.\d+)?%$/, { message: 'a share such as 50%' })
+
+/** A registry pattern: `docker.io`, `registry.example.com:5000`, `*.example.com`, `*`. */
+const registryPattern = z.string().min(1).max(256).regex(/^[a-zA-Z0-9*._:-]+$/, { message: 'registry patterns are host[:port] with * for any part' })
+
 /** Who may run what here, and how much: the host owner's policy. */
 const policySchema = z.strictObject({
   /** Peers allowed to run containers; null lets anyone (but the denied) run. */
@@ -55,7 +61,30 @@ const policySchema = z.strictObject({
   pidsLimit: z.number().int().min(16).max(1_000_000),
   /** Every container gets a time limit: the default, and the most a requester may ask. */
   defaultTtl: duration(1000, 365 * 86_400_000),
-  maxTtl: duration(1000, 365 * 86_400_000)
+  maxTtl: duration(1000, 365 * 86_400_000),
+  /** Guest containers on this node at once, whoever runs them (new identities are free: this cap is not). */
+  maxContainers: z.number().int().min(0).max(10_000),
+  /** Runs being pulled or started at once, node-wide (each peer has at most one pull in flight). */
+  maxPendingRuns: z.number().int().min(1).max(1000),
+  /** What one peer's containers may take together: CPUs, or a share of the offer such as `50%`. */
+  maxCpusPerPeer: z.union([percentText, z.number().positive().max(1024)]).nullable(),
+  /** Memory one peer's containers may take together: a size, or a share of the offer such as `50%`. */
+  maxMemoryPerPeer: z.union([percentText, size]).nullable(),
+  /** The OCI runtime guests run under, e.g. `runsc` (gVisor); null: the engine's default. */
+  runtime: runtimeName.nullable(),
+  /** `outbound`: guests reach the internet (never this host, its LAN or other guests); `none`: nothing outside their owner's network. */
+  network: z.enum(['outbound', 'none']),
+  /** Registries images may come from, as `host[:port]` patterns (`*` any); private and loopback hosts only when listed by name. */
+  allowRegistries: z.array(registryPattern).max(256),
+  denyRegistries: z.array(registryPattern).max(256),
+  /** The user guests run as (a name, or uid[:gid]); null: the image's own (often root). */
+  user: z.string().regex(/^[a-zA-Z0-9_][a-zA-Z0-9_.-]{0,31}(:[a-zA-Z0-9_][a-zA-Z0-9_.-]{0,31})?$/, { message: 'a user name or uid, optionally :group' }).nullable(),
+  /** A read-only root file system for guests (with a 64 MiB tmpfs on /tmp). */
+  readOnlyRootfs: z.boolean(),
+  /** The most a guest may write to its own file system; past it the container is ended (reason `disk limit`). */
+  diskPerContainer: size.pipe(z.number().min(1024 * 1024, { message: 'at least 1 MiB' })).nullable(),
+  /** A pull that takes longer is abandoned. */
+  pullTimeout: duration(1000, 24 * 3_600_000)
 })
 
 /** Circuit relay v2: relaying connections for peers that cannot be dialled (behind NAT). */

@@ -1,15 +1,21 @@
 import { randomBytes } from 'node:crypto'
 import { setMaxListeners } from 'node:events'
-import { ContainerNotFoundError, InvalidArgumentError } from '../errors.js'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { ContainerNotFoundError, DockerUnavailableError, ImageNotFoundError, ImagePullError, InternalError, InvalidArgumentError, P2PRCError, PolicyRefusedError } from '../errors.js'
 import { withTimeout } from '../signals.js'
 import { refersTo } from '../units/index.js'
-import { DOCKER_CALL_TIMEOUT, MAX_TIMER, PULL_TIMEOUT, SWEEP_INTERVAL } from './constants.js'
+import { CONTAINER_OVERHEAD_BYTES, DISK_CHECK_INTERVAL, DOCKER_CALL_TIMEOUT, EVENTS_RETRY_MAX, EVENTS_RETRY_MIN, MAX_TIMER, PID_SHARE, REMOVE_RETRY_MAX, REMOVE_RETRY_MIN, SWEEP_INTERVAL } from './constants.js'
+import { EndedContainers } from './ended.js'
+import { GuestNetworks } from './guest-networks.js'
 import { LABEL_EXPIRES_AT, LABEL_GPUS, LABEL_NAME, LABEL_NODE, LABEL_OWNER, LABEL_REQUEST_ID } from './labels.js'
 import { admit } from './policy.js'
-import type { ContainerView, LogChunk, LogsQuery, PortMapping, PullProgressEvent, RunRequest, StatsView } from './types.js'
+import { checkRegistryAddress } from './registries.js'
+import { RunQueue } from './run-queue.js'
+import type { Grant } from './policy.js'
+import type { ContainerView, EndReason, LogChunk, LogsQuery, PortMapping, PullProgressEvent, RunRequest, StatsView } from './types.js'
 import type { Policy } from '../config/schema.js'
 import type { Capacity } from '../records/index.js'
-import type { ContainerInfo, DockerRuntime, StatsSample } from '../runtime/index.js'
+import type { ContainerEvent, ContainerInfo, DockerRuntime, StatsSample } from '../runtime/index.js'
 import type { AbortOptions, Logger } from '@libp2p/interface'
 
 export interface HostContainersInit {
@@ -20,6 +26,8 @@ export interface HostContainersInit {
   offer: () => Capacity
   /** Which kind of GPU request the engine understands here. */
   gpuVendor: () => 'nvidia' | 'amd' | null
+  /** The host's kernel.pid_max: guests together get a share of it. */
+  pidMax: number
   log: Logger
   /** Called when what runs here changed, so the node can advertise its new usage at once. */
   onChange: () => void
@@ -32,135 +40,271 @@ interface Tracked {
   expiresAt: number | null
   gpus: number
   timer?: ReturnType<typeof setTimeout>
+  /** Set while this host removes it, so the engine's destroy event is not taken for someone else's doing. */
+  ending?: EndReason
 }
+
+interface Reservation { owner: string, grant: Grant }
 
 /** Whether a container still takes its share of the machine. */
 const isActive = (state: string): boolean => state === 'running' || state === 'created' || state === 'restarting' || state === 'paused'
 
+const iso = (ms: number | null): string | null => ms != null ? new Date(ms).toISOString() : null
+
 /**
- * The containers this node runs for others: admission under the owner's policy, creation with
- * labels and limits, time limits that hold across restarts (re-adopted from the labels), and the
- * owner-only (or operator) views, streams and kills.
+ * The containers this node runs for others: admission under the owner's policy, creation on the
+ * owner's own network with labels and limits, time and disk limits that hold until done (and
+ * across restarts: re-adopted from the labels), the owner-only (or operator) views, streams and
+ * kills. What runs is known from the engine's events, so requests cost the engine nothing.
  */
 export class HostContainers {
   private readonly tracked = new Map<string, Tracked>()
-  /** Capacity promised to runs still pulling or starting, so concurrent runs cannot over-commit. */
-  private readonly pending = new Map<string, { owner: string, cpus: number, memoryBytes: number, gpus: number }>()
+  /** Capacity promised to runs being started, so concurrent runs cannot over-commit. */
+  private readonly reservations = new Map<string, Reservation>()
+  /** Owners with a pull in flight: one each, so one peer's slow pulls cannot fill the node. */
+  private readonly pulling = new Set<string>()
+  /** Runs under way per owner: their networks must outlive a sweep that sees no container yet. */
+  private readonly starting = new Map<string, number>()
+  /** Runs being pulled or started now, node-wide, and those waiting for their turn. */
+  private readonly queue: RunQueue
+  private readonly ended = new EndedContainers()
+  private readonly networks: GuestNetworks
+  /** Whether the storage driver limits a writable layer itself (`--storage-opt size`); else it is measured. */
+  private storageQuota: 'unknown' | 'yes' | 'no' = 'unknown'
   private sweepTimer?: ReturnType<typeof setInterval>
-  /** Made anew at every start: aborted at stop, it ends the sweep and the expiry removals. */
+  private diskTimer?: ReturnType<typeof setInterval>
+  /** Made anew at every start: aborted at stop, it ends the event stream, the sweeps and the removals. */
   private controller = new AbortController()
+  private startedAt = 0
 
-  constructor (private readonly init: HostContainersInit) {}
+  constructor (private readonly init: HostContainersInit) {
+    this.networks = new GuestNetworks({ runtime: init.runtime, selfPeerId: init.selfPeerId, mode: init.policy.network, log: init.log })
+    this.queue = new RunQueue(() => init.policy.maxPendingRuns, () => init.policy.maxContainersPerPeer)
+  }
 
-  /** Re-adopts this node's labelled containers, ends the expired ones, and starts the sweep. */
+  private get labels (): Record<string, string> {
+    return { [LABEL_NODE]: this.init.selfPeerId }
+  }
+
+  /** Re-adopts this node's labelled containers, ends the overdue ones, and follows the engine. */
   async start (options: AbortOptions = {}): Promise<void> {
     this.controller = new AbortController()
     // One long-lived signal is handed to many concurrent calls, each adding a listener.
     setMaxListeners(Infinity, this.controller.signal)
+    this.startedAt = Date.now()
     await this.reconcile(options)
+    const signal = this.controller.signal
+    void this.follow(signal)
     this.sweepTimer = setInterval(() => {
-      this.reconcile({ signal: this.controller.signal }).catch(err => { this.init.log('sweep failed: %s', err.message) })
+      this.reconcile({ signal }).catch(err => { this.init.log('sweep failed: %s', err.message) })
     }, SWEEP_INTERVAL)
+    if (this.init.policy.diskPerContainer != null) {
+      this.diskTimer = setInterval(() => {
+        this.checkDisk({ signal }).catch(err => { this.init.log('disk check failed: %s', err.message) })
+      }, DISK_CHECK_INTERVAL)
+    }
   }
 
   /** Stops watching. The containers keep running: the next start takes them back. */
   stop (): void {
     this.controller.abort()
     clearInterval(this.sweepTimer)
+    clearInterval(this.diskTimer)
     for (const t of this.tracked.values()) clearTimeout(t.timer)
     // Forgotten until the next start re-adopts them from their labels: what runs may change meanwhile.
     this.tracked.clear()
   }
 
-  /** What active containers and runs in flight take of the offer. */
+  /** What active containers and runs being started take of the offer (with each one's overhead). */
   usage (): Capacity {
+    return this.usageOf(null)
+  }
+
+  /** The same for one owner's containers (null: everyone's). */
+  usageOf (owner: string | null): Capacity {
     let cpus = 0
     let memoryBytes = 0
     let gpus = 0
     let containers = 0
     for (const t of this.tracked.values()) {
-      if (!isActive(t.info.state)) continue
+      if (!isActive(t.info.state) || (owner != null && t.owner !== owner)) continue
       cpus += t.info.limits.cpus
-      memoryBytes += t.info.limits.memoryBytes
+      memoryBytes += t.info.limits.memoryBytes + CONTAINER_OVERHEAD_BYTES
       gpus += t.gpus
       containers++
     }
-    for (const p of this.pending.values()) {
-      cpus += p.cpus
-      memoryBytes += p.memoryBytes
-      gpus += p.gpus
+    for (const r of this.reservations.values()) {
+      if (owner != null && r.owner !== owner) continue
+      cpus += r.grant.cpus
+      memoryBytes += r.grant.memoryBytes + CONTAINER_OVERHEAD_BYTES
+      gpus += r.grant.gpus
       containers++
     }
     return { cpus: Math.round(cpus * 1000) / 1000, memoryBytes, gpus, containers }
   }
 
+  /** Processes guests may still be given (their pids limits add up to at most a share of pid_max). */
+  private pidsLeft (): number {
+    let used = 0
+    for (const t of this.tracked.values()) if (isActive(t.info.state)) used += t.info.limits.pidsLimit
+    for (const r of this.reservations.values()) used += r.grant.pidsLimit
+    return Math.floor(this.init.pidMax * PID_SHARE) - used
+  }
+
+  /**
+   * Admits a run under the policy. `counting` adds the runs still being started (each will be a
+   * container), so a burst cannot queue past the container caps.
+   */
+  private admit (owner: string, request: RunRequest, counting: 'reserved' | 'starting' = 'reserved'): Grant {
+    const used = this.usage()
+    const usedByPeer = this.usageOf(owner)
+    if (counting === 'starting') {
+      // Runs being started include the reserved ones: count each once.
+      const reserved = [...this.reservations.values()]
+      used.containers += [...this.starting.values()].reduce((a, b) => a + b, 0) - reserved.length
+      usedByPeer.containers += (this.starting.get(owner) ?? 0) - reserved.filter(r => r.owner === owner).length
+    }
+    return admit(owner, request, { policy: this.init.policy, offer: this.init.offer(), used, usedByPeer, pidsLeft: this.pidsLeft() })
+  }
+
+  /**
+   * Runs a container for `owner`. It is admitted before anything happens, pulled without holding
+   * any capacity (a pull that hangs keeps nobody else out), admitted again and reserved, then
+   * created on the owner's network. Refusals and failures say why without the engine's words.
+   */
   async run (owner: string, request: RunRequest, options: AbortOptions & { onProgress?: (p: PullProgressEvent) => void } = {}): Promise<ContainerView> {
-    const runningForPeer = [...this.tracked.values()].filter(t => t.owner === owner && isActive(t.info.state)).length +
-      [...this.pending.values()].filter(p => p.owner === owner).length
-    // Admission and reservation happen together, before the first await: concurrent requests
-    // each see the others' reservations.
-    const grant = admit(owner, request, { policy: this.init.policy, offer: this.init.offer(), used: this.usage(), runningForPeer })
-    const requestId = request.requestId ?? randomBytes(8).toString('hex')
-    const reservationKey = `${requestId}-${randomBytes(4).toString('hex')}`
-    this.pending.set(reservationKey, { owner, cpus: grant.cpus, memoryBytes: grant.memoryBytes, gpus: grant.gpus })
+    const { policy, runtime } = this.init
+    this.admit(owner, request, 'starting')
+    this.starting.set(owner, (this.starting.get(owner) ?? 0) + 1)
+    let release: (() => void) | undefined
     try {
-      const { runtime } = this.init
-      const signal = options.signal
-      if (!await runtime.imageExists(request.image, { signal: withTimeout(signal, DOCKER_CALL_TIMEOUT) })) {
-        await runtime.pull(request.image, p => options.onProgress?.(p), { signal: withTimeout(signal, PULL_TIMEOUT) })
+      release = await this.queue.acquire(owner, options.signal)
+      if (!await this.engine(async () => runtime.imageExists(request.image, { signal: withTimeout(options.signal, DOCKER_CALL_TIMEOUT) }), 'looking up the image')) {
+        if (this.pulling.has(owner)) throw new PolicyRefusedError('you already have an image being pulled on this node; one at a time')
+        this.pulling.add(owner)
+        try {
+          await checkRegistryAddress(request.image, policy, { signal: options.signal })
+          await this.pull(request.image, options)
+        } finally {
+          this.pulling.delete(owner)
+        }
       }
-      const expiresAt = Date.now() + grant.ttlMs
-      const vendor = grant.gpus > 0 ? this.init.gpuVendor() : null
-      const info = await runtime.run({
-        image: request.image,
-        cmd: request.cmd,
-        env: request.env,
-        ports: request.ports,
-        cpus: grant.cpus,
-        memoryBytes: grant.memoryBytes,
-        gpus: vendor == null ? null : { vendor, count: request.gpus === 'all' ? 'all' : grant.gpus },
-        name: `p2prc-${request.name ?? 'c'}-${randomBytes(4).toString('hex')}`,
-        labels: {
-          [LABEL_NODE]: this.init.selfPeerId,
-          [LABEL_OWNER]: owner,
-          [LABEL_EXPIRES_AT]: String(expiresAt),
-          [LABEL_REQUEST_ID]: requestId,
-          [LABEL_NAME]: request.name ?? '',
-          [LABEL_GPUS]: String(grant.gpus)
-        },
-        pidsLimit: this.init.policy.pidsLimit
-      }, { signal: withTimeout(signal, DOCKER_CALL_TIMEOUT) })
-      const tracked = this.track(info)
-      this.init.log('started %s for %s (%s), expires %s', info.id.slice(0, 12), owner, request.image, new Date(expiresAt).toISOString())
-      return this.view(tracked)
+      // Admission and reservation happen together, before the next await: concurrent runs each
+      // see the others' reservations.
+      const grant = this.admit(owner, request)
+      const key = randomBytes(8).toString('hex')
+      this.reservations.set(key, { owner, grant })
+      try {
+        const info = await this.create(owner, request, grant, options)
+        const tracked = this.track(info)
+        this.init.log('started %s for %s (%s), expires %s', info.id.slice(0, 12), owner, request.image, iso(tracked.expiresAt))
+        return this.view(tracked)
+      } finally {
+        this.reservations.delete(key)
+      }
     } finally {
-      this.pending.delete(reservationKey)
+      const left = (this.starting.get(owner) ?? 1) - 1
+      if (left > 0) this.starting.set(owner, left)
+      else this.starting.delete(owner)
+      release?.()
       this.init.onChange()
     }
   }
 
-  /** The requester's containers here (or, for the operator with owner null, all of them). */
-  async list (owner: string | null, options: AbortOptions = {}): Promise<ContainerView[]> {
-    await this.reconcile(options)
-    return [...this.tracked.values()]
+  private async pull (image: string, options: AbortOptions & { onProgress?: (p: PullProgressEvent) => void }): Promise<void> {
+    const timeout = AbortSignal.timeout(this.init.policy.pullTimeout)
+    try {
+      await this.init.runtime.pull(image, p => options.onProgress?.(p), { signal: options.signal != null ? AbortSignal.any([options.signal, timeout]) : timeout })
+    } catch (err: any) {
+      if (options.signal?.aborted === true) throw err
+      const reference = this.logFailure(`pulling ${image}`, err)
+      if (timeout.aborted) throw new ImagePullError(`pulling ${image} took longer than this node allows (${Math.round(this.init.policy.pullTimeout / 1000)}s)`)
+      // Which error it was (refused, unreachable, unauthorized) would tell a peer what answers where.
+      if (err instanceof ImageNotFoundError) throw new ImageNotFoundError(`image ${image} was not found in its registry (or needs credentials this node does not have)`)
+      throw new ImagePullError(`pulling ${image} failed (reference ${reference} in this node's log)`)
+    }
+  }
+
+  private async create (owner: string, request: RunRequest, grant: Grant, options: AbortOptions): Promise<ContainerInfo> {
+    const { policy, runtime, selfPeerId } = this.init
+    const signal = withTimeout(options.signal, DOCKER_CALL_TIMEOUT)
+    const network = await this.networks.forOwner(owner, { signal }).catch(err => {
+      // Docker's address pools hold a few dozen networks: the host is full, not broken.
+      if (/non-overlapping|address pool/i.test(String(err?.message))) throw new PolicyRefusedError('this node has no network address range free for another owner\'s containers; try another node')
+      throw this.engineFailure(err, 'making the network')
+    })
+    const expiresAt = Date.now() + grant.ttlMs
+    const vendor = grant.gpus > 0 ? this.init.gpuVendor() : null
+    const spec = {
+      image: request.image,
+      cmd: request.cmd,
+      env: request.env,
+      ports: request.ports,
+      cpus: grant.cpus,
+      memoryBytes: grant.memoryBytes,
+      gpus: vendor == null ? null : { vendor, count: request.gpus === 'all' ? 'all' as const : grant.gpus },
+      name: `p2prc-${request.name ?? 'c'}-${randomBytes(4).toString('hex')}`,
+      labels: {
+        [LABEL_NODE]: selfPeerId,
+        [LABEL_OWNER]: owner,
+        [LABEL_EXPIRES_AT]: String(expiresAt),
+        [LABEL_REQUEST_ID]: request.requestId ?? randomBytes(8).toString('hex'),
+        [LABEL_NAME]: request.name ?? '',
+        [LABEL_GPUS]: String(grant.gpus)
+      },
+      pidsLimit: grant.pidsLimit,
+      // The owner's other containers reach it by the name it was given.
+      network: { name: network, aliases: request.name != null ? [request.name] : [] },
+      runtime: policy.runtime,
+      user: policy.user,
+      readOnlyRootfs: policy.readOnlyRootfs,
+      storageBytes: this.storageQuota !== 'no' ? policy.diskPerContainer : null
+    }
+    try {
+      const info = await runtime.run(spec, { signal })
+      if (spec.storageBytes != null) this.storageQuota = 'yes'
+      return info
+    } catch (err: any) {
+      // Most storage drivers (overlay2 on ext4) cannot limit a writable layer; then it is measured.
+      if (spec.storageBytes != null && this.storageQuota !== 'yes' && /storage-opt|quota|xfs/i.test(String(err.message))) {
+        if (this.storageQuota === 'unknown') this.init.log('the storage driver cannot limit writable layers; measuring them every %d s instead', DISK_CHECK_INTERVAL / 1000)
+        this.storageQuota = 'no'
+        return this.engine(async () => runtime.run({ ...spec, storageBytes: null }, { signal }), 'starting the container')
+      }
+      throw this.engineFailure(err, 'starting the container')
+    }
+  }
+
+  /** The requester's containers here, running and recently ended (the operator's all, with owner null). */
+  list (owner: string | null): ContainerView[] {
+    const present = [...this.tracked.values()]
       .filter(t => owner == null || t.owner === owner)
       .sort((a, b) => a.info.createdAt - b.info.createdAt)
       .map(t => this.view(t))
+    return [...present, ...this.ended.list(owner)]
   }
 
   async stats (owner: string | null, ref: string, options: AbortOptions = {}): Promise<StatsView> {
     const t = this.resolve(owner, ref)
-    return toStatsView(await this.init.runtime.stats(t.info.id, { signal: withTimeout(options.signal, DOCKER_CALL_TIMEOUT) }))
+    return toStatsView(await this.engine(async () => this.init.runtime.stats(t.info.id, { signal: withTimeout(options.signal, DOCKER_CALL_TIMEOUT) }), 'reading stats'))
   }
 
   async * statsStream (owner: string | null, ref: string, options: AbortOptions = {}): AsyncGenerator<StatsView> {
     const t = this.resolve(owner, ref)
-    for await (const sample of this.init.runtime.statsStream(t.info.id, options)) yield toStatsView(sample)
+    try {
+      for await (const sample of this.init.runtime.statsStream(t.info.id, options)) yield toStatsView(sample)
+    } catch (err) {
+      throw this.engineFailure(err, 'reading stats')
+    }
   }
 
-  async * logs (owner: string | null, ref: string, opts: LogsQuery, options: AbortOptions = {}): AsyncGenerator<LogChunk> {
+  async * logs (owner: string | null, ref: string, query: LogsQuery, options: AbortOptions = {}): AsyncGenerator<LogChunk> {
     const t = this.resolve(owner, ref)
-    yield * this.init.runtime.logs(t.info.id, opts, options)
+    try {
+      yield * this.init.runtime.logs(t.info.id, query, options)
+    } catch (err) {
+      throw this.engineFailure(err, 'reading logs')
+    }
   }
 
   /**
@@ -175,32 +319,63 @@ export class HostContainers {
   /** Stops and removes a container: by its owner, or by the operator (owner null). */
   async kill (owner: string | null, ref: string, options: AbortOptions = {}): Promise<ContainerView> {
     const t = this.resolve(owner, ref)
-    await this.remove(t, options)
-    return { ...this.view(t), state: 'removed' }
+    return this.end(t, owner == null ? 'killed by host operator' : 'killed by owner', options)
   }
 
   /**
    * Finds one of the owner's containers by full ID, unique ID prefix or name. A container of
-   * somebody else is reported as not found, so requesters learn nothing of others' work.
+   * somebody else is reported as not found, so requesters learn nothing of others' work; one this
+   * host ended says why.
    */
   private resolve (owner: string | null, ref: string): Tracked {
     const mine = [...this.tracked.values()].filter(t => owner == null || t.owner === owner)
     const matches = mine.filter(t => refersTo(ref, t.info.id, [t.name, t.info.name]))
     if (matches.length === 1) return matches[0]
     if (matches.length > 1) throw new ContainerNotFoundError(`'${ref}' matches ${matches.length} containers; give more of the ID`)
+    const ended = this.ended.list(owner).find(v => refersTo(ref, v.containerId, [v.name]))
+    if (ended != null) throw new ContainerNotFoundError(`container '${ref}' is gone: ${ended.endReason ?? 'removed'} (${ended.finishedAt ?? ''})`)
     throw new ContainerNotFoundError(owner == null ? `no p2prc container '${ref}' on this node` : `you have no container '${ref}' on this node`)
   }
 
-  private async remove (t: Tracked, options: AbortOptions): Promise<void> {
+  /** Removes a container for a reason, remembered for its owner. */
+  private async end (t: Tracked, reason: EndReason, options: AbortOptions = {}): Promise<ContainerView> {
     clearTimeout(t.timer)
+    t.ending = reason
     try {
       await this.init.runtime.remove(t.info.id, { signal: withTimeout(options.signal, DOCKER_CALL_TIMEOUT) })
     } catch (err) {
-      if (!(err instanceof ContainerNotFoundError)) throw err
+      if (!(err instanceof ContainerNotFoundError)) {
+        t.ending = undefined
+        throw this.engineFailure(err, 'removing the container')
+      }
     }
     this.tracked.delete(t.info.id)
-    this.init.log('removed %s (owner %s)', t.info.id.slice(0, 12), t.owner)
+    const ended = this.ended.record(this.view(t), reason)
+    this.init.log('removed %s (owner %s): %s', t.info.id.slice(0, 12), t.owner, reason)
     this.init.onChange()
+    this.releaseNetwork(t.owner)
+    return ended
+  }
+
+  /** An owner's network goes with its last container here (address ranges are few). */
+  private releaseNetwork (owner: string): void {
+    if (this.starting.has(owner) || [...this.tracked.values()].some(t => t.owner === owner)) return
+    this.networks.release(owner, { signal: this.controller.signal }).catch(err => { this.init.log('could not remove the network of %s: %s', owner, err.message) })
+  }
+
+  /**
+   * Ends a container the host must end (time limit, disk limit) until it is gone: a removal that
+   * fails (the engine away for a moment) is tried again with backoff, and the sweep catches up
+   * after a restart.
+   */
+  private endUntilDone (t: Tracked, reason: EndReason, attempt = 0): void {
+    if (t.ending != null || this.controller.signal.aborted) return
+    this.end(t, reason, { signal: this.controller.signal }).catch(err => {
+      if (this.controller.signal.aborted || !this.tracked.has(t.info.id)) return
+      const delay = Math.min(REMOVE_RETRY_MIN * 2 ** attempt, REMOVE_RETRY_MAX)
+      this.init.log.error('could not end %s (%s), trying again in %d s: %s', t.info.id.slice(0, 12), reason, delay / 1000, err.message)
+      t.timer = setTimeout(() => { this.endUntilDone(t, reason, attempt + 1) }, delay)
+    })
   }
 
   private track (info: ContainerInfo): Tracked {
@@ -226,58 +401,165 @@ export class HostContainers {
   private arm (t: Tracked): void {
     if (t.expiresAt == null) return
     const delay = t.expiresAt - Date.now()
+    clearTimeout(t.timer)
     t.timer = setTimeout(() => {
       if (t.expiresAt != null && t.expiresAt > Date.now()) {
         this.arm(t)
         return
       }
+      // Overdue when this host started: it was down when the time came.
+      const reason: EndReason = t.expiresAt != null && t.expiresAt < this.startedAt ? 'host restarted past its time limit' : 'time limit'
       this.init.log('time limit reached for %s', t.info.id.slice(0, 12))
-      this.remove(t, { signal: this.controller.signal }).catch(err => { this.init.log.error('could not end expired %s: %s', t.info.id, err.message) })
+      this.endUntilDone(t, reason)
     }, Math.max(0, Math.min(delay, MAX_TIMER)))
   }
 
-  /** Brings the table in line with what Docker really runs under this node's label. */
+  /**
+   * Brings the table in line with what Docker really runs under this node's label: one listing,
+   * and an inspect only of what is new or changed. Overdue containers are ended (again, if a
+   * removal failed), and networks nobody uses any more go.
+   */
   private async reconcile (options: AbortOptions): Promise<void> {
-    const present = await this.init.runtime.list({ [LABEL_NODE]: this.init.selfPeerId }, { signal: withTimeout(options.signal, DOCKER_CALL_TIMEOUT) })
+    const signal = withTimeout(options.signal, DOCKER_CALL_TIMEOUT)
+    const present = await this.init.runtime.summaries(this.labels, { signal })
     const ids = new Set(present.map(c => c.id))
     for (const [id, t] of this.tracked) {
-      if (!ids.has(id)) {
-        clearTimeout(t.timer)
-        this.tracked.delete(id)
-      }
+      if (!ids.has(id)) this.forget(t)
     }
-    for (const info of present) this.track(info)
+    for (const { id, state } of present) {
+      const known = this.tracked.get(id)
+      if (known == null || known.info.state !== state) await this.refresh(id, signal)
+    }
+    const now = Date.now()
+    for (const t of this.tracked.values()) {
+      if (t.expiresAt != null && t.expiresAt <= now && t.ending == null) this.endUntilDone(t, t.expiresAt < this.startedAt ? 'host restarted past its time limit' : 'time limit')
+    }
+    await this.networks.prune(new Set([...[...this.tracked.values()].map(t => t.owner), ...this.starting.keys()]), { signal })
+  }
+
+  /** Reads one container again (after an event); one that is gone is forgotten. */
+  private async refresh (id: string, signal: AbortSignal): Promise<void> {
+    try {
+      const info = await this.init.runtime.inspect(id, { signal })
+      const before = this.tracked.get(id)?.info.state
+      this.track(info)
+      if (before !== info.state) this.init.onChange()
+    } catch (err) {
+      if (!(err instanceof ContainerNotFoundError)) throw err
+      const t = this.tracked.get(id)
+      if (t != null) this.forget(t)
+    }
+  }
+
+  /** A container that went without this host removing it (by hand, or outside p2prc). */
+  private forget (t: Tracked): void {
+    clearTimeout(t.timer)
+    this.tracked.delete(t.info.id)
+    if (t.ending == null) this.ended.record(this.view(t), 'removed on its host')
+    this.init.onChange()
+    this.releaseNetwork(t.owner)
+  }
+
+  /** Follows the engine's events for this node's containers, catching up with a sweep after any gap. */
+  private async follow (signal: AbortSignal): Promise<void> {
+    let delay = EVENTS_RETRY_MIN
+    while (!signal.aborted) {
+      try {
+        for await (const event of this.init.runtime.events(this.labels, { signal })) {
+          delay = EVENTS_RETRY_MIN
+          await this.onEvent(event, signal).catch(err => { this.init.log('event %s for %s: %s', event.action, event.id.slice(0, 12), err.message) })
+        }
+      } catch (err: any) {
+        this.init.log('the engine\'s event stream broke: %s', err.message)
+      }
+      if (signal.aborted) return
+      await sleep(delay, undefined, { signal }).catch(() => {})
+      delay = Math.min(delay * 2, EVENTS_RETRY_MAX)
+      await this.reconcile({ signal }).catch(err => { this.init.log('sweep after the event stream broke failed: %s', err.message) })
+    }
+  }
+
+  private async onEvent (event: ContainerEvent, signal: AbortSignal): Promise<void> {
+    if (event.action === 'destroy') {
+      const t = this.tracked.get(event.id)
+      if (t != null) this.forget(t)
+      return
+    }
+    // start, die, oom, pause, ...: its state (exit code, OOM) changed.
+    if (/^(create|start|restart|die|oom|kill|stop|pause|unpause)$/.test(event.action)) await this.refresh(event.id, withTimeout(signal, DOCKER_CALL_TIMEOUT))
+  }
+
+  /**
+   * Ends the guests that wrote more than the policy allows to their own file system, where the
+   * storage driver cannot stop them itself.
+   */
+  private async checkDisk (options: AbortOptions): Promise<void> {
+    const limit = this.init.policy.diskPerContainer
+    if (limit == null || this.storageQuota === 'yes' || this.tracked.size === 0) return
+    const sizes = await this.init.runtime.writableSizes(this.labels, { signal: withTimeout(options.signal, DOCKER_CALL_TIMEOUT) })
+    for (const [id, size] of sizes) {
+      const t = this.tracked.get(id)
+      if (t == null || size <= limit || !isActive(t.info.state)) continue
+      this.init.log('%s wrote %d bytes, over its limit of %d', id.slice(0, 12), size, limit)
+      this.endUntilDone(t, 'disk limit')
+    }
+  }
+
+  /** Runs an engine call for a peer's request; its failure is said without the engine's words. */
+  private async engine<T> (fn: () => Promise<T>, what: string): Promise<T> {
+    try {
+      return await fn()
+    } catch (err) {
+      throw this.engineFailure(err, what)
+    }
+  }
+
+  /**
+   * What a peer is told when the engine failed: the kind of failure, never the engine's text
+   * (host paths, what answers where); the detail goes to this host's log under a reference.
+   */
+  private engineFailure (err: unknown, what: string): unknown {
+    if ((err as Error)?.name === 'AbortError') return err
+    if (err instanceof P2PRCError && !(err.name in ENGINE_ERRORS)) return err
+    const reference = this.logFailure(what, err)
+    if (err instanceof DockerUnavailableError) return new DockerUnavailableError(`this node's container engine is not answering (reference ${reference} in its log)`)
+    if (err instanceof ContainerNotFoundError) return new ContainerNotFoundError(`the container is gone (${what})`)
+    return new InternalError(`${what} failed on this node (reference ${reference} in its log)`)
+  }
+
+  private logFailure (what: string, err: unknown): string {
+    const reference = randomBytes(4).toString('hex')
+    this.init.log.error('%s failed (reference %s): %s', what, reference, (err as Error)?.message ?? String(err))
+    return reference
   }
 
   private view (t: Tracked): ContainerView {
+    const { info } = t
+    const active = isActive(info.state)
     return {
       peerId: this.init.selfPeerId,
-      containerId: t.info.id,
+      containerId: info.id,
       name: t.name,
-      image: t.info.image,
-      state: t.info.state,
+      image: info.image,
+      state: info.state,
       owner: t.owner,
-      createdAt: new Date(t.info.createdAt).toISOString(),
-      expiresAt: t.expiresAt != null ? new Date(t.expiresAt).toISOString() : null,
-      ports: t.info.ports,
-      limits: { cpus: t.info.limits.cpus, memoryBytes: t.info.limits.memoryBytes, gpus: t.gpus }
+      createdAt: new Date(info.createdAt).toISOString(),
+      expiresAt: iso(t.expiresAt),
+      ports: info.ports,
+      limits: { cpus: info.limits.cpus, memoryBytes: info.limits.memoryBytes, gpus: t.gpus },
+      exitCode: info.exitCode,
+      oomKilled: info.oomKilled,
+      finishedAt: iso(info.finishedAt),
+      endReason: t.ending ?? (active ? null : info.oomKilled ? 'oom' : 'exited')
     }
   }
 }
 
+/** Engine failures whose messages carry the engine's text: said to peers in our own words. */
+const ENGINE_ERRORS: Record<string, true> = { DockerUnavailableError: true, ContainerConflictError: true, ContainerNotFoundError: true, ImagePullError: true }
+
 function toStatsView (s: StatsSample): StatsView {
-  return {
-    containerId: s.containerId,
-    cpuPercent: Math.round(s.cpuPercent * 100) / 100,
-    memoryBytes: s.memoryBytes,
-    memoryLimitBytes: s.memoryLimitBytes,
-    networkRxBytes: s.networkRxBytes,
-    networkTxBytes: s.networkTxBytes,
-    blockReadBytes: s.blockReadBytes,
-    blockWriteBytes: s.blockWriteBytes,
-    pids: s.pids,
-    at: new Date(s.at).toISOString()
-  }
+  return { ...s, cpuPercent: Math.round(s.cpuPercent * 100) / 100, at: new Date(s.at).toISOString() }
 }
 
 /** Where a container publishes `port` on the host, or a clear error naming what it does publish. */

@@ -1,7 +1,7 @@
 /**
- * Labels on every container this node creates (as Bacalhau's executor does): they say whose it
- * is, for whom, and until when, so a restarted daemon re-adopts its work and never touches
- * containers that are not its own.
+ * Labels on every container and network this node creates (as Bacalhau's executor does): they say
+ * whose it is, for whom, and until when, so a restarted daemon re-adopts its work and never
+ * touches containers that are not its own.
  */
 export const LABEL_NODE = 'p2prc.node'
 export const LABEL_OWNER = 'p2prc.owner'
@@ -9,3 +9,5 @@ export const LABEL_EXPIRES_AT = 'p2prc.expires-at'
 export const LABEL_REQUEST_ID = 'p2prc.request-id'
 export const LABEL_NAME = 'p2prc.name'
 export const LABEL_GPUS = 'p2prc.gpus'
+/** On networks: the guest network mode (`outbound` or `none`) it was made for. */
+export const LABEL_NETWORK_MODE = 'p2prc.network'

@@ -1,6 +1,10 @@
 import { PolicyRefusedError } from '../errors.js'
 import { remaining } from '../records/index.js'
 import { formatAge, formatBytes } from '../units/index.js'
+import { CONTAINER_OVERHEAD_BYTES } from './constants.js'
+import { globMatch } from './glob.js'
+import { MIN_MEMORY } from './run-request.js'
+import { checkRegistry } from './registries.js'
 import type { RunRequest } from './types.js'
 import type { Policy } from '../config/schema.js'
 import type { Capacity } from '../records/index.js'
@@ -11,24 +15,21 @@ export interface Grant {
   memoryBytes: number
   gpus: number
   ttlMs: number
+  pidsLimit: number
 }
 
 export interface PolicyContext {
   policy: Policy
-  /** What this node offers in all, and what running containers already take of it. */
+  /** What this node offers in all, and what its guests (and runs in flight) take of it now. */
   offer: Capacity
   used: Capacity
-  /** How many containers the requester already runs here. */
-  runningForPeer: number
+  /** What the requester's own containers take of it. */
+  usedByPeer: Capacity
+  /** Processes guests may still be allowed: what is left of their share of the host's pid_max. */
+  pidsLeft: number
 }
 
 const fmtCpus = (n: number): string => `${Math.round(n * 100) / 100} CPU${n === 1 ? '' : 's'}`
-
-/** `*` matches any run of characters; everything else literally. */
-function globMatch (pattern: string, value: string): boolean {
-  const regex = new RegExp('^' + pattern.split('*').map(part => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*') + '$')
-  return regex.test(value)
-}
 
 /** The forms an image is known by: as given, and fully qualified (`docker.io/library/x:latest`). */
 export function imageNames (image: string): string[] {
@@ -39,41 +40,75 @@ export function imageNames (image: string): string[] {
   return [...new Set([image, withTag, qualified])]
 }
 
+/** A per-peer cap as configured (`50%` of the offer, or an absolute figure); Infinity when there is none. */
+export function perPeerCap (cap: number | string | null, offered: number): number {
+  if (cap == null) return Infinity
+  if (typeof cap === 'number') return cap
+  return offered * Number(cap.slice(0, -1)) / 100
+}
+
+/**
+ * Who may run what: peers and images. Cheap and needs no engine, so a run is refused before
+ * anything is pulled or reserved. Throws PolicyRefusedError naming the rule.
+ */
+export function admitImage (owner: string, image: string, policy: Policy): void {
+  if (policy.denyPeers.includes(owner) || (policy.allowPeers != null && !policy.allowPeers.includes(owner))) {
+    throw new PolicyRefusedError(`peer ${owner} is not allowed to run containers on this node`)
+  }
+  const names = imageNames(image)
+  if (policy.denyImages.some(p => names.some(n => globMatch(p, n)))) throw new PolicyRefusedError(`image '${image}' is denied by this node's policy`)
+  if (!policy.allowImages.some(p => names.some(n => globMatch(p, n)))) {
+    throw new PolicyRefusedError(`image '${image}' is not allowed by this node's policy (allowed: ${policy.allowImages.join(', ')})`)
+  }
+  checkRegistry(image, policy)
+}
+
 /**
  * Decides whether a peer may run this request here and what it gets. A refusal names the rule
  * and the figures, so the requester knows at once why ("asked 32 GiB, this node offers 8 GiB").
+ * Limits count what identities cannot multiply (the node's whole offer, its container cap, its
+ * process budget) as well as what each peer may take.
  */
 export function admit (owner: string, request: RunRequest, ctx: PolicyContext): Grant {
-  const { policy, offer, used } = ctx
+  const { policy, offer, used, usedByPeer } = ctx
   const refuse = (why: string): never => { throw new PolicyRefusedError(why) }
+  admitImage(owner, request.image, policy)
 
-  if (policy.denyPeers.includes(owner) || (policy.allowPeers != null && !policy.allowPeers.includes(owner))) {
-    refuse(`peer ${owner} is not allowed to run containers on this node`)
+  if (usedByPeer.containers >= policy.maxContainersPerPeer) {
+    refuse(`you already run ${usedByPeer.containers} containers on this node, its limit per peer is ${policy.maxContainersPerPeer}`)
   }
-  const names = imageNames(request.image)
-  if (policy.denyImages.some(p => names.some(n => globMatch(p, n)))) refuse(`image '${request.image}' is denied by this node's policy`)
-  if (!policy.allowImages.some(p => names.some(n => globMatch(p, n)))) {
-    refuse(`image '${request.image}' is not allowed by this node's policy (allowed: ${policy.allowImages.join(', ')})`)
-  }
-  if (ctx.runningForPeer >= policy.maxContainersPerPeer) {
-    refuse(`you already run ${ctx.runningForPeer} containers on this node, its limit per peer is ${policy.maxContainersPerPeer}`)
-  }
+  if (used.containers >= policy.maxContainers) refuse(`this node already runs ${used.containers} containers for its peers, its limit`)
 
-  const cpus = request.cpus ?? Math.min(policy.defaultCpus, offer.cpus)
-  const memoryBytes = request.memoryBytes ?? Math.min(policy.defaultMemory, offer.memoryBytes)
+  const peerCpus = perPeerCap(policy.maxCpusPerPeer, offer.cpus)
+  const peerMemory = perPeerCap(policy.maxMemoryPerPeer, offer.memoryBytes)
   const maxCpus = Math.min(policy.maxCpusPerContainer ?? Infinity, offer.cpus)
   const maxMemory = Math.min(policy.maxMemoryPerContainer ?? Infinity, offer.memoryBytes)
+  const free = remaining(offer, used)
+  // A request that names no limits gets the defaults, trimmed to what is left for this peer here:
+  // a plain run on a small or busy machine fits rather than being refused for a figure nobody asked for.
+  const cpus = request.cpus ?? Math.max(0.01, Math.floor(Math.min(policy.defaultCpus, maxCpus, peerCpus - usedByPeer.cpus, free.cpus) * 100) / 100)
+  const memoryBytes = request.memoryBytes ?? Math.max(MIN_MEMORY, Math.floor(Math.min(policy.defaultMemory, maxMemory, Math.min(peerMemory - usedByPeer.memoryBytes, free.memoryBytes) - CONTAINER_OVERHEAD_BYTES)))
   if (cpus > maxCpus) refuse(`asked ${fmtCpus(cpus)}, this node offers at most ${fmtCpus(maxCpus)} per container`)
   if (memoryBytes > maxMemory) refuse(`asked ${formatBytes(memoryBytes)} of memory, this node offers at most ${formatBytes(maxMemory)} per container`)
-  const { cpus: freeCpus, memoryBytes: freeMemory, gpus: freeGpus } = remaining(offer, used)
+
+  if (usedByPeer.cpus + cpus > peerCpus + 1e-9) refuse(`asked ${fmtCpus(cpus)}; your containers here already take ${fmtCpus(usedByPeer.cpus)} of the ${fmtCpus(peerCpus)} one peer may have`)
+  // Each container also costs the engine memory of its own (shim, runtime), counted against the offer.
+  const needed = memoryBytes + CONTAINER_OVERHEAD_BYTES
+  if (usedByPeer.memoryBytes + needed > peerMemory) {
+    refuse(`asked ${formatBytes(memoryBytes)} of memory; your containers here already take ${formatBytes(usedByPeer.memoryBytes)} of the ${formatBytes(peerMemory)} one peer may have`)
+  }
+
+  const { cpus: freeCpus, memoryBytes: freeMemory, gpus: freeGpus } = free
   if (cpus > freeCpus + 1e-9) refuse(`asked ${fmtCpus(cpus)}, this node has ${fmtCpus(Math.max(0, freeCpus))} of its ${fmtCpus(offer.cpus)} free`)
-  if (memoryBytes > freeMemory) refuse(`asked ${formatBytes(memoryBytes)} of memory, this node has ${formatBytes(Math.max(0, freeMemory))} of its ${formatBytes(offer.memoryBytes)} free`)
+  if (needed > freeMemory) refuse(`asked ${formatBytes(memoryBytes)} of memory, this node has ${formatBytes(Math.max(0, freeMemory - CONTAINER_OVERHEAD_BYTES))} of its ${formatBytes(offer.memoryBytes)} free`)
 
   const gpus = request.gpus === 'all' ? freeGpus : request.gpus
   if (request.gpus === 'all' && freeGpus <= 0) refuse(`asked for all GPUs, this node has ${offer.gpus === 0 ? 'none to offer' : 'none free'}`)
   if (gpus > freeGpus) refuse(`asked ${gpus} GPU${gpus === 1 ? '' : 's'}, this node ${offer.gpus === 0 ? 'offers none' : `has ${Math.max(0, freeGpus)} of its ${offer.gpus} free`}`)
 
+  if (policy.pidsLimit > ctx.pidsLeft) refuse('this node\'s budget of processes for its guests is used up; try again when some of its containers have ended')
+
   const ttlMs = request.ttlMs ?? policy.defaultTtl
   if (ttlMs > policy.maxTtl) refuse(`asked a time limit of ${formatAge(ttlMs)}, this node allows at most ${formatAge(policy.maxTtl)}`)
-  return { cpus, memoryBytes, gpus, ttlMs }
+  return { cpus, memoryBytes, gpus, ttlMs, pidsLimit: policy.pidsLimit }
 }

@@ -19,7 +19,7 @@ const cmd = z.array(z.string().max(4096)).max(64).refine(args => args.join('').l
 const env = z.record(z.string().regex(ENV_NAME, { message: 'environment names are letters, digits and _ (not starting with a digit)' }), z.string().max(8192))
   .refine(vars => Object.keys(vars).length <= 128, { message: 'at most 128 environment variables' })
 const ports = z.array(z.number().int().min(1, { message: 'ports are 1-65535' }).max(65535, { message: 'ports are 1-65535' })).max(16)
-const cpus = z.number().positive({ message: 'CPUs must be more than 0' }).max(MAX_CPUS)
+const cpus = z.number().min(0.01, { message: 'CPUs are at least 0.01 (the engine\'s smallest share)' }).max(MAX_CPUS)
 const memoryBytes = z.number().int().min(MIN_MEMORY, { message: `memory must be at least ${MIN_MEMORY / 1024 / 1024} MiB` }).max(MAX_MEMORY)
 const gpus = z.union([z.literal('all'), z.number().int().min(0).max(64)])
 const ttlMs = z.number().int().min(1000, { message: 'a time limit is at least 1s' }).max(MAX_TTL, { message: 'a time limit is at most 365d' })

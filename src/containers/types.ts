@@ -1,4 +1,4 @@
-export type { ContainerView, LogChunk, LogsQuery, PortMapping, PullProgressEvent, RunSpec, StatsView } from '../contract/index.js'
+export type { ContainerView, EndReason, LogChunk, LogsQuery, PortMapping, PullProgressEvent, RunSpec, StatsView } from '../contract/index.js'
 
 /** A request to run a container, validated, in bytes and milliseconds; limits left null take the host's defaults. */
 export interface RunRequest {

@@ -27,6 +27,9 @@ export interface RunSpec {
   name?: string
 }
 
+/** Why a container ended. */
+export type EndReason = 'exited' | 'oom' | 'time limit' | 'killed by owner' | 'killed by host operator' | 'disk limit' | 'host restarted past its time limit' | 'removed on its host'
+
 /** A container as requesters and the operator see it (the contract's `ps` shape, plus fields). */
 export interface ContainerView {
   peerId: string
@@ -41,6 +44,14 @@ export interface ContainerView {
   expiresAt: string | null
   ports: PortMapping[]
   limits: { cpus: number, memoryBytes: number, gpus: number }
+  /** Its exit code once it has stopped, else null. */
+  exitCode: number | null
+  /** The kernel ended it for going over its memory limit. */
+  oomKilled: boolean
+  /** When it stopped (ISO time), or null while it runs. */
+  finishedAt: string | null
+  /** Why it ended, or null while it runs. */
+  endReason: EndReason | null
 }
 
 /** One line of image pull progress, as the engine reports it. */

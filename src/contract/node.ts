@@ -16,6 +16,14 @@ export interface EngineStatus {
   reason: string | null
 }
 
+/** One line of `p2prc host check` (`GET /v1/host/check`). */
+export interface HostCheck {
+  check: string
+  ok: boolean
+  /** What is in place, or what is missing and how to add it. */
+  detail: string
+}
+
 /** `GET /v1/node`: the node, its engine and what it offers now. */
 export interface NodeStatus extends NodeInfo {
   docker: EngineStatus

@@ -38,6 +38,8 @@ export interface PeerFilter {
   minMemory?: number
   /** Every KEY=VALUE pair must match exactly (so two values for one key match nothing). */
   labels?: Array<readonly [string, string]>
+  /** Only peers whose guests run under this OCI runtime (e.g. `runsc`, gVisor). */
+  runtime?: string
 }
 
 /** `POST /v1/connect`: who answered, and where. */

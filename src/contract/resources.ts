@@ -36,6 +36,8 @@ export interface Resources {
   docker: boolean
   dockerVersion: string | null
   gpuRuntimes: string[]
+  /** The OCI runtime guests run under here (`runc`, or `runsc` for gVisor); null when it offers none. */
+  guestRuntime: string | null
   /** The share of this machine its owner offers. */
   offer: Capacity
   /** What containers run for others take of that share. */

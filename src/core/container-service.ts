@@ -26,7 +26,7 @@ export function localContainers (self: string, guests: GuestHost): ContainerServ
   return {
     peerId: self,
     run: async (request, options) => guests().run(self, request, options),
-    list: async options => guests().list(self, options),
+    list: async () => guests().list(self),
     stats: async (ref, options) => guests().stats(self, ref, options),
     statsStream: (ref, options) => guests().statsStream(self, ref, options),
     logs: (ref, query, options) => guests().logs(self, ref, query, options),

@@ -1,5 +1,5 @@
 import { cachedCpuFacts, probeResources, rememberMissingTools } from '../resources/index.js'
-import { probeEngine } from '../runtime/docker-engine.js'
+import { NO_ENGINE, probeEngine } from '../runtime/docker-engine.js'
 import type { MachineResources } from '../resources/index.js'
 import type { DockerClient, EngineInfo } from '../runtime/docker-engine.js'
 import type { AbortOptions } from '@libp2p/interface'
@@ -13,9 +13,7 @@ export interface LocalProbe {
 
 /** Ties the hardware probe to this node's Docker engine (none for a client-only node). */
 export function localProbe (docker: DockerClient | null, sysfsRoot: string): LocalProbe {
-  let engine: EngineInfo = docker == null
-    ? { available: false, version: null, gpuRuntimes: [], reason: 'disabled (--no-docker)' }
-    : { available: false, version: null, gpuRuntimes: [], reason: 'not probed yet' }
+  let engine: EngineInfo = NO_ENGINE(docker == null ? 'disabled (--no-docker)' : 'not probed yet')
   const cpuFacts = cachedCpuFacts()
   const exec = rememberMissingTools()
   return {
@@ -25,7 +23,11 @@ export function localProbe (docker: DockerClient | null, sysfsRoot: string): Loc
       cpuFacts,
       exec,
       docker: async opts => {
-        if (docker != null) engine = await probeEngine(docker, opts)
+        if (docker != null) {
+          const next = await probeEngine(docker, opts)
+          // A measurement cut short (its caller went away) says nothing about the engine.
+          if (opts.signal?.aborted !== true) engine = next
+        }
         return { available: engine.available, version: engine.version, gpuRuntimes: engine.gpuRuntimes }
       }
     }, options)

@@ -63,7 +63,14 @@ export function createNodeServices (components: P2PRCNodeComponents, events: Pic
     offer: config.offer,
     ttl: config.recordTtl,
     addresses: () => host.getMultiaddrs().map(ma => ma.toString()),
-    probe: async options => probe.machine(options),
+    // Every measurement also tells the host side what the engine said: an engine that appears
+    // is taken up, one that goes stops the offer. What is offered is what guests can really get.
+    probe: async options => {
+      const machine = await probe.machine(options)
+      await guests.follow(probe.engine(), options)
+      const guestRuntime = config.policy.runtime ?? 'runc'
+      return { ...machine, docker: { ...machine.docker, available: guests.available, guestRuntime } }
+    },
     usage: () => guests.usage()
   })
   const specsProtocol = specs()({
@@ -86,7 +93,6 @@ export function createNodeServices (components: P2PRCNodeComponents, events: Pic
   const records = new PeerRecords({ self, tracker, specs: specsProtocol, dhtRecords, ownRecord: async options => (await issuer.issue(options)).signed.record })
   const guests: Guests = new Guests({
     runtime,
-    engine: () => probe.engine(),
     selfPeerId: self,
     policy: config.policy,
     resources: () => issuer.current?.record.resources,

@@ -6,13 +6,14 @@ import { localContainers, remoteContainers } from './container-service.js'
 import { LIST_TIMEOUT } from './constants.js'
 import { createNodeServices } from './node-services.js'
 import { runOnBestPeer } from './placement.js'
+import type { Placement } from './placement.js'
 import type { ContainerService } from './container-service.js'
 import type { Forwards } from './forwards.js'
 import type { NodeServices, P2PRCNodeComponents } from './node-services.js'
 import type { PeerRecords } from './peer-records.js'
 import type { ResolvedConfig } from '../config/load-config.js'
 import type { HostContainers } from '../containers/host-containers.js'
-import type { ConnectResult, ContainerView, ForwardView, LogChunk, LogsQuery, NodeEvents, NodeInfo, PeerFilter, PeerRecordView, PeerSummary, RunSpec, StatsView } from '../contract/index.js'
+import type { ConnectResult, ContainerView, HostCheck, ForwardView, LogChunk, LogsQuery, NodeEvents, NodeInfo, PeerFilter, PeerRecordView, PeerSummary, RunSpec, StatsView } from '../contract/index.js'
 import type { RunOptions } from '../protocols/run/index.js'
 import type { Host } from '../host/create-host.js'
 import type { ResourceRecord } from '../records/index.js'
@@ -20,10 +21,7 @@ import type { EngineInfo } from '../runtime/docker-engine.js'
 import type { AbortOptions } from '@libp2p/interface'
 import type { Registry } from 'prom-client'
 
-export interface NodeRunOptions extends RunOptions {
-  /** With peer `auto`: only peers with these labels. */
-  labels?: Array<readonly [string, string]>
-}
+export interface NodeRunOptions extends RunOptions, Placement {}
 
 /**
  * A p2prc node: the libp2p host and the services built on it (resource records on gossip, the DHT
@@ -79,9 +77,19 @@ export class P2PRCNode extends TypedEventEmitter<NodeEvents> {
     return this.started
   }
 
-  /** What the local Docker engine said at the last measurement: without one, no compute is offered. */
+  /** What the local Docker engine said at the last measurement. */
   get engine (): EngineInfo {
     return this.components.probe.engine()
+  }
+
+  /** Whether this node takes guests now (an engine, with what the policy needs), and if not why. */
+  get compute (): { available: boolean, reason: string | null } {
+    return { available: this.services.guests.available, reason: this.services.guests.reason }
+  }
+
+  /** `p2prc host check`: what keeps guests apart from this host and each other, and what is missing. */
+  async hostCheck (): Promise<HostCheck[]> {
+    return this.services.guests.check()
   }
 
   info (): NodeInfo {
@@ -99,9 +107,9 @@ export class P2PRCNode extends TypedEventEmitter<NodeEvents> {
     await this.components.lock.acquire()
     try {
       await this.components.host.start()
-      // The first record is issued before anything is announced, so the first advert is complete.
+      // The first record is issued before anything is announced, so the first advert is complete;
+      // measuring the machine also starts the host side when there is an engine.
       await this.services.issuer.issue(options)
-      await this.services.guests.start(options)
       await start(...this.services.startables)
     } catch (err) {
       await stop(...this.services.startables).catch(() => {})
@@ -160,7 +168,7 @@ export class P2PRCNode extends TypedEventEmitter<NodeEvents> {
   async run (ref: string, spec: RunSpec, options: NodeRunOptions = {}): Promise<ContainerView> {
     const request = runRequestFromSpec(spec)
     if (ref !== 'auto') return this.containersOn(ref).run(request, options)
-    return runOnBestPeer(this.peers(), request, options.labels ?? [], async peerId => this.containersOn(peerId).run(request, options), options.signal)
+    return runOnBestPeer(this.peers(), request, options, async peerId => this.containersOn(peerId).run(request, options), options.signal)
   }
 
   /**

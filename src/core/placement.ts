@@ -25,7 +25,15 @@ const ASSUMED_MEMORY = 512 * 1024 * 1024
  * Fit is judged from each peer's advertised offer and use; the peer's own policy has the last word.
  * Best = most capacity left after the request (so work spreads), then lowest latency.
  */
-export function placeRequest (peers: PeerSummary[], request: RunRequest, labels: Array<readonly [string, string]> = []): { candidates: Candidate[], rejections: Rejection[] } {
+export interface Placement {
+  /** Only peers with these labels. */
+  labels?: Array<readonly [string, string]>
+  /** Only peers whose guests run under this runtime (e.g. `runsc`). */
+  runtime?: string
+}
+
+export function placeRequest (peers: PeerSummary[], request: RunRequest, placement: Placement = {}): { candidates: Candidate[], rejections: Rejection[] } {
+  const labels = placement.labels ?? []
   const candidates: Candidate[] = []
   const rejections: Rejection[] = []
   const cpus = request.cpus ?? ASSUMED_CPUS
@@ -38,6 +46,7 @@ export function placeRequest (peers: PeerSummary[], request: RunRequest, labels:
     if (!r.docker) { reject('offers no compute (no Docker engine)'); continue }
     const missing = labels.find(([k, v]) => peer.labels[k] !== v)
     if (missing != null) { reject(`label ${missing[0]}=${missing[1]} does not match`); continue }
+    if (placement.runtime != null && r.guestRuntime !== placement.runtime) { reject(`runs guests under ${r.guestRuntime ?? 'no runtime'}, asked ${placement.runtime}`); continue }
     const free = freeCapacity(r)
     if (free.cpus < cpus) { reject(`has ${Math.max(0, Math.round(free.cpus * 100) / 100)} of ${r.offer.cpus} CPUs free, asked ${cpus}`); continue }
     if (free.memoryBytes < memory) { reject(`has ${formatBytes(Math.max(0, free.memoryBytes))} of memory free, asked ${formatBytes(memory)}`); continue }
@@ -54,8 +63,8 @@ export function placeRequest (peers: PeerSummary[], request: RunRequest, labels:
  * Runs on the best peer that fits: the candidates in order, until one accepts. When none does,
  * the error lists every peer and why it did not fit or refused.
  */
-export async function runOnBestPeer (peers: PeerSummary[], request: RunRequest, labels: Array<readonly [string, string]>, run: (peerId: string) => Promise<ContainerView>, signal?: AbortSignal): Promise<ContainerView> {
-  const { candidates, rejections } = placeRequest(peers, request, labels)
+export async function runOnBestPeer (peers: PeerSummary[], request: RunRequest, placement: Placement, run: (peerId: string) => Promise<ContainerView>, signal?: AbortSignal): Promise<ContainerView> {
+  const { candidates, rejections } = placeRequest(peers, request, placement)
   for (const { peer } of candidates.slice(0, AUTO_ATTEMPTS)) {
     try {
       return await run(peer.peerId)

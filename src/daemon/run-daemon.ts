@@ -79,9 +79,9 @@ export async function runDaemon (options: NodeOptions, print: (line: string) => 
   print(`  name:    ${node.config.name}`)
   for (const ma of node.multiaddrs) print(`  listen:  ${ma}`)
   print(`  api:     ${api.url} (token in ${node.config.dataDir}/api.token)`)
-  print(node.engine.available
+  print(node.compute.available
     ? `  docker:  engine ${node.engine.version ?? '?'}: this node offers compute`
-    : `  docker:  not available (${node.engine.reason ?? 'unknown'}): running as a client-only node`)
+    : `  docker:  not available (${node.compute.reason ?? 'unknown'}): running as a client-only node`)
 
   await new Promise<void>(resolve => {
     onStopRequest = (signal: NodeJS.Signals): void => {

@@ -54,6 +54,7 @@ export function toResources (machine: MachineResources, offer: Capacity, used: C
     docker: machine.docker.available,
     dockerVersion: machine.docker.version,
     gpuRuntimes: machine.docker.gpuRuntimes,
+    guestRuntime: machine.docker.available ? machine.docker.guestRuntime ?? null : null,
     offer,
     used
   }

@@ -4,6 +4,8 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import { pbStream } from '@libp2p/utils'
 import { P2PRCError, ProtocolError, errorFromCode } from '../errors.js'
 import { withTimeout } from '../signals.js'
+import { PeerRateLimiter } from './rate-limit.js'
+import type { RateLimit } from './rate-limit.js'
 import type { AbortOptions, Libp2p, Logger, Stream, StreamHandler, StreamHandlerOptions } from '@libp2p/interface'
 
 // The shape every p2prc control protocol shares: one request, then one or more responses, each a
@@ -35,6 +37,8 @@ export interface HandlerInit<Req, Res> {
   maxRequestBytes: number
   /** How long the requester has to send its request. */
   requestTimeout: number
+  /** How often one peer may ask (refused past it with ERR_RATE_LIMITED). */
+  rateLimit: RateLimit
   log: Logger
 }
 
@@ -66,6 +70,7 @@ export function toWireError (log: Logger, protocol: string, peer: string, err: u
  * still gets its answer; one that resets the stream aborts the handler's signal.
  */
 export function rpcHandler<Req, Res> (init: HandlerInit<Req, Res>, handler: (request: Req, ctx: HandlerContext<Res>) => Promise<void>): StreamHandler {
+  const limiter = new PeerRateLimiter(init.rateLimit, init.protocol)
   return async (stream, connection) => {
     const remotePeer = connection.remotePeer.toString()
     const controller = new AbortController()
@@ -77,6 +82,7 @@ export function rpcHandler<Req, Res> (init: HandlerInit<Req, Res>, handler: (req
     try {
       const request = await pb.read(init.request, { signal: withTimeout(controller.signal, init.requestTimeout) })
       try {
+        limiter.take(remotePeer)
         await handler(request, { remotePeer, send, signal: controller.signal })
       } catch (err: any) {
         if (controller.signal.aborted) return

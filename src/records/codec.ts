@@ -50,7 +50,7 @@ function toWire (record: UnsignedRecord): PB {
       driver: g.driver ?? undefined,
       pciId: g.pciId ?? undefined
     })),
-    docker: { available: r.docker, version: r.dockerVersion ?? '', gpuRuntimes: r.gpuRuntimes },
+    docker: { available: r.docker, version: r.dockerVersion ?? '', gpuRuntimes: r.gpuRuntimes, guestRuntime: r.guestRuntime ?? '' },
     offer: capacity(r.offer),
     used: capacity(r.used)
   }
@@ -92,6 +92,7 @@ function fromWire (pb: PB): unknown {
       docker: pb.docker?.available ?? false,
       dockerVersion: pb.docker?.version === '' || pb.docker == null ? null : pb.docker.version,
       gpuRuntimes: pb.docker?.gpuRuntimes ?? [],
+      guestRuntime: pb.docker?.guestRuntime == null || pb.docker.guestRuntime === '' ? null : pb.docker.guestRuntime,
       offer: capacity(pb.offer),
       used: capacity(pb.used)
     }

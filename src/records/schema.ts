@@ -41,6 +41,7 @@ export const resourcesSchema = z.strictObject({
   docker: z.boolean(),
   dockerVersion: text(64).nullable(),
   gpuRuntimes: z.array(text(64)).max(8),
+  guestRuntime: text(64).nullable(),
   offer: capacity,
   used: capacity
 })

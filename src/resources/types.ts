@@ -35,6 +35,8 @@ export interface DockerInfo {
   version: string | null
   /** Container runtimes that give access to GPUs, e.g. ['nvidia'] */
   gpuRuntimes: string[]
+  /** The runtime guests run under (the node's policy), when it takes guests */
+  guestRuntime?: string | null
 }
 
 export interface MachineResources {

@@ -35,3 +35,13 @@ export const CREATE_TIMEOUT = 60 * second
 
 /** Longest image reference we pass to the engine. */
 export const MAX_REFERENCE_LENGTH = 512
+
+/**
+ * Open files a guest may hold. Containers otherwise inherit the engine's limit (often 1M, or
+ * 20000 here), which lets one guest exhaust the host's file table. @default 4096 (soft 1024)
+ */
+export const NOFILE_SOFT = 1024
+export const NOFILE_HARD = 4096
+
+/** Scratch space on /tmp for a container with a read-only root file system (counted as its memory). */
+export const READ_ONLY_TMPFS = 'rw,noexec,nosuid,size=64m'

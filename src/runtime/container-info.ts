@@ -14,12 +14,22 @@ export function toContainerInfo (raw: Docker.ContainerInspectInfo): ContainerInf
     createdAt: Date.parse(raw.Created),
     ports: publishedPorts(raw.NetworkSettings?.Ports),
     exitCode: state === 'exited' || state === 'dead' ? raw.State.ExitCode : null,
+    oomKilled: raw.State?.OOMKilled === true,
+    finishedAt: finishedAt(state, raw.State?.FinishedAt),
+    runtime: (host as { Runtime?: string }).Runtime ?? 'runc',
     limits: {
       cpus: (host.NanoCpus ?? 0) / 1e9,
       memoryBytes: host.Memory ?? 0,
       pidsLimit: host.PidsLimit ?? 0
     }
   }
+}
+
+/** Docker stamps a container that never stopped with Go's zero time. */
+function finishedAt (state: string, at: string | undefined): number | null {
+  if (state === 'running' || state === 'created' || at == null || at.startsWith('0001-01-01')) return null
+  const ms = Date.parse(at)
+  return Number.isFinite(ms) ? ms : null
 }
 
 /** TCP ports with a host binding, once each (Docker may list an IPv4 and an IPv6 binding). */

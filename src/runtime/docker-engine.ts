@@ -9,9 +9,13 @@ export interface EngineInfo {
   version: string | null
   /** GPU-capable runtimes the engine knows, e.g. 'nvidia'. */
   gpuRuntimes: string[]
+  /** Every OCI runtime the engine knows, e.g. ['runc', 'runsc']. */
+  runtimes: string[]
   /** Why the engine is unavailable, for the operator. */
   reason: string | null
 }
+
+export const NO_ENGINE = (reason: string): EngineInfo => ({ available: false, version: null, gpuRuntimes: [], runtimes: [], reason })
 
 /** The engine client, named here so that modules outside runtime/ never import dockerode. */
 export type DockerClient = Docker
@@ -31,9 +35,10 @@ export async function probeEngine (docker: Docker, options: { signal?: AbortSign
     // dockerode honours abortSignal on these calls; its type definitions just do not list it.
     const version = await (docker.version as (opts: object) => Promise<Docker.DockerVersion>).call(docker, { abortSignal })
     const info = await (docker.info as (opts: object) => Promise<{ Runtimes?: Record<string, unknown> }>).call(docker, { abortSignal })
-    const gpuRuntimes = Object.keys(info.Runtimes ?? {}).filter(name => /nvidia|rocm|amd|gpu/i.test(name))
-    return { available: true, version: version.Version, gpuRuntimes, reason: null }
+    const runtimes = Object.keys(info.Runtimes ?? {})
+    const gpuRuntimes = runtimes.filter(name => /nvidia|rocm|amd|gpu/i.test(name))
+    return { available: true, version: version.Version, gpuRuntimes, runtimes, reason: null }
   } catch (err: any) {
-    return { available: false, version: null, gpuRuntimes: [], reason: err.message ?? String(err) }
+    return NO_ENGINE(err.message ?? String(err))
   }
 }

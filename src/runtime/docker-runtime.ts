@@ -1,24 +1,25 @@
-import { InvalidArgumentError } from '../errors.js'
+import { InvalidArgumentError, NotFoundError } from '../errors.js'
 import { abortError, destroyOnAbort, isAborted, raceAbort, throwIfAborted } from './abort.js'
 import { CLEANUP_TIMEOUT, CREATE_TIMEOUT } from './constants.js'
 import { toContainerInfo } from './container-info.js'
-import { ContainerNotFoundError, toRuntimeError } from './errors.js'
+import { ContainerConflictError, ContainerNotFoundError, toRuntimeError } from './errors.js'
 import { jsonLines } from './json-lines.js'
 import { demuxLogFrames } from './logs.js'
 import { toPullProgress } from './pull-progress.js'
 import { buildCreateOptions } from './security.js'
 import { hasPreviousCpu, isStoppedSample, toStatsSample } from './stats.js'
-import { assertContainerReference, assertImageReference } from './validate.js'
+import { assertContainerReference, assertImageReference, assertNetworkSpec } from './validate.js'
 import type { DockerSubject } from './errors.js'
 import type { PullEvent } from './pull-progress.js'
 import type { DockerCpuStats, DockerStats } from './stats.js'
-import type { AbortOptions, ContainerInfo, ContainerSpec, LogChunk, LogOptions, PullProgress, StatsSample } from './types.js'
+import type { AbortOptions, ContainerEvent, ContainerInfo, ContainerSpec, LogChunk, LogOptions, NetworkSpec, PullProgress, StatsSample } from './types.js'
 import type { Readable } from 'node:stream'
 import type Docker from 'dockerode'
 import type DockerModem from 'docker-modem'
 
 const CONTAINER: DockerSubject = { kind: 'container' }
 const IMAGE: DockerSubject = { kind: 'image' }
+const NETWORK: DockerSubject = { kind: 'network' }
 
 /**
  * The only module that talks to Docker. Every call honours `options.signal`; the streaming ones
@@ -115,6 +116,18 @@ export class DockerRuntime {
     return infos.filter((info): info is ContainerInfo => info != null).sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id))
   }
 
+  /**
+   * The ID and state of every container with these labels, in one engine call (no inspect):
+   * enough to tell what changed since the last look.
+   */
+  async summaries (labels: Record<string, string>, options: AbortOptions = {}): Promise<Array<{ id: string, state: string }>> {
+    const filter = Object.entries(labels).map(([key, value]) => `${key}=${value}`)
+    if (filter.length === 0) throw new InvalidArgumentError('summaries needs at least one label to filter by')
+    const found = await this.call(CONTAINER, options.signal, async () =>
+      this.docker.listContainers({ all: true, filters: { label: filter }, abortSignal: options.signal } as Docker.ContainerListOptions))
+    return found.map(c => ({ id: c.Id, state: c.State }))
+  }
+
   /** One sample; it takes about a second, the engine's interval between two CPU readings. */
   async stats (id: string, options: AbortOptions = {}): Promise<StatsSample> {
     assertContainerReference(id)
@@ -181,6 +194,82 @@ export class DockerRuntime {
       throw err
     }
     yield * this.readStream(stream, signal, demuxLogFrames)
+  }
+
+  /**
+   * The writable layer of each container with these labels, in bytes (what `docker ps --size`
+   * shows as size). The engine measures it on request, which costs it a walk of each layer: call
+   * it seldom.
+   */
+  async writableSizes (labels: Record<string, string>, options: AbortOptions = {}): Promise<Map<string, number>> {
+    const filter = Object.entries(labels).map(([key, value]) => `${key}=${value}`)
+    if (filter.length === 0) throw new InvalidArgumentError('writableSizes needs at least one label to filter by')
+    const found = await this.call(CONTAINER, options.signal, async () =>
+      this.docker.listContainers({ all: true, size: true, filters: { label: filter }, abortSignal: options.signal } as Docker.ContainerListOptions))
+    return new Map(found.map(c => [c.Id, (c as { SizeRw?: number }).SizeRw ?? 0]))
+  }
+
+  /**
+   * The engine's events about containers with these labels, as they happen, until the signal
+   * aborts (then it ends quietly) or the engine goes away (then it throws).
+   */
+  async * events (labels: Record<string, string>, options: AbortOptions = {}): AsyncGenerator<ContainerEvent> {
+    const { signal } = options
+    if (isAborted(signal)) return
+    const filters = { type: ['container'], label: Object.entries(labels).map(([key, value]) => `${key}=${value}`) }
+    let stream: Readable
+    try {
+      stream = await this.call(CONTAINER, signal, async () => this.docker.getEvents({ filters, abortSignal: signal } as object) as Promise<Readable>)
+    } catch (err) {
+      if (isAborted(signal)) return
+      throw err
+    }
+    yield * this.readStream(stream, signal, async function * (source) {
+      for await (const event of jsonLines<{ id?: string, Action?: string, status?: string }>(source)) {
+        if (event.id != null) yield { id: event.id, action: event.Action ?? event.status ?? '' }
+      }
+    })
+  }
+
+  /** Creates a network unless one of that name exists; its bridge gets the name the firewall matches. */
+  async ensureNetwork (spec: NetworkSpec, options: AbortOptions = {}): Promise<void> {
+    assertNetworkSpec(spec)
+    const existing = await this.call(NETWORK, options.signal, async () =>
+      this.docker.listNetworks({ filters: { name: [spec.name] }, abortSignal: options.signal } as object))
+    if (existing.some(n => n.Name === spec.name)) return
+    try {
+      await this.call(NETWORK, options.signal, async () => this.docker.createNetwork({
+        Name: spec.name,
+        Driver: 'bridge',
+        CheckDuplicate: true,
+        Labels: { ...spec.labels },
+        // The bridge is named, so that firewall rules can match every guest network by prefix.
+        Options: { 'com.docker.network.bridge.name': spec.bridge, 'com.docker.network.bridge.enable_icc': 'true' },
+        abortSignal: options.signal
+      } as Docker.NetworkCreateOptions))
+    } catch (err) {
+      // Made by a concurrent run for the same owner meanwhile: just as good.
+      if (!(err instanceof ContainerConflictError)) throw err
+    }
+  }
+
+  /** Removes a network; one still in use or already gone is left as it is (answers false). */
+  async removeNetwork (name: string, options: AbortOptions = {}): Promise<boolean> {
+    try {
+      await this.call(NETWORK, options.signal, async () => this.docker.getNetwork(name).remove({ abortSignal: options.signal }))
+      return true
+    } catch (err) {
+      if (err instanceof NotFoundError || err instanceof ContainerConflictError || (err as { statusCode?: number }).statusCode === 403) return false
+      throw err
+    }
+  }
+
+  /** The names of the networks with every one of these labels. */
+  async listNetworks (labels: Record<string, string>, options: AbortOptions = {}): Promise<string[]> {
+    const label = Object.entries(labels).map(([key, value]) => `${key}=${value}`)
+    if (label.length === 0) throw new InvalidArgumentError('listNetworks needs at least one label to filter by')
+    const found = await this.call(NETWORK, options.signal, async () => this.docker.listNetworks({ filters: { label }, abortSignal: options.signal } as object))
+    return found.map(n => n.Name)
   }
 
   /** Force-removes the container (a running one is killed) and its anonymous volumes. */

@@ -1,6 +1,6 @@
 // The one place where Docker's failures become typed errors. The classes live in src/errors.ts so
 // that the API client turns their codes back into the same classes on the caller's side.
-import { ContainerConflictError, ContainerNotFoundError, DockerUnavailableError, ImageNotFoundError, ImagePullError } from '../errors.js'
+import { ContainerConflictError, ContainerNotFoundError, DockerUnavailableError, ImageNotFoundError, ImagePullError, NotFoundError } from '../errors.js'
 
 export { ContainerConflictError, ContainerNotFoundError, DockerUnavailableError, ImageNotFoundError, ImagePullError }
 
@@ -11,6 +11,7 @@ export { ContainerConflictError, ContainerNotFoundError, DockerUnavailableError,
 export type DockerSubject =
   | { kind: 'container' }
   | { kind: 'image' }
+  | { kind: 'network' }
   | { kind: 'pull', image: string }
 
 /** The socket is missing or refuses us: no engine to talk to, whatever the call was. */
@@ -43,9 +44,9 @@ export function toRuntimeError (err: unknown, subject: DockerSubject): unknown {
       : new ImagePullError(`pulling ${subject.image} failed: ${message}`, { cause: err })
   }
   if (e.statusCode === 404) {
-    return subject.kind === 'image'
-      ? new ImageNotFoundError(`${message} (pull the image first)`, { cause: err })
-      : new ContainerNotFoundError(message, { cause: err })
+    if (subject.kind === 'image') return new ImageNotFoundError(`${message} (pull the image first)`, { cause: err })
+    if (subject.kind === 'network') return new NotFoundError(message, { cause: err })
+    return new ContainerNotFoundError(message, { cause: err })
   }
   if (e.statusCode === 409) return new ContainerConflictError(message, { cause: err })
   return err

@@ -1,6 +1,6 @@
 // The hardening every container gets, whatever the caller asked: the workload is a stranger's,
 // so it gets its own namespaces, no host paths, almost no capabilities, and only loopback ports.
-import { KEPT_CAPABILITIES, LOG_MAX_FILES, LOG_MAX_SIZE, PORT_HOST_IP } from './constants.js'
+import { KEPT_CAPABILITIES, LOG_MAX_FILES, LOG_MAX_SIZE, NOFILE_HARD, NOFILE_SOFT, PORT_HOST_IP, READ_ONLY_TMPFS } from './constants.js'
 import { assertValidSpec } from './validate.js'
 import type { ContainerSpec, GpuRequest } from './types.js'
 import type Docker from 'dockerode'
@@ -15,6 +15,7 @@ export function buildCreateOptions (spec: ContainerSpec): Docker.ContainerCreate
     Cmd: spec.cmd.length > 0 ? [...spec.cmd] : undefined,
     Env: Object.entries(spec.env).map(([key, value]) => `${key}=${value}`),
     Labels: { ...spec.labels },
+    User: spec.user ?? undefined,
     ExposedPorts: Object.fromEntries(ports.map(port => [port, {}])),
     // The demultiplexer in logs.ts relies on Docker's framed (non-TTY) log format.
     Tty: false,
@@ -35,7 +36,8 @@ export function buildCreateOptions (spec: ContainerSpec): Docker.ContainerCreate
       CapDrop: ['ALL'],
       CapAdd: [...KEPT_CAPABILITIES],
       SecurityOpt: ['no-new-privileges'],
-      NetworkMode: 'bridge',
+      // The owner's own network: its containers reach each other by name, nobody else's.
+      NetworkMode: spec.network.name,
       // Empty modes are the container's own namespaces, never the host's.
       PidMode: '',
       UTSMode: '',
@@ -46,8 +48,14 @@ export function buildCreateOptions (spec: ContainerSpec): Docker.ContainerCreate
       AutoRemove: false,
       RestartPolicy: { Name: 'no' },
       LogConfig: { Type: 'json-file', Config: { 'max-size': LOG_MAX_SIZE, 'max-file': LOG_MAX_FILES } },
+      Ulimits: [{ Name: 'nofile', Soft: NOFILE_SOFT, Hard: NOFILE_HARD }],
+      ReadonlyRootfs: spec.readOnlyRootfs,
+      Tmpfs: spec.readOnlyRootfs ? { '/tmp': READ_ONLY_TMPFS } : undefined,
+      StorageOpt: spec.storageBytes != null ? { size: String(spec.storageBytes) } : undefined,
+      Runtime: spec.runtime ?? undefined,
       ...gpuHostConfig(spec.gpus)
-    }
+    },
+    NetworkingConfig: { EndpointsConfig: { [spec.network.name]: { Aliases: [...spec.network.aliases] } } }
   }
 }
 

@@ -24,6 +24,24 @@ export interface ContainerSpec {
   name: string
   labels: Record<string, string>
   pidsLimit: number
+  /** The Docker network to join, and the names the other containers on it reach this one by. */
+  network: { name: string, aliases: string[] }
+  /** The OCI runtime to run it under (e.g. 'runsc', gVisor); null: the engine's default. */
+  runtime: string | null
+  /** The user to run as (a name, or uid[:gid]); null: the image's. */
+  user: string | null
+  /** A read-only root file system, with a small tmpfs on /tmp for scratch files. */
+  readOnlyRootfs: boolean
+  /** The writable layer's size limit (StorageOpt size; the storage driver must support it); null: none. */
+  storageBytes: number | null
+}
+
+/** A Docker network for one owner's containers on this host. */
+export interface NetworkSpec {
+  name: string
+  /** The bridge interface's name on the host (at most 15 characters), which the firewall rules match. */
+  bridge: string
+  labels: Record<string, string>
 }
 
 export type PortBinding = PortMapping
@@ -41,7 +59,20 @@ export interface ContainerInfo {
   ports: PortBinding[]
   /** Set once the container has exited (or is dead). */
   exitCode: number | null
+  /** The kernel ended it for going over its memory limit. */
+  oomKilled: boolean
+  /** When it stopped (ms since the epoch), or null while it runs. */
+  finishedAt: number | null
+  /** The OCI runtime it runs under (e.g. 'runc', 'runsc'). */
+  runtime: string
   limits: { cpus: number, memoryBytes: number, pidsLimit: number }
+}
+
+/** What the engine reported about one of the containers it is asked to watch. */
+export interface ContainerEvent {
+  id: string
+  /** Docker's action: create, start, die, oom, destroy, ... */
+  action: string
 }
 
 /** One stats sample (see contract/containers.ts), read at `at` ms since the epoch. */

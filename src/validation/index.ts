@@ -3,3 +3,4 @@
 export { describeIssues, parseWith } from './describe-issues.js'
 export { sizeSchema, sizeText, durationSchema, durationText, durationValue, hostPortSchema } from './units.js'
 export { labelKey, labelValue, labelsSchema, labelSelector, MAX_LABELS } from './labels.js'
+export { runtimeName } from './names.js'

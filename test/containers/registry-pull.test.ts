@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
+import { writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { ApiClient } from '../../dist/api-client/api-client.js'
 import { Daemons } from '../helpers/daemon-process.js'
@@ -38,7 +40,10 @@ describe('pulling a missing image from a registry', () => {
   const image = `${REGISTRY}/p2prc/pull-test:${randomBytes(4).toString('hex')}`
 
   before(async () => {
-    b = await daemons.start(await dirs.make(), ['--name', 'host-b'])
+    // The test registry is on loopback: the host's operator names it, as a real one would.
+    const hostDir = await dirs.make()
+    await writeFile(join(hostDir, 'config.json'), JSON.stringify({ policy: { allowRegistries: ['*', REGISTRY] } }))
+    b = await daemons.start(hostDir, ['--name', 'host-b'])
     a = await daemons.start(await dirs.make(), ['--no-docker', '--bootstrap', b.info.multiaddrs[0]])
     await waitFor(async () => (await a.api.peers()).some(p => p.peerId === b.info.peerId && p.resources != null))
   })

@@ -182,7 +182,7 @@ describe('remote containers: run, watch, kill', () => {
       [['run', 'host-b', TEST_IMAGE, '--memory', '900g'], /asked 900 GiB of memory, this node offers at most .* per container/],
       [['run', 'host-b', TEST_IMAGE, '--memory', '4000g'], /memory.*1099511627776/],
       [['run', 'host-b', TEST_IMAGE, '--cpus', '500'], /asked 500 CPUs, this node offers at most/],
-      [['run', 'host-b', TEST_IMAGE, '--gpus', '2'], /asked 2 GPUs, this node offers none/],
+      [['run', 'host-b', TEST_IMAGE, '--cpus', '0.1', '--gpus', '2'], /asked 2 GPUs, this node offers none/],
       [['run', 'host-b', TEST_IMAGE, '--ttl', '30d'], /time limit .* at most/],
       [['run', 'host-b', 'p2prc-test/missing:nope'], /p2prc-test\/missing:nope/],
       [['stats', 'host-b', 'ffffffffffff', '--no-stream'], /you have no container 'ffffffffffff'/],

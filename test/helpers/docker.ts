@@ -41,6 +41,10 @@ export async function removeContainersOf (nodePeerId: string): Promise<void> {
   for (const c of await containersOf(nodePeerId)) {
     await docker.getContainer(c.Id).remove({ force: true }).catch(() => {})
   }
+  // Its guest networks too: the engine's address ranges run out after a few dozen.
+  for (const n of await docker.listNetworks({ filters: { label: [`p2prc.node=${nodePeerId}`] } })) {
+    await docker.getNetwork(n.Id).remove().catch(() => {})
+  }
   sweeper.forget({ kind: 'containers', label: `p2prc.node=${nodePeerId}` })
 }
 

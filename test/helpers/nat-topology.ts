@@ -28,7 +28,8 @@ export class NatTopology {
   private constructor (private readonly net: number, private readonly id: string) {
     this.lanIp = `10.${net}.2.2`
     this.router = `p2prc-rt-${id}`
-    this.hostLink = `p2prc-${id}`
+    // Not p2prc…: guest bridges are, and the firewall matches them by that prefix.
+    this.hostLink = `natlan-${id}`.slice(0, 15)
   }
 
   /** Builds the router, the WAN bridge and the LAN link. */

@@ -19,6 +19,7 @@ export function sampleRecord (overrides: Partial<UnsignedRecord> = {}): Unsigned
       docker: true,
       dockerVersion: '20.10.24',
       gpuRuntimes: ['nvidia'],
+      guestRuntime: 'runc',
       offer: { cpus: 6.4, memoryBytes: 12 * 1024 ** 3, gpus: 1, containers: 0 },
       used: { cpus: 0, memoryBytes: 0, gpus: 0, containers: 0 }
     },

@@ -104,6 +104,12 @@ export function sweepNow (entries: SweepEntry[]): void {
       return at > 0 && line.slice(at + 1).split(',').some(label => labels.has(label)) ? [line.slice(0, at)] : []
     })
     if (ids.length > 0) run('docker', ['rm', '-f', '-v', ...ids])
+    // The networks made for them (guest networks carry their node's label too).
+    const networks = run('docker', ['network', 'ls', '--no-trunc', '--format', '{{.ID}} {{.Labels}}']).split('\n').flatMap(line => {
+      const at = line.indexOf(' ')
+      return at > 0 && line.slice(at + 1).split(',').some(label => labels.has(label)) ? [line.slice(0, at)] : []
+    })
+    if (networks.length > 0) run('docker', ['network', 'rm', ...networks])
   }
   for (const e of entries) {
     if (e.kind === 'network') run('docker', ['network', 'rm', e.name])

@@ -55,6 +55,11 @@ export class TestEngine {
       gpus: null,
       name: this.name(),
       pidsLimit: 64,
+      network: { name: 'bridge', aliases: [] },
+      runtime: null,
+      user: null,
+      readOnlyRootfs: false,
+      storageBytes: null,
       ...overrides,
       labels: { ...overrides.labels, [TEST_LABEL]: this.runId }
     }

@@ -13,6 +13,11 @@ const spec = (overrides: Partial<ContainerSpec> = {}): ContainerSpec => ({
   gpus: null,
   name: 'p2prc-unit',
   labels: { 'p2prc.node': 'me' },
+  network: { name: 'bridge', aliases: [] },
+  runtime: null,
+  user: null,
+  readOnlyRootfs: false,
+  storageBytes: null,
   pidsLimit: 100,
   ...overrides
 })

@@ -12,14 +12,17 @@ const ctx = (overrides: Partial<PolicyContext> = {}): PolicyContext => ({
   policy: DEFAULT_POLICY,
   offer: { cpus: 8, memoryBytes: 8 * GiB, gpus: 1, containers: 0 },
   used: { cpus: 0, memoryBytes: 0, gpus: 0, containers: 0 },
-  runningForPeer: 0,
+  usedByPeer: { cpus: 0, memoryBytes: 0, gpus: 0, containers: 0 },
+  pidsLeft: 16_384,
   ...overrides
 })
+const MiB = 1024 ** 2
+const OVERHEAD = 12 * MiB
 
 describe('host policy', () => {
   it('fills in the defaults and grants what fits', () => {
-    assert.deepEqual(admit('P', request(), ctx()), { cpus: 1, memoryBytes: 512 * 1024 ** 2, gpus: 0, ttlMs: 3_600_000 })
-    assert.deepEqual(admit('P', request({ cpus: 2, memoryBytes: GiB, gpus: 'all', ttlMs: 60_000 }), ctx()), { cpus: 2, memoryBytes: GiB, gpus: 1, ttlMs: 60_000 })
+    assert.deepEqual(admit('P', request(), ctx()), { cpus: 1, memoryBytes: 512 * 1024 ** 2, gpus: 0, ttlMs: 3_600_000, pidsLimit: 512 })
+    assert.deepEqual(admit('P', request({ cpus: 2, memoryBytes: GiB, gpus: 'all', ttlMs: 60_000 }), ctx()), { cpus: 2, memoryBytes: GiB, gpus: 1, ttlMs: 60_000, pidsLimit: 512 })
   })
 
   it('says exactly why it refuses', () => {
@@ -31,7 +34,21 @@ describe('host policy', () => {
     refused(request({ gpus: 2 }), ctx(), /asked 2 GPUs, this node has 1 of its 1 free/)
     refused(request({ gpus: 1 }), ctx({ offer: { cpus: 8, memoryBytes: 8 * GiB, gpus: 0, containers: 0 } }), /asked 1 GPU, this node offers none/)
     refused(request({ ttlMs: 48 * 3_600_000 }), ctx(), /asked a time limit of 2d, this node allows at most 24h/)
-    refused(request(), ctx({ runningForPeer: 4 }), /already run 4 containers on this node, its limit per peer is 4/)
+    refused(request(), ctx({ usedByPeer: { cpus: 0.4, memoryBytes: 0, gpus: 0, containers: 4 } }), /already run 4 containers on this node, its limit per peer is 4/)
+    refused(request(), ctx({ used: { cpus: 1, memoryBytes: 0, gpus: 0, containers: 16 } }), /this node already runs 16 containers for its peers, its limit/)
+    // No peer may take more than half the offer by default, however many containers it splits it into.
+    refused(request({ cpus: 1 }), ctx({ usedByPeer: { cpus: 3.5, memoryBytes: 0, gpus: 0, containers: 2 } }), /your containers here already take 3.5 CPUs of the 4 CPUs one peer may have/)
+    refused(request({ memoryBytes: GiB }), ctx({ usedByPeer: { cpus: 0, memoryBytes: 3.5 * GiB, gpus: 0, containers: 2 } }), /your containers here already take 3.5 GiB of the 4 GiB one peer may have/)
+    // Each container's own cost to the engine counts against the offer.
+    refused(request({ memoryBytes: 512 * MiB }), ctx({ used: { cpus: 0, memoryBytes: 8 * GiB - 512 * MiB, gpus: 0, containers: 1 } }), /asked 512 MiB of memory, this node has 500 MiB of its 8 GiB free/)
+    assert.equal(admit('P', request({ memoryBytes: 512 * MiB }), ctx({ used: { cpus: 0, memoryBytes: 8 * GiB - 512 * MiB - OVERHEAD, gpus: 0, containers: 1 } })).memoryBytes, 512 * MiB)
+    refused(request(), ctx({ pidsLeft: 100 }), /budget of processes for its guests is used up/)
+    refused(request({ image: '127.0.0.1:5000/x' }), ctx(), /images from 127\.0\.0\.1:5000 are refused: it is on this node's own or private network/)
+    refused(request({ image: '10.1.2.3:5000/x' }), ctx(), /images from 10\.1\.2\.3:5000 are refused/)
+    refused(request({ image: 'localhost:5000/x' }), ctx(), /images from localhost:5000 are refused/)
+    refused(request({ image: 'quay.io/x' }), ctx({ policy: { ...DEFAULT_POLICY, denyRegistries: ['quay.io'] } }), /images from quay\.io are denied/)
+    refused(request({ image: 'quay.io/x' }), ctx({ policy: { ...DEFAULT_POLICY, allowRegistries: ['docker.io'] } }), /images from quay\.io are not allowed by this node's policy \(allowed: docker\.io\)/)
+    assert.equal(admit('P', request({ image: '127.0.0.1:5000/x' }), ctx({ policy: { ...DEFAULT_POLICY, allowRegistries: ['*', '127.0.0.1:5000'] } })).cpus, 1, 'a private registry the operator names is allowed')
     refused(request(), ctx({ policy: { ...DEFAULT_POLICY, denyPeers: ['P'] } }), /peer P is not allowed/)
     refused(request(), ctx({ policy: { ...DEFAULT_POLICY, allowPeers: ['Q'] } }), /peer P is not allowed/)
     refused(request({ image: 'evil/miner' }), ctx({ policy: { ...DEFAULT_POLICY, denyImages: ['docker.io/evil/*'] } }), /denied by this node's policy/)

@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import { InvalidArgumentError, P2PRCError } from '../../errors.js'
-import { labelSelector, parseWith } from '../../validation/index.js'
+import { labelSelector, parseWith, runtimeName } from '../../validation/index.js'
 import { toHttpError } from '../http-errors.js'
 import { ndjsonStream, wantsNdjson } from '../ndjson.js'
 import { requestSignal } from '../request-signal.js'
@@ -19,7 +19,9 @@ const logsQuery = z.strictObject({
 /** A RunSpec (checked by the node, which takes it as the library does), plus labels for `auto`. */
 const runBody = z.looseObject({
   /** For `auto`: only peers with these KEY=VALUE labels. */
-  labels: z.array(labelSelector).max(32).optional()
+  labels: z.array(labelSelector).max(32).optional(),
+  /** For `auto`: only peers whose guests run under this runtime. */
+  runtime: runtimeName.optional()
 })
 
 /** Ends a stream with the error as its last line, since the status line has already gone out. */
@@ -43,10 +45,10 @@ async function pipeNdjson (reply: FastifyReply, items: AsyncIterable<unknown>): 
 export const containerRoutes: FastifyPluginAsync<RouteOptions> = async (app, { node }) => {
   app.post('/v1/peers/:peer/containers', async (request, reply) => {
     const { peer } = parseWith(peerParam, request.params, 'path')
-    const { labels, ...spec } = parseWith(runBody, request.body, 'body')
-    if (labels != null && peer !== 'auto') throw new InvalidArgumentError('labels choose among peers: they go with peer auto')
+    const { labels, runtime, ...spec } = parseWith(runBody, request.body, 'body')
+    if ((labels != null || runtime != null) && peer !== 'auto') throw new InvalidArgumentError('labels and runtime choose among peers: they go with peer auto')
     const signal = requestSignal(reply)
-    const start = async (onProgress?: (p: PullProgressEvent) => void): Promise<unknown> => node.run(peer, spec as unknown as RunSpec, { signal, onProgress, labels })
+    const start = async (onProgress?: (p: PullProgressEvent) => void): Promise<unknown> => node.run(peer, spec as unknown as RunSpec, { signal, onProgress, labels, runtime })
     if (!wantsNdjson(request.headers.accept)) return reply.status(201).send(await start())
     const stream = ndjsonStream(reply)
     try {

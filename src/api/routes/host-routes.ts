@@ -8,7 +8,9 @@ const hostParams = z.strictObject({ id: z.string().min(1).max(128) })
 
 /** The operator's view: every container this node runs for others, and a kill for any of them. */
 export const hostRoutes: FastifyPluginAsync<RouteOptions> = async (app, { node }) => {
-  app.get('/v1/host/containers', async (_request, reply) => node.containerHost.list(null, { signal: requestSignal(reply) }))
+  app.get('/v1/host/containers', async () => node.containerHost.list(null))
+
+  app.get('/v1/host/check', async () => node.hostCheck())
 
   app.delete('/v1/host/containers/:id', async (request, reply) => {
     const { id } = parseWith(hostParams, request.params, 'path')

@@ -7,7 +7,7 @@ export const nodeRoutes: FastifyPluginAsync<RouteOptions> = async (app, { node }
     const record = await node.ownRecord({ signal: requestSignal(reply) })
     return {
       ...node.info(),
-      docker: { available: node.engine.available, version: node.engine.version, reason: node.engine.reason },
+      docker: { available: node.compute.available, version: node.engine.version, reason: node.compute.reason },
       resources: record.resources
     }
   })

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { labelSelector, parseWith, sizeText } from '../../validation/index.js'
+import { labelSelector, parseWith, runtimeName, sizeText } from '../../validation/index.js'
 import { requestSignal } from '../request-signal.js'
 import type { RouteOptions } from '../server.js'
 import type { FastifyPluginAsync } from 'fastify'
@@ -11,6 +11,7 @@ const peersQuery = z.strictObject({
   minCpus: z.coerce.number().int().min(1).max(100_000).optional(),
   minMemory: sizeText.optional(),
   label: z.union([labelSelector.transform(pair => [pair]), z.array(labelSelector).max(32)]).optional(),
+  runtime: runtimeName.optional(),
   /** Also look for peers through the DHT's provider records (docker, or gpu with `gpu`). */
   discover: flag
 })
@@ -30,7 +31,7 @@ export const peerRoutes: FastifyPluginAsync<RouteOptions> = async (app, { node }
   app.get('/v1/peers', async (request, reply) => {
     const query = parseWith(peersQuery, request.query, 'query')
     if (query.discover) await node.records.discover(query.gpu ? 'gpu' : 'docker', { signal: requestSignal(reply) })
-    return node.peers({ gpu: query.gpu, minCpus: query.minCpus, minMemory: query.minMemory, labels: query.label ?? [] })
+    return node.peers({ gpu: query.gpu, minCpus: query.minCpus, minMemory: query.minMemory, labels: query.label ?? [], runtime: query.runtime })
   })
 
   app.get('/v1/peers/:peer/resources', async (request, reply) => {

@@ -1,5 +1,6 @@
 import { Command } from 'commander'
 import { CliContext } from '../context.js'
+import { formatTable } from '../output.js'
 import { psJson, renderContainers } from '../render-containers.js'
 
 /** The operator's view: everything this node runs for others, and a kill for any of it. */
@@ -11,6 +12,14 @@ export function hostCommand (): Command {
       const ctx = new CliContext(command)
       const containers = await (await ctx.client()).hostContainers()
       ctx.print(containers.map(psJson), () => containers.length === 0 ? 'this node runs no containers for others' : renderContainers(containers, true))
+    })
+  host.command('check')
+    .description('what keeps guests apart from this host and from each other (network, firewall, sandbox), and what is missing')
+    .action(async (_options, command: Command) => {
+      const ctx = new CliContext(command)
+      const checks = await (await ctx.client()).hostCheck()
+      ctx.print(checks, () => formatTable(['CHECK', 'OK', 'DETAIL'], checks.map(c => [c.check, c.ok ? 'yes' : 'NO', c.detail])))
+      if (checks.some(c => !c.ok)) process.exitCode = 1
     })
   host.command('kill')
     .description('stop and remove any container this node runs, whoever started it')

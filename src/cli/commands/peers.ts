@@ -12,8 +12,9 @@ export function peersCommand (): Command {
     .option('--min-cpus <n>', 'only peers with at least N CPU cores', positiveInt)
     .option('--min-memory <size>', 'only peers with at least SIZE of free memory', size)
     .option('--label <key=value>', 'only peers with this label; repeatable', (v: string, p: string[]) => collect(keyValue(v), p))
+    .option('--runtime <name>', 'only peers whose guests run under this runtime (e.g. runsc, gVisor)')
     .option('--discover', 'also search the DHT for peers offering Docker (or GPUs, with --gpu) not yet in the table')
-    .action(async (options: { gpu?: boolean, minCpus?: number, minMemory?: string, label?: string[], discover?: boolean }, command: Command) => {
+    .action(async (options: { gpu?: boolean, minCpus?: number, minMemory?: string, label?: string[], runtime?: string, discover?: boolean }, command: Command) => {
       const ctx = new CliContext(command)
       const peers = await (await ctx.client()).peers(options)
       ctx.print(peers, () => peers.length === 0 ? 'no peers known yet (connect with `p2prc connect MULTIADDR` or start with --bootstrap)' : renderPeers(peers))

@@ -13,6 +13,7 @@ interface RunFlags {
   ttl?: string
   name?: string
   label?: string[]
+  runtime?: string
 }
 
 export function runCommand (): Command {
@@ -29,9 +30,10 @@ export function runCommand (): Command {
     .option('--ttl <duration>', 'time limit, e.g. 90s, 30m, 2h (default: the host\'s, usually 1h)', duration)
     .option('--name <name>', 'a name for the container')
     .option('--label <key=value>', 'with auto: only peers with this label; repeatable', (v: string, p: string[]) => collect(keyValue(v), p))
+    .option('--runtime <name>', 'with auto: only peers whose guests run under this runtime (e.g. runsc, gVisor)')
     .action(async (peer: string, image: string, cmd: string[], flags: RunFlags, command: Command) => {
       const ctx = new CliContext(command)
-      const body: RunSpec & { labels?: string[] } = {
+      const body: RunSpec & { labels?: string[], runtime?: string } = {
         image,
         cmd,
         env: keyValues(flags.env),
@@ -41,7 +43,8 @@ export function runCommand (): Command {
         ...(flags.gpus != null ? { gpus: flags.gpus } : {}),
         ...(flags.ttl != null ? { ttl: flags.ttl } : {}),
         ...(flags.name != null ? { name: flags.name } : {}),
-        ...(flags.label != null ? { labels: flags.label } : {})
+        ...(flags.label != null ? { labels: flags.label } : {}),
+        ...(flags.runtime != null ? { runtime: flags.runtime } : {})
       }
       const progress = ctx.json ? undefined : new PullProgressBar(image)
       const container = await (await ctx.client()).run(peer, body, { onProgress: p => progress?.update(p) })

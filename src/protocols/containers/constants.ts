@@ -15,3 +15,5 @@ export const REQUEST_TIMEOUT = 10_000
 /** One-shot calls (list, kill, one stats sample) give up after this. */
 export const CALL_TIMEOUT = 30_000
 export const MAX_STREAMS = 32
+/** Per peer and protocol: plenty for a person or a script, not for a loop aimed at the engine. */
+export const RATE_LIMIT = { perSecond: 20, burst: 40 }

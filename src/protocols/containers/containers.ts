@@ -3,7 +3,7 @@ import { withTimeout } from '../../signals.js'
 import { isContainerReference } from '../../units/index.js'
 import { containerFromWire, containerToWire } from '../common/index.js'
 import { call, callOnce, handlerOptions, rpcHandler } from '../rpc.js'
-import { CALL_TIMEOUT, KILL_PROTOCOL, LIST_PROTOCOL, LOGS_PROTOCOL, MAX_LOG_CHUNK, MAX_REQUEST_BYTES, MAX_RESPONSE_BYTES, MAX_STREAMS, REQUEST_TIMEOUT, STATS_PROTOCOL } from './constants.js'
+import { CALL_TIMEOUT, RATE_LIMIT, KILL_PROTOCOL, LIST_PROTOCOL, LOGS_PROTOCOL, MAX_LOG_CHUNK, MAX_REQUEST_BYTES, MAX_RESPONSE_BYTES, MAX_STREAMS, REQUEST_TIMEOUT, STATS_PROTOCOL } from './constants.js'
 import { sampleFromWire, sampleToWire } from './convert.js'
 import { Chunk, KillRequest, KillResponse, ListRequest, ListResponse, LogsRequest, LogsResponse, StatsRequest, StatsResponse } from './pb/containers.js'
 import type { ContainerProtocolsComponents } from './index.js'
@@ -32,7 +32,7 @@ export class ContainerProtocols implements Startable {
 
   async start (): Promise<void> {
     await this.handle(LIST_PROTOCOL, ListRequest, ListResponse, error => ({ containers: [], error }), async (_request, ctx) => {
-      const views = await this.components.guests().list(ctx.remotePeer, { signal: ctx.signal })
+      const views = this.components.guests().list(ctx.remotePeer)
       await ctx.send({ containers: views.map(containerToWire) })
     })
     await this.handle(KILL_PROTOCOL, KillRequest, KillResponse, error => ({ error }), async (request, ctx) => {
@@ -96,7 +96,7 @@ export class ContainerProtocols implements Startable {
   }
 
   private async handle<Req, Res> (protocol: string, request: Codec<Req>, response: Codec<Res>, errorResponse: (error: WireError) => Res, handler: (request: Req, ctx: HandlerContext<Res>) => Promise<void>): Promise<void> {
-    const init = { protocol, request, response, errorResponse, log: this.log, maxRequestBytes: MAX_REQUEST_BYTES, requestTimeout: REQUEST_TIMEOUT }
+    const init = { protocol, request, response, errorResponse, log: this.log, maxRequestBytes: MAX_REQUEST_BYTES, requestTimeout: REQUEST_TIMEOUT, rateLimit: RATE_LIMIT }
     await this.components.registrar.handle(protocol, rpcHandler(init, handler), handlerOptions(MAX_STREAMS))
   }
 }

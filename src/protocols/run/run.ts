@@ -2,7 +2,7 @@ import { ProtocolError } from '../../errors.js'
 import { withTimeout } from '../../signals.js'
 import { containerFromWire, containerToWire } from '../common/index.js'
 import { callUntilFinal, handlerOptions, rpcHandler } from '../rpc.js'
-import { MAX_REQUEST_BYTES, MAX_RESPONSE_BYTES, MAX_STREAMS, REQUEST_TIMEOUT, RUN_PROTOCOL, RUN_TIMEOUT } from './constants.js'
+import { MAX_REQUEST_BYTES, MAX_RESPONSE_BYTES, MAX_STREAMS, RATE_LIMIT, REQUEST_TIMEOUT, RUN_PROTOCOL, RUN_TIMEOUT } from './constants.js'
 import { RunRequest as WireRequest, RunResponse } from './pb/run.js'
 import { requestFromWire, requestToWire } from './request-wire.js'
 import type { RunComponents, RunInit, RunOptions } from './index.js'
@@ -31,6 +31,7 @@ export class RunProtocol implements Startable {
       errorResponse: error => ({ error }),
       maxRequestBytes: MAX_REQUEST_BYTES,
       requestTimeout: REQUEST_TIMEOUT,
+      rateLimit: RATE_LIMIT,
       log: this.log
     }, this.serve), handlerOptions(MAX_STREAMS))
   }

@@ -11,4 +11,6 @@ export const MAX_RESPONSE_BYTES = 1024 * 1024
 export const TIMEOUT = 10_000
 
 export const MAX_INBOUND_STREAMS = 8
+/** Each SELF answer measures the machine: a peer may ask a few times a second. */
+export const RATE_LIMIT = { perSecond: 5, burst: 20 }
 export const MAX_OUTBOUND_STREAMS = 8

@@ -1,9 +1,10 @@
 import { pbStream } from '@libp2p/utils'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { InvalidRecordError, openRecord } from '../../records/index.js'
-import { MAX_INBOUND_STREAMS, MAX_OUTBOUND_STREAMS, MAX_RECORDS, MAX_REQUEST_BYTES, MAX_RESPONSE_BYTES, PROTOCOL, TIMEOUT } from './constants.js'
+import { MAX_INBOUND_STREAMS, MAX_OUTBOUND_STREAMS, MAX_RECORDS, MAX_REQUEST_BYTES, MAX_RESPONSE_BYTES, PROTOCOL, RATE_LIMIT, TIMEOUT } from './constants.js'
 import { SpecsRequest, SpecsResponse } from './pb/specs.js'
 import { withTimeout } from '../../signals.js'
+import { PeerRateLimiter } from '../rate-limit.js'
 import { toWireError } from '../rpc.js'
 import type { SpecsComponents, SpecsInit } from './index.js'
 import type { SignedResourceRecord } from '../../records/index.js'
@@ -21,6 +22,7 @@ export class SpecsError extends Error {
  */
 export class Specs implements Startable {
   private readonly log: Logger
+  private readonly limiter = new PeerRateLimiter(RATE_LIMIT, 'specs')
 
   constructor (private readonly components: SpecsComponents, private readonly init: SpecsInit = {}) {
     this.log = components.logger.forComponent('p2prc:specs')
@@ -84,6 +86,7 @@ export class Specs implements Startable {
       const request = await pb.read(SpecsRequest, { signal })
       let records: Uint8Array[]
       try {
+        this.limiter.take(connection.remotePeer.toString())
         records = request.kind === SpecsRequest.Kind.KNOWN
           ? this.components.knownRecords().slice(0, MAX_RECORDS)
           : [await this.components.ownRecord({ signal })]

@@ -8,3 +8,5 @@ export const CONNECT_TIMEOUT = 10_000
 /** Tunnels one peer may hold open on this host at once. */
 export const MAX_TUNNELS_PER_PEER = 64
 export const MAX_STREAMS = 256
+/** New tunnel connections per peer: a browser opens many at once, a loop many more. */
+export const RATE_LIMIT = { perSecond: 50, burst: 100 }

@@ -5,8 +5,9 @@ import { pbStream } from '@libp2p/utils'
 import { InvalidArgumentError, PolicyRefusedError, TunnelError, errorFromCode } from '../../errors.js'
 import { withTimeout } from '../../signals.js'
 import { isContainerReference } from '../../units/index.js'
+import { PeerRateLimiter } from '../rate-limit.js'
 import { handlerOptions, toWireError } from '../rpc.js'
-import { CONNECT_TIMEOUT, MAX_REQUEST_BYTES, MAX_STREAMS, MAX_TUNNELS_PER_PEER, REQUEST_TIMEOUT, TUNNEL_PROTOCOL } from './constants.js'
+import { CONNECT_TIMEOUT, MAX_REQUEST_BYTES, MAX_STREAMS, MAX_TUNNELS_PER_PEER, RATE_LIMIT, REQUEST_TIMEOUT, TUNNEL_PROTOCOL } from './constants.js'
 import { TunnelRequest, TunnelResponse } from './pb/tunnel.js'
 import { pipeSocket } from './pipe.js'
 import type { TunnelComponents } from './index.js'
@@ -22,6 +23,7 @@ export class TunnelProtocol implements Startable {
   private readonly log: Logger
   /** Tunnels open now, per peer. */
   private readonly open = new Map<string, number>()
+  private readonly limiter = new PeerRateLimiter(RATE_LIMIT, 'tunnel')
 
   constructor (private readonly components: TunnelComponents) {
     this.log = components.logger.forComponent('p2prc:tunnel')
@@ -59,6 +61,7 @@ export class TunnelProtocol implements Startable {
     try {
       const request = await pb.read(TunnelRequest, { signal: AbortSignal.timeout(REQUEST_TIMEOUT) })
       try {
+        this.limiter.take(peer)
         if ((this.open.get(peer) ?? 0) >= MAX_TUNNELS_PER_PEER) throw new PolicyRefusedError(`you already hold ${MAX_TUNNELS_PER_PEER} tunnels to this node, its limit`)
         if (!isContainerReference(request.container)) throw new InvalidArgumentError('not a container ID or name')
         const hostPort = this.components.guests().publishedPort(peer, request.container, request.port)

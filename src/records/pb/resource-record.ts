@@ -637,6 +637,11 @@ export namespace ResourceRecord {
     value: string
   }
 
+  export interface ResourceRecordDockerGuestRuntimeFieldEvent {
+    field: '$.docker.guestRuntime'
+    value: string
+  }
+
   export interface ResourceRecordOfferCpuMillisFieldEvent {
     field: '$.offer.cpuMillis'
     value: number
@@ -685,7 +690,7 @@ export namespace ResourceRecord {
     return decodeMessage(buf, ResourceRecord.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ResourceRecord>): Generator<ResourceRecordSchemaFieldEvent | ResourceRecordSeqFieldEvent | ResourceRecordIssuedAtMsFieldEvent | ResourceRecordExpiresAtMsFieldEvent | ResourceRecordNameFieldEvent | ResourceRecordLabelsFieldEvent | ResourceRecordMultiaddrsFieldEvent | ResourceRecordCpuModelFieldEvent | ResourceRecordCpuCoresFieldEvent | ResourceRecordCpuThreadsFieldEvent | ResourceRecordCpuArchFieldEvent | ResourceRecordCpuLoadPermilleFieldEvent | ResourceRecordMemoryTotalBytesFieldEvent | ResourceRecordMemoryFreeBytesFieldEvent | ResourceRecordDiskTotalBytesFieldEvent | ResourceRecordDiskFreeBytesFieldEvent | ResourceRecordGpusVendorFieldEvent | ResourceRecordGpusIndexFieldEvent | ResourceRecordGpusModelFieldEvent | ResourceRecordGpusMemoryBytesFieldEvent | ResourceRecordGpusMemoryUsedBytesFieldEvent | ResourceRecordGpusUtilizationPercentFieldEvent | ResourceRecordGpusUuidFieldEvent | ResourceRecordGpusDriverFieldEvent | ResourceRecordGpusPciIdFieldEvent | ResourceRecordDockerAvailableFieldEvent | ResourceRecordDockerVersionFieldEvent | ResourceRecordDockerGpuRuntimesFieldEvent | ResourceRecordOfferCpuMillisFieldEvent | ResourceRecordOfferMemoryBytesFieldEvent | ResourceRecordOfferGpusFieldEvent | ResourceRecordOfferContainersFieldEvent | ResourceRecordUsedCpuMillisFieldEvent | ResourceRecordUsedMemoryBytesFieldEvent | ResourceRecordUsedGpusFieldEvent | ResourceRecordUsedContainersFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ResourceRecord>): Generator<ResourceRecordSchemaFieldEvent | ResourceRecordSeqFieldEvent | ResourceRecordIssuedAtMsFieldEvent | ResourceRecordExpiresAtMsFieldEvent | ResourceRecordNameFieldEvent | ResourceRecordLabelsFieldEvent | ResourceRecordMultiaddrsFieldEvent | ResourceRecordCpuModelFieldEvent | ResourceRecordCpuCoresFieldEvent | ResourceRecordCpuThreadsFieldEvent | ResourceRecordCpuArchFieldEvent | ResourceRecordCpuLoadPermilleFieldEvent | ResourceRecordMemoryTotalBytesFieldEvent | ResourceRecordMemoryFreeBytesFieldEvent | ResourceRecordDiskTotalBytesFieldEvent | ResourceRecordDiskFreeBytesFieldEvent | ResourceRecordGpusVendorFieldEvent | ResourceRecordGpusIndexFieldEvent | ResourceRecordGpusModelFieldEvent | ResourceRecordGpusMemoryBytesFieldEvent | ResourceRecordGpusMemoryUsedBytesFieldEvent | ResourceRecordGpusUtilizationPercentFieldEvent | ResourceRecordGpusUuidFieldEvent | ResourceRecordGpusDriverFieldEvent | ResourceRecordGpusPciIdFieldEvent | ResourceRecordDockerAvailableFieldEvent | ResourceRecordDockerVersionFieldEvent | ResourceRecordDockerGpuRuntimesFieldEvent | ResourceRecordDockerGuestRuntimeFieldEvent | ResourceRecordOfferCpuMillisFieldEvent | ResourceRecordOfferMemoryBytesFieldEvent | ResourceRecordOfferGpusFieldEvent | ResourceRecordOfferContainersFieldEvent | ResourceRecordUsedCpuMillisFieldEvent | ResourceRecordUsedMemoryBytesFieldEvent | ResourceRecordUsedGpusFieldEvent | ResourceRecordUsedContainersFieldEvent> {
     return streamMessage(buf, ResourceRecord.codec(), opts)
   }
 }
@@ -1366,6 +1371,7 @@ export interface Docker {
   available: boolean
   version: string
   gpuRuntimes: string[]
+  guestRuntime: string
 }
 
 export namespace Docker {
@@ -1395,6 +1401,11 @@ export namespace Docker {
           }
         }
 
+        if ((obj.guestRuntime != null && obj.guestRuntime !== '')) {
+          w.uint32(34)
+          w.string(obj.guestRuntime)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -1402,7 +1413,8 @@ export namespace Docker {
         const obj: any = {
           available: false,
           version: '',
-          gpuRuntimes: []
+          gpuRuntimes: [],
+          guestRuntime: ''
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -1425,6 +1437,10 @@ export namespace Docker {
               }
 
               obj.gpuRuntimes.push(reader.string())
+              break
+            }
+            case 4: {
+              obj.guestRuntime = reader.string()
               break
             }
             default: {
@@ -1475,6 +1491,13 @@ export namespace Docker {
 
               break
             }
+            case 4: {
+              yield {
+                field: `${prefix}.guestRuntime`,
+                value: reader.string()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -1503,6 +1526,11 @@ export namespace Docker {
     value: string
   }
 
+  export interface DockerGuestRuntimeFieldEvent {
+    field: '$.guestRuntime'
+    value: string
+  }
+
   export function encode (obj: Partial<Docker>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, Docker.codec())
   }
@@ -1511,7 +1539,7 @@ export namespace Docker {
     return decodeMessage(buf, Docker.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Docker>): Generator<DockerAvailableFieldEvent | DockerVersionFieldEvent | DockerGpuRuntimesFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Docker>): Generator<DockerAvailableFieldEvent | DockerVersionFieldEvent | DockerGpuRuntimesFieldEvent | DockerGuestRuntimeFieldEvent> {
     return streamMessage(buf, Docker.codec(), opts)
   }
 }

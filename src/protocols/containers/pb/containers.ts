@@ -256,6 +256,30 @@ export namespace ListResponse {
     index: number
   }
 
+  export interface ListResponseContainersExitCodeFieldEvent {
+    field: '$.containers[].exitCode'
+    value: number
+    index: number
+  }
+
+  export interface ListResponseContainersOomKilledFieldEvent {
+    field: '$.containers[].oomKilled'
+    value: boolean
+    index: number
+  }
+
+  export interface ListResponseContainersFinishedAtMsFieldEvent {
+    field: '$.containers[].finishedAtMs'
+    value: number
+    index: number
+  }
+
+  export interface ListResponseContainersEndReasonFieldEvent {
+    field: '$.containers[].endReason'
+    value: string
+    index: number
+  }
+
   export interface ListResponseErrorCodeFieldEvent {
     field: '$.error.code'
     value: string
@@ -274,7 +298,7 @@ export namespace ListResponse {
     return decodeMessage(buf, ListResponse.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ListResponse>): Generator<ListResponseContainersIdFieldEvent | ListResponseContainersNameFieldEvent | ListResponseContainersImageFieldEvent | ListResponseContainersStateFieldEvent | ListResponseContainersOwnerFieldEvent | ListResponseContainersCreatedAtMsFieldEvent | ListResponseContainersExpiresAtMsFieldEvent | ListResponseContainersPortsContainerPortFieldEvent | ListResponseContainersPortsHostPortFieldEvent | ListResponseContainersCpuMillisFieldEvent | ListResponseContainersMemoryBytesFieldEvent | ListResponseContainersGpusFieldEvent | ListResponseErrorCodeFieldEvent | ListResponseErrorMessageFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ListResponse>): Generator<ListResponseContainersIdFieldEvent | ListResponseContainersNameFieldEvent | ListResponseContainersImageFieldEvent | ListResponseContainersStateFieldEvent | ListResponseContainersOwnerFieldEvent | ListResponseContainersCreatedAtMsFieldEvent | ListResponseContainersExpiresAtMsFieldEvent | ListResponseContainersPortsContainerPortFieldEvent | ListResponseContainersPortsHostPortFieldEvent | ListResponseContainersCpuMillisFieldEvent | ListResponseContainersMemoryBytesFieldEvent | ListResponseContainersGpusFieldEvent | ListResponseContainersExitCodeFieldEvent | ListResponseContainersOomKilledFieldEvent | ListResponseContainersFinishedAtMsFieldEvent | ListResponseContainersEndReasonFieldEvent | ListResponseErrorCodeFieldEvent | ListResponseErrorMessageFieldEvent> {
     return streamMessage(buf, ListResponse.codec(), opts)
   }
 }
@@ -520,6 +544,26 @@ export namespace KillResponse {
     value: number
   }
 
+  export interface KillResponseContainerExitCodeFieldEvent {
+    field: '$.container.exitCode'
+    value: number
+  }
+
+  export interface KillResponseContainerOomKilledFieldEvent {
+    field: '$.container.oomKilled'
+    value: boolean
+  }
+
+  export interface KillResponseContainerFinishedAtMsFieldEvent {
+    field: '$.container.finishedAtMs'
+    value: number
+  }
+
+  export interface KillResponseContainerEndReasonFieldEvent {
+    field: '$.container.endReason'
+    value: string
+  }
+
   export interface KillResponseErrorCodeFieldEvent {
     field: '$.error.code'
     value: string
@@ -538,7 +582,7 @@ export namespace KillResponse {
     return decodeMessage(buf, KillResponse.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<KillResponse>): Generator<KillResponseContainerIdFieldEvent | KillResponseContainerNameFieldEvent | KillResponseContainerImageFieldEvent | KillResponseContainerStateFieldEvent | KillResponseContainerOwnerFieldEvent | KillResponseContainerCreatedAtMsFieldEvent | KillResponseContainerExpiresAtMsFieldEvent | KillResponseContainerPortsContainerPortFieldEvent | KillResponseContainerPortsHostPortFieldEvent | KillResponseContainerCpuMillisFieldEvent | KillResponseContainerMemoryBytesFieldEvent | KillResponseContainerGpusFieldEvent | KillResponseErrorCodeFieldEvent | KillResponseErrorMessageFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<KillResponse>): Generator<KillResponseContainerIdFieldEvent | KillResponseContainerNameFieldEvent | KillResponseContainerImageFieldEvent | KillResponseContainerStateFieldEvent | KillResponseContainerOwnerFieldEvent | KillResponseContainerCreatedAtMsFieldEvent | KillResponseContainerExpiresAtMsFieldEvent | KillResponseContainerPortsContainerPortFieldEvent | KillResponseContainerPortsHostPortFieldEvent | KillResponseContainerCpuMillisFieldEvent | KillResponseContainerMemoryBytesFieldEvent | KillResponseContainerGpusFieldEvent | KillResponseContainerExitCodeFieldEvent | KillResponseContainerOomKilledFieldEvent | KillResponseContainerFinishedAtMsFieldEvent | KillResponseContainerEndReasonFieldEvent | KillResponseErrorCodeFieldEvent | KillResponseErrorMessageFieldEvent> {
     return streamMessage(buf, KillResponse.codec(), opts)
   }
 }
@@ -1736,6 +1780,10 @@ export interface Container {
   cpuMillis: number
   memoryBytes: number
   gpus: number
+  exitCode?: number
+  oomKilled: boolean
+  finishedAtMs: number
+  endReason: string
 }
 
 export namespace Container {
@@ -1805,6 +1853,26 @@ export namespace Container {
           w.uint32(obj.gpus)
         }
 
+        if (obj.exitCode != null) {
+          w.uint32(96)
+          w.sint32(obj.exitCode)
+        }
+
+        if ((obj.oomKilled != null && obj.oomKilled !== false)) {
+          w.uint32(104)
+          w.bool(obj.oomKilled)
+        }
+
+        if ((obj.finishedAtMs != null && obj.finishedAtMs !== 0)) {
+          w.uint32(113)
+          w.double(obj.finishedAtMs)
+        }
+
+        if ((obj.endReason != null && obj.endReason !== '')) {
+          w.uint32(122)
+          w.string(obj.endReason)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -1820,7 +1888,10 @@ export namespace Container {
           ports: [],
           cpuMillis: 0,
           memoryBytes: 0,
-          gpus: 0
+          gpus: 0,
+          oomKilled: false,
+          finishedAtMs: 0,
+          endReason: ''
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -1877,6 +1948,22 @@ export namespace Container {
             }
             case 11: {
               obj.gpus = reader.uint32()
+              break
+            }
+            case 12: {
+              obj.exitCode = reader.sint32()
+              break
+            }
+            case 13: {
+              obj.oomKilled = reader.bool()
+              break
+            }
+            case 14: {
+              obj.finishedAtMs = reader.double()
+              break
+            }
+            case 15: {
+              obj.endReason = reader.string()
               break
             }
             default: {
@@ -1986,6 +2073,34 @@ export namespace Container {
               }
               break
             }
+            case 12: {
+              yield {
+                field: `${prefix}.exitCode`,
+                value: reader.sint32()
+              }
+              break
+            }
+            case 13: {
+              yield {
+                field: `${prefix}.oomKilled`,
+                value: reader.bool()
+              }
+              break
+            }
+            case 14: {
+              yield {
+                field: `${prefix}.finishedAtMs`,
+                value: reader.double()
+              }
+              break
+            }
+            case 15: {
+              yield {
+                field: `${prefix}.endReason`,
+                value: reader.string()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -2060,6 +2175,26 @@ export namespace Container {
     value: number
   }
 
+  export interface ContainerExitCodeFieldEvent {
+    field: '$.exitCode'
+    value: number
+  }
+
+  export interface ContainerOomKilledFieldEvent {
+    field: '$.oomKilled'
+    value: boolean
+  }
+
+  export interface ContainerFinishedAtMsFieldEvent {
+    field: '$.finishedAtMs'
+    value: number
+  }
+
+  export interface ContainerEndReasonFieldEvent {
+    field: '$.endReason'
+    value: string
+  }
+
   export function encode (obj: Partial<Container>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, Container.codec())
   }
@@ -2068,7 +2203,7 @@ export namespace Container {
     return decodeMessage(buf, Container.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Container>): Generator<ContainerIdFieldEvent | ContainerNameFieldEvent | ContainerImageFieldEvent | ContainerStateFieldEvent | ContainerOwnerFieldEvent | ContainerCreatedAtMsFieldEvent | ContainerExpiresAtMsFieldEvent | ContainerPortsContainerPortFieldEvent | ContainerPortsHostPortFieldEvent | ContainerCpuMillisFieldEvent | ContainerMemoryBytesFieldEvent | ContainerGpusFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Container>): Generator<ContainerIdFieldEvent | ContainerNameFieldEvent | ContainerImageFieldEvent | ContainerStateFieldEvent | ContainerOwnerFieldEvent | ContainerCreatedAtMsFieldEvent | ContainerExpiresAtMsFieldEvent | ContainerPortsContainerPortFieldEvent | ContainerPortsHostPortFieldEvent | ContainerCpuMillisFieldEvent | ContainerMemoryBytesFieldEvent | ContainerGpusFieldEvent | ContainerExitCodeFieldEvent | ContainerOomKilledFieldEvent | ContainerFinishedAtMsFieldEvent | ContainerEndReasonFieldEvent> {
     return streamMessage(buf, Container.codec(), opts)
   }
 }

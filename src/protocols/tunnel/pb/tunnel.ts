@@ -446,6 +446,10 @@ export interface Container {
   cpuMillis: number
   memoryBytes: number
   gpus: number
+  exitCode?: number
+  oomKilled: boolean
+  finishedAtMs: number
+  endReason: string
 }
 
 export namespace Container {
@@ -515,6 +519,26 @@ export namespace Container {
           w.uint32(obj.gpus)
         }
 
+        if (obj.exitCode != null) {
+          w.uint32(96)
+          w.sint32(obj.exitCode)
+        }
+
+        if ((obj.oomKilled != null && obj.oomKilled !== false)) {
+          w.uint32(104)
+          w.bool(obj.oomKilled)
+        }
+
+        if ((obj.finishedAtMs != null && obj.finishedAtMs !== 0)) {
+          w.uint32(113)
+          w.double(obj.finishedAtMs)
+        }
+
+        if ((obj.endReason != null && obj.endReason !== '')) {
+          w.uint32(122)
+          w.string(obj.endReason)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -530,7 +554,10 @@ export namespace Container {
           ports: [],
           cpuMillis: 0,
           memoryBytes: 0,
-          gpus: 0
+          gpus: 0,
+          oomKilled: false,
+          finishedAtMs: 0,
+          endReason: ''
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -587,6 +614,22 @@ export namespace Container {
             }
             case 11: {
               obj.gpus = reader.uint32()
+              break
+            }
+            case 12: {
+              obj.exitCode = reader.sint32()
+              break
+            }
+            case 13: {
+              obj.oomKilled = reader.bool()
+              break
+            }
+            case 14: {
+              obj.finishedAtMs = reader.double()
+              break
+            }
+            case 15: {
+              obj.endReason = reader.string()
               break
             }
             default: {
@@ -696,6 +739,34 @@ export namespace Container {
               }
               break
             }
+            case 12: {
+              yield {
+                field: `${prefix}.exitCode`,
+                value: reader.sint32()
+              }
+              break
+            }
+            case 13: {
+              yield {
+                field: `${prefix}.oomKilled`,
+                value: reader.bool()
+              }
+              break
+            }
+            case 14: {
+              yield {
+                field: `${prefix}.finishedAtMs`,
+                value: reader.double()
+              }
+              break
+            }
+            case 15: {
+              yield {
+                field: `${prefix}.endReason`,
+                value: reader.string()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -770,6 +841,26 @@ export namespace Container {
     value: number
   }
 
+  export interface ContainerExitCodeFieldEvent {
+    field: '$.exitCode'
+    value: number
+  }
+
+  export interface ContainerOomKilledFieldEvent {
+    field: '$.oomKilled'
+    value: boolean
+  }
+
+  export interface ContainerFinishedAtMsFieldEvent {
+    field: '$.finishedAtMs'
+    value: number
+  }
+
+  export interface ContainerEndReasonFieldEvent {
+    field: '$.endReason'
+    value: string
+  }
+
   export function encode (obj: Partial<Container>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, Container.codec())
   }
@@ -778,7 +869,7 @@ export namespace Container {
     return decodeMessage(buf, Container.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Container>): Generator<ContainerIdFieldEvent | ContainerNameFieldEvent | ContainerImageFieldEvent | ContainerStateFieldEvent | ContainerOwnerFieldEvent | ContainerCreatedAtMsFieldEvent | ContainerExpiresAtMsFieldEvent | ContainerPortsContainerPortFieldEvent | ContainerPortsHostPortFieldEvent | ContainerCpuMillisFieldEvent | ContainerMemoryBytesFieldEvent | ContainerGpusFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Container>): Generator<ContainerIdFieldEvent | ContainerNameFieldEvent | ContainerImageFieldEvent | ContainerStateFieldEvent | ContainerOwnerFieldEvent | ContainerCreatedAtMsFieldEvent | ContainerExpiresAtMsFieldEvent | ContainerPortsContainerPortFieldEvent | ContainerPortsHostPortFieldEvent | ContainerCpuMillisFieldEvent | ContainerMemoryBytesFieldEvent | ContainerGpusFieldEvent | ContainerExitCodeFieldEvent | ContainerOomKilledFieldEvent | ContainerFinishedAtMsFieldEvent | ContainerEndReasonFieldEvent> {
     return streamMessage(buf, Container.codec(), opts)
   }
 }
