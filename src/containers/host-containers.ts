@@ -75,7 +75,8 @@ export class HostContainers {
   private diskTimer?: ReturnType<typeof setInterval>
   /** Made anew at every start: aborted at stop, it ends the event stream, the sweeps and the removals. */
   private controller = new AbortController()
-  private startedAt = 0
+  /** When the node (not just its engine) last started: what expired before it did so while the node was down. */
+  private nodeStartedAt = 0
 
   constructor (private readonly init: HostContainersInit) {
     this.networks = new GuestNetworks({ runtime: init.runtime, selfPeerId: init.selfPeerId, mode: init.policy.network, log: init.log })
@@ -86,12 +87,15 @@ export class HostContainers {
     return { [LABEL_NODE]: this.init.selfPeerId }
   }
 
-  /** Re-adopts this node's labelled containers, ends the overdue ones, and follows the engine. */
-  async start (options: AbortOptions = {}): Promise<void> {
+  /**
+   * Re-adopts this node's labelled containers, ends the overdue ones, and follows the engine.
+   * `resumed`: the node kept running and only its engine was away.
+   */
+  async start (options: AbortOptions & { resumed?: boolean } = {}): Promise<void> {
     this.controller = new AbortController()
     // One long-lived signal is handed to many concurrent calls, each adding a listener.
     setMaxListeners(Infinity, this.controller.signal)
-    this.startedAt = Date.now()
+    if (options.resumed !== true) this.nodeStartedAt = Date.now()
     await this.reconcile(options)
     const signal = this.controller.signal
     void this.follow(signal)
@@ -407,11 +411,15 @@ export class HostContainers {
         this.arm(t)
         return
       }
-      // Overdue when this host started: it was down when the time came.
-      const reason: EndReason = t.expiresAt != null && t.expiresAt < this.startedAt ? 'host restarted past its time limit' : 'time limit'
+      const reason = this.overdueReason(t)
       this.init.log('time limit reached for %s', t.info.id.slice(0, 12))
       this.endUntilDone(t, reason)
     }, Math.max(0, Math.min(delay, MAX_TIMER)))
+  }
+
+  /** Overdue when this node started: it was down when the time came. */
+  private overdueReason (t: Tracked): EndReason {
+    return t.expiresAt != null && t.expiresAt < this.nodeStartedAt ? 'host restarted past its time limit' : 'time limit'
   }
 
   /**
@@ -432,7 +440,7 @@ export class HostContainers {
     }
     const now = Date.now()
     for (const t of this.tracked.values()) {
-      if (t.expiresAt != null && t.expiresAt <= now && t.ending == null) this.endUntilDone(t, t.expiresAt < this.startedAt ? 'host restarted past its time limit' : 'time limit')
+      if (t.expiresAt != null && t.expiresAt <= now && t.ending == null) this.endUntilDone(t, this.overdueReason(t))
     }
     await this.networks.prune(new Set([...[...this.tracked.values()].map(t => t.owner), ...this.starting.keys()]), { signal })
   }

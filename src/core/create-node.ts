@@ -1,3 +1,4 @@
+import { mkdir } from 'node:fs/promises'
 import { collectDefaultMetrics, Registry } from 'prom-client'
 import { loadConfig } from '../config/load-config.js'
 import { createHost } from '../host/create-host.js'
@@ -27,10 +28,12 @@ export interface NodeOptions extends ConfigInput {
 export async function createNode (options: NodeOptions = {}): Promise<P2PRCNode> {
   const { dataDir, configFile, env, ...flags } = options
   const config = await loadConfig({ dataDir, configFile, env, flags })
-  const privateKey = await loadIdentity(config.dataDir)
+  // The data dir is claimed first: a second node on it stops here, before it touches the identity.
+  await mkdir(config.dataDir, { recursive: true, mode: 0o700 })
   const lock = new DataDirLock(config.dataDir)
   await lock.acquire()
   try {
+    const privateKey = await loadIdentity(config.dataDir)
     const metrics = new Registry()
     collectDefaultMetrics({ register: metrics, prefix: 'p2prc_', eventLoopMonitoringPrecision: 100 })
     const host = await createHost({

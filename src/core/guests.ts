@@ -36,6 +36,8 @@ export class Guests {
   private starting?: Promise<void>
   private firewall: FirewallStatus | null = null
   private engineSeen: EngineInfo | null = null
+  /** Guests were taken before: a start now is the engine coming back, not the node. */
+  private resumed = false
 
   constructor (private readonly components: GuestsComponents) {
     const { runtime, resources, ...init } = components
@@ -75,8 +77,9 @@ export class Guests {
     this.firewall = await applyGuestFirewall(FIREWALL, options)
     if (!this.firewall.active) this.components.log.error('guests are not isolated from this host: %s', this.firewall.detail)
     try {
-      await this.containers?.start(options)
+      await this.containers?.start({ ...options, resumed: this.resumed })
       this.running = true
+      this.resumed = true
       this.components.log('taking guests')
     } catch (err: any) {
       this.why = `its Docker engine failed at start (${err.message})`
@@ -87,6 +90,12 @@ export class Guests {
   stop (): void {
     if (this.running) this.containers?.stop()
     this.running = false
+  }
+
+  /** The node stops: its next start is a node's start again. */
+  shutdown (): void {
+    this.stop()
+    this.resumed = false
   }
 
   get available (): boolean {

@@ -129,7 +129,7 @@ export class P2PRCNode extends TypedEventEmitter<NodeEvents> {
   }
 
   private async shutdown (): Promise<void> {
-    this.services.guests.stop()
+    this.services.guests.shutdown()
     await this.components.host.stop()
     await this.components.lock.release()
   }

@@ -1,4 +1,5 @@
-import { chmod, mkdir, open, readFile, stat } from 'node:fs/promises'
+import { randomBytes } from 'node:crypto'
+import { chmod, link, mkdir, open, readFile, rm, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { generateKeyPair, privateKeyFromProtobuf, privateKeyToProtobuf } from '@libp2p/crypto/keys'
 import { logger } from '@libp2p/logger'
@@ -12,7 +13,7 @@ export const IDENTITY_FILE = 'identity.key'
 
 /**
  * Loads the node's Ed25519 key from DATA_DIR/identity.key, making it on first start. The file is
- * created with O_EXCL and mode 0600 so two starts racing cannot end with two identities, and a key
+ * created whole with mode 0600, so two starts racing cannot end with two identities, and a key
  * that others can read is tightened rather than trusted silently.
  */
 export async function loadIdentity (dataDir: string): Promise<PrivateKey> {
@@ -30,19 +31,25 @@ export async function loadIdentity (dataDir: string): Promise<PrivateKey> {
     if (err.code !== 'ENOENT') throw new ConfigError(`identity file ${path} is unreadable or corrupt: ${err.message}`)
   }
   const key = await generateKeyPair('Ed25519')
+  // Written whole under another name, then linked into place: link fails if the file exists, so
+  // of two processes creating it at once exactly one wins, and nobody ever reads half a key.
+  const draft = `${path}.${process.pid}.${randomBytes(4).toString('hex')}`
   try {
-    const file = await open(path, 'wx', 0o600)
+    const file = await open(draft, 'wx', 0o600)
     try {
       await file.writeFile(privateKeyToProtobuf(key))
       await file.sync()
     } finally {
       await file.close()
     }
+    await link(draft, path)
     log('created identity %s', path)
     return key
   } catch (err: any) {
     // Another process made it between our read and our create: use theirs.
     if (err.code === 'EEXIST') return privateKeyFromProtobuf(await readFile(path))
     throw err
+  } finally {
+    await rm(draft, { force: true })
   }
 }

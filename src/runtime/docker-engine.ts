@@ -1,8 +1,8 @@
 import Docker from 'dockerode'
 import { withTimeout } from '../signals.js'
 
-/** A local engine answers in milliseconds; one that takes longer is treated as absent. */
-const ENGINE_PROBE_TIMEOUT = 3000
+/** A local engine answers in milliseconds; one that takes longer than this has not answered (this time). */
+const ENGINE_PROBE_TIMEOUT = 10_000
 
 export interface EngineInfo {
   available: boolean
@@ -13,9 +13,11 @@ export interface EngineInfo {
   runtimes: string[]
   /** Why the engine is unavailable, for the operator. */
   reason: string | null
+  /** Unavailable for sure: its socket is missing or refuses us (not just slow to answer). */
+  gone: boolean
 }
 
-export const NO_ENGINE = (reason: string): EngineInfo => ({ available: false, version: null, gpuRuntimes: [], runtimes: [], reason })
+export const NO_ENGINE = (reason: string, gone = true): EngineInfo => ({ available: false, version: null, gpuRuntimes: [], runtimes: [], reason, gone })
 
 /** The engine client, named here so that modules outside runtime/ never import dockerode. */
 export type DockerClient = Docker
@@ -37,8 +39,8 @@ export async function probeEngine (docker: Docker, options: { signal?: AbortSign
     const info = await (docker.info as (opts: object) => Promise<{ Runtimes?: Record<string, unknown> }>).call(docker, { abortSignal })
     const runtimes = Object.keys(info.Runtimes ?? {})
     const gpuRuntimes = runtimes.filter(name => /nvidia|rocm|amd|gpu/i.test(name))
-    return { available: true, version: version.Version, gpuRuntimes, runtimes, reason: null }
+    return { available: true, version: version.Version, gpuRuntimes, runtimes, reason: null, gone: false }
   } catch (err: any) {
-    return NO_ENGINE(err.message ?? String(err))
+    return NO_ENGINE(err.message ?? String(err), ['ENOENT', 'ECONNREFUSED', 'EACCES'].includes(err.code))
   }
 }
