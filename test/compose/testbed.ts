@@ -67,6 +67,10 @@ export class Testbed {
       for (const c of await docker.listContainers({ all: true, filters: { label: [`p2prc.node=${peer}`] } })) {
         await docker.getContainer(c.Id).remove({ force: true }).catch(() => {})
       }
+      // The guest networks the compute nodes made on the engine go too.
+      for (const n of await docker.listNetworks({ filters: { label: [`p2prc.node=${peer}`] } })) {
+        await docker.getNetwork(n.Id).remove().catch(() => {})
+      }
     }
     if (this.bootstrapDir !== '') await rm(this.bootstrapDir, { recursive: true, force: true })
     for (const entry of this.sweepEntries()) sweeper.forget(entry)
