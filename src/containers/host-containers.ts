@@ -7,7 +7,7 @@ import { refersTo } from '../units/index.js'
 import { CONTAINER_OVERHEAD_BYTES, DISK_CHECK_INTERVAL, DOCKER_CALL_TIMEOUT, EVENTS_RETRY_MAX, EVENTS_RETRY_MIN, MAX_TIMER, PID_SHARE, REMOVE_RETRY_MAX, REMOVE_RETRY_MIN, SWEEP_INTERVAL } from './constants.js'
 import { EndedContainers } from './ended.js'
 import { GuestNetworks } from './guest-networks.js'
-import { LABEL_EXPIRES_AT, LABEL_GPUS, LABEL_NAME, LABEL_NODE, LABEL_OWNER, LABEL_REQUEST_ID } from './labels.js'
+import { LABEL_EXPIRES_AT, LABEL_GPUS, LABEL_NAME, LABEL_NODE, LABEL_OWNER, LABEL_REQUEST_ID, LABEL_RUN_ID } from './labels.js'
 import { admit } from './policy.js'
 import { checkRegistryAddress } from './registries.js'
 import { RunQueue } from './run-queue.js'
@@ -59,7 +59,11 @@ const iso = (ms: number | null): string | null => ms != null ? new Date(ms).toIS
  */
 export class HostContainers {
   private readonly tracked = new Map<string, Tracked>()
-  /** Capacity promised to runs being started, so concurrent runs cannot over-commit. */
+  /**
+   * Capacity promised to runs being started, so concurrent runs cannot over-commit, by run ID (the
+   * container's LABEL_RUN_ID): a container the engine's events report before its run has finished
+   * is counted by its reservation, not twice.
+   */
   private readonly reservations = new Map<string, Reservation>()
   /** Owners with a pull in flight: one each, so one peer's slow pulls cannot fill the node. */
   private readonly pulling = new Set<string>()
@@ -130,8 +134,8 @@ export class HostContainers {
     let memoryBytes = 0
     let gpus = 0
     let containers = 0
-    for (const t of this.tracked.values()) {
-      if (!isActive(t.info.state) || (owner != null && t.owner !== owner)) continue
+    for (const t of this.counted()) {
+      if (owner != null && t.owner !== owner) continue
       cpus += t.info.limits.cpus
       memoryBytes += t.info.limits.memoryBytes + CONTAINER_OVERHEAD_BYTES
       gpus += t.gpus
@@ -150,9 +154,16 @@ export class HostContainers {
   /** Processes guests may still be given (their pids limits add up to at most a share of pid_max). */
   private pidsLeft (): number {
     let used = 0
-    for (const t of this.tracked.values()) if (isActive(t.info.state)) used += t.info.limits.pidsLimit
+    for (const t of this.counted()) used += t.info.limits.pidsLimit
     for (const r of this.reservations.values()) used += r.grant.pidsLimit
     return Math.floor(this.init.pidMax * PID_SHARE) - used
+  }
+
+  /** Active containers whose capacity is not already counted by a reservation. */
+  private * counted (): Generator<Tracked> {
+    for (const t of this.tracked.values()) {
+      if (isActive(t.info.state) && !this.reservations.has(t.info.labels[LABEL_RUN_ID] ?? '')) yield t
+    }
   }
 
   /**
@@ -196,15 +207,15 @@ export class HostContainers {
       // Admission and reservation happen together, before the next await: concurrent runs each
       // see the others' reservations.
       const grant = this.admit(owner, request)
-      const key = randomBytes(8).toString('hex')
-      this.reservations.set(key, { owner, grant })
+      const runId = randomBytes(8).toString('hex')
+      this.reservations.set(runId, { owner, grant })
       try {
-        const info = await this.create(owner, request, grant, options)
+        const info = await this.create(owner, request, grant, runId, options)
         const tracked = this.track(info)
         this.init.log('started %s for %s (%s), expires %s', info.id.slice(0, 12), owner, request.image, iso(tracked.expiresAt))
         return this.view(tracked)
       } finally {
-        this.reservations.delete(key)
+        this.reservations.delete(runId)
       }
     } finally {
       const left = (this.starting.get(owner) ?? 1) - 1
@@ -229,7 +240,7 @@ export class HostContainers {
     }
   }
 
-  private async create (owner: string, request: RunRequest, grant: Grant, options: AbortOptions): Promise<ContainerInfo> {
+  private async create (owner: string, request: RunRequest, grant: Grant, runId: string, options: AbortOptions): Promise<ContainerInfo> {
     const { policy, runtime, selfPeerId } = this.init
     const signal = withTimeout(options.signal, DOCKER_CALL_TIMEOUT)
     const network = await this.networks.forOwner(owner, { signal }).catch(err => {
@@ -254,7 +265,8 @@ export class HostContainers {
         [LABEL_EXPIRES_AT]: String(expiresAt),
         [LABEL_REQUEST_ID]: request.requestId ?? randomBytes(8).toString('hex'),
         [LABEL_NAME]: request.name ?? '',
-        [LABEL_GPUS]: String(grant.gpus)
+        [LABEL_GPUS]: String(grant.gpus),
+        [LABEL_RUN_ID]: runId
       },
       pidsLimit: grant.pidsLimit,
       // The owner's other containers reach it by the name it was given.

@@ -112,7 +112,7 @@ describe('the host keeps its work safe', () => {
         assert.match(r.stderr, /you already run \d+ containers on this node|CPUs? free|of memory/)
       }
     }
-    assert.equal(started.length, 12, 'six per peer: the policy limit')
+    assert.equal(started.length, 12, `six per peer, the policy limit (refused: ${results.filter(r => r.code !== 0).map(r => r.stderr.trim()).join(' | ')})`)
     for (const id of started) assert.equal((await inspectOrNull(id))?.State.Running, true)
     assert.equal((await containersOf(b.info.peerId)).length, 12, 'no half-made containers')
     const listed = await Promise.all([cli(a, ['ps', '--json']), cli(c, ['ps', '--json'])])
