@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { after, before, describe, it } from 'node:test'
 import { Daemons } from '../helpers/daemon-process.js'
-import { dockerClient, engineAnswers, removeContainersOf, requireEngine, TEST_IMAGE } from '../helpers/docker.js'
+import { dockerClient, engineAnswers, engineHasRuntime, GUEST_RUNTIMES, removeContainersOf, requireEngine, requireRuntime, TEST_IMAGE } from '../helpers/docker.js'
 import { InternetStandIn } from '../helpers/internet.js'
 import { requireNetAdmin } from '../helpers/nat-topology.js'
 import { sweeper } from '../helpers/sweeper.js'
@@ -35,22 +35,11 @@ async function reaches (containerId: string, host: string, port: number): Promis
   return stdout.includes('rc=0')
 }
 
-/** Whether the engine knows the gVisor runtime (CI registers it; elsewhere the runsc round skips, saying why). */
-async function hasRunsc (): Promise<boolean> {
-  if (!await engineAnswers()) return false
-  const info = await dockerClient().info() as { Runtimes?: Record<string, unknown> }
-  return info.Runtimes?.runsc != null
+async function requireGuests (t: TestContext, runtime: string | null): Promise<boolean> {
+  return await requireRuntime(t, runtime) && await requireNetAdmin(t)
 }
 
-async function requireRuntime (t: TestContext, runtime: string | null): Promise<boolean> {
-  if (!await requireEngine(t) || !await requireNetAdmin(t)) return false
-  if (runtime !== 'runsc' || await hasRunsc()) return true
-  if (process.env.CI != null && process.env.CI !== '') throw new Error('CI is set but the engine has no runsc runtime (.ci/run registers it)')
-  t.skip('the engine has no runsc runtime (apt-get install runsc, register it in /etc/docker/daemon.json)')
-  return false
-}
-
-for (const runtime of [null, 'runsc'] as const) {
+for (const runtime of GUEST_RUNTIMES) {
   describe(`guests are sealed off from each other and from the host (runtime ${runtime ?? 'default'})`, () => {
     const dirs = new TmpDirs()
     const daemons = new Daemons()
@@ -67,7 +56,7 @@ for (const runtime of [null, 'runsc'] as const) {
     let ready = false
 
     before(async () => {
-      if (!await engineAnswers() || (runtime === 'runsc' && !await hasRunsc())) return
+      if (!await engineAnswers() || (runtime != null && !await engineHasRuntime(runtime))) return
       // A network of the test's own, whose gateway is one of this host's addresses, with a
       // container on it: what an ordinary (non-guest) container on this host can reach.
       const docker = dockerClient()
@@ -108,7 +97,7 @@ for (const runtime of [null, 'runsc'] as const) {
     })
 
     it('an owner\'s containers reach each other by name; another owner\'s reach neither, by IP or by name', async t => {
-      if (!await requireRuntime(t, runtime) || !ready) return
+      if (!await requireGuests(t, runtime) || !ready) return
       const web = await a.api.run(host.info.peerId, { image: TEST_IMAGE, name: 'web', cmd: ['httpd', '-f', '-p', '8080', '-h', '/tmp'], ports: [8080], ...SMALL })
       const sibling = await a.api.run(host.info.peerId, { image: TEST_IMAGE, name: 'sibling', cmd: ['sleep', '600'], ...SMALL })
       const stranger = await c.api.run(host.info.peerId, { image: TEST_IMAGE, name: 'stranger', cmd: ['sleep', '600'], ...SMALL })
@@ -133,7 +122,7 @@ for (const runtime of [null, 'runsc'] as const) {
     })
 
     it('guests reach neither this host\'s services, nor the daemon\'s libp2p port, nor the engine', async t => {
-      if (!await requireRuntime(t, runtime) || !ready) return
+      if (!await requireGuests(t, runtime) || !ready) return
       // The control container proves the targets answer: only guests are kept out.
       assert.match(await waitFor(async () => probe(control, gateway, servicePort), { message: 'the host service to answer the control container' }), /host-service/)
       assert.ok(await waitFor(async () => reaches(control, gateway, libp2pPort), { message: 'the daemon\'s libp2p port to answer an ordinary container' }))

@@ -56,3 +56,25 @@ export async function inspectOrNull (id: string): Promise<Docker.ContainerInspec
     throw err
   }
 }
+
+/** The runtimes guest-container tests run under: the engine's default, and gVisor. */
+export const GUEST_RUNTIMES = [null, 'runsc'] as const
+
+/** Whether the engine knows an OCI runtime (CI registers runsc). */
+export async function engineHasRuntime (runtime: string): Promise<boolean> {
+  if (!await engineAnswers()) return false
+  const info = await dockerClient().info() as { Runtimes?: Record<string, unknown> }
+  return info.Runtimes?.[runtime] != null
+}
+
+/**
+ * A test that runs guests under `runtime` (null: the default) needs the engine and, for runsc,
+ * gVisor registered with it: outside CI it skips and says why; with CI set it fails.
+ */
+export async function requireRuntime (t: TestContext, runtime: string | null): Promise<boolean> {
+  if (!await requireEngine(t)) return false
+  if (runtime == null || await engineHasRuntime(runtime)) return true
+  if (process.env.CI != null && process.env.CI !== '') throw new Error(`CI is set but the engine has no ${runtime} runtime (.ci/run registers it)`)
+  t.skip(`the engine has no ${runtime} runtime (apt-get install ${runtime}, register it in /etc/docker/daemon.json)`)
+  return false
+}
