@@ -133,7 +133,7 @@ export class InternalError extends P2PRCError {
 }
 
 /** Why a resource record was refused; the reason also labels the rejection counter. */
-export type RecordRejection = 'oversized' | 'signature' | 'signer' | 'malformed' | 'schema' | 'expired' | 'stale'
+export type RecordRejection = 'oversized' | 'signature' | 'signer' | 'malformed' | 'schema' | 'expired' | 'stale' | 'flood'
 
 export class InvalidRecordError extends P2PRCError {
   static readonly code = 'ERR_INVALID_RECORD'

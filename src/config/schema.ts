@@ -1,6 +1,6 @@
 import { multiaddr } from '@multiformats/multiaddr'
 import { z } from 'zod'
-import { parseHostPort } from '../units/index.js'
+import { parseHostPort, VISIBLE_TEXT } from '../units/index.js'
 import { durationSchema as duration, labelsSchema as labels, runtimeName, sizeSchema as size } from '../validation/index.js'
 
 // One schema for every source of configuration (file, env, flags): each is parsed as a partial
@@ -115,7 +115,7 @@ const configShape = z.strictObject({
   listen: z.array(multiaddrString).min(1).max(16),
   bootstrap: z.array(peerMultiaddrString).max(64),
   api: hostPort,
-  name: z.string().trim().min(1).max(64).regex(/^\P{Cc}*$/u, { message: 'no control characters' }),
+  name: z.string().trim().min(1).max(64).regex(VISIBLE_TEXT, { message: 'no control or invisible (format) characters, such as a zero-width space' }),
   labels,
   mdns: z.boolean(),
   /** Docker engine URL (unix:///path, tcp://host:port) or null for a client-only node. */

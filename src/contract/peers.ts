@@ -4,6 +4,11 @@ import type { Resources } from './resources.js'
 export interface PeerSummary {
   peerId: string
   name: string | null
+  /**
+   * We have met this peer (a connection authenticated it, or it answered for itself). A peer known
+   * only from records others relayed is unverified: `run auto` and jobs never place work on it.
+   */
+  verified: boolean
   multiaddrs: string[]
   labels: Record<string, string>
   /** ISO time. */

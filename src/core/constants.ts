@@ -4,6 +4,13 @@ const minute = 60 * second
 /** A peer we are not connected to and have not heard from for this long leaves the peer table. */
 export const PEER_TTL = 5 * minute
 
+/**
+ * A record counts here for at most this long after it arrived, whatever lifetime it claims: a
+ * live peer re-advertises long before, and a fake (or a departed peer's long-lived DHT copy,
+ * relayed) is gone within minutes rather than a day.
+ */
+export const MAX_RECORD_AGE = 5 * minute
+
 /** How often the peer table is swept for silent peers. */
 export const PEER_PRUNE_INTERVAL = 30 * second
 

@@ -87,7 +87,7 @@ export function createNodeServices (components: P2PRCNodeComponents, events: Pic
     issuer,
     metrics: recordMetrics,
     log: logger.forComponent('p2prc:adverts'),
-    accept: signed => tracker.acceptRecord(signed)
+    accept: (signed, origin) => tracker.acceptRecord(signed, origin)
   }, { interval: config.advertInterval })
   const dhtRecords = new DhtRecords({ dht: host.services.dht, host, issuer, metrics: recordMetrics, log: logger.forComponent('p2prc:dht-records') })
   const records = new PeerRecords({ self, tracker, specs: specsProtocol, dhtRecords, ownRecord: async options => (await issuer.issue(options)).signed.record })

@@ -37,7 +37,7 @@ export class PeerRecords {
     if (peerId === self) return toRecordView(await this.components.ownRecord(options))
     try {
       const signed = await specs.fetchSelf(peerId, { signal: withTimeout(options.signal, DIAL_TIMEOUT) })
-      tracker.acceptRecord(signed)
+      tracker.acceptRecord(signed, { source: null, fromSubject: true })
       return toRecordView(signed.record)
     } catch (err: any) {
       if (err.name === 'InvalidRecordError') throw err
@@ -59,7 +59,7 @@ export class PeerRecords {
     const providers = (await dhtRecords.findProviders(capability, options)).filter(id => id !== self)
     await Promise.allSettled(providers.map(async peerId => {
       if (tracker.table.get(peerId)?.record != null) return
-      tracker.acceptRecord(await specs.fetchSelf(peerId, { signal: withTimeout(options.signal, DIAL_TIMEOUT) }))
+      tracker.acceptRecord(await specs.fetchSelf(peerId, { signal: withTimeout(options.signal, DIAL_TIMEOUT) }), { source: null, fromSubject: true })
     }))
     return providers.flatMap(id => tracker.summary(id) ?? [])
   }

@@ -3,9 +3,12 @@ import { multiaddr } from '@multiformats/multiaddr'
 import { DialError, InvalidArgumentError, PeerNotFoundError } from '../errors.js'
 import { withTimeout } from '../signals.js'
 import { DHT_PROTOCOL } from '../host/constants.js'
-import { DIAL_TIMEOUT, INITIAL_SYNC_PEERS, PEER_PRUNE_INTERVAL, PEER_TTL } from './constants.js'
+import { PeerRateLimiter } from '../protocols/rate-limit.js'
+import { normalizeName } from '../units/index.js'
+import { DIAL_TIMEOUT, INITIAL_SYNC_PEERS, MAX_RECORD_AGE, PEER_PRUNE_INTERVAL, PEER_TTL } from './constants.js'
 import { matchesFilter } from './peer-filter.js'
 import { PeerTable } from './peer-table.js'
+import { PeerVerifier } from './peer-verifier.js'
 import type { ConnectResult, NodeEvents, PeerFilter, PeerSummary } from '../contract/index.js'
 import type { Host } from '../host/create-host.js'
 import type { Specs } from '../protocols/specs/index.js'
@@ -16,7 +19,7 @@ import type { Multiaddr } from '@multiformats/multiaddr'
 
 export interface PeerTrackerComponents {
   host: Pick<Host, 'peerId' | 'getConnections' | 'dial' | 'peerStore' | 'addEventListener' | 'removeEventListener' | 'services'>
-  specs: Pick<Specs, 'fetchKnown'>
+  specs: Pick<Specs, 'fetchKnown' | 'fetchSelf'>
   logger: ComponentLogger
   /** Where peer events are dispatched: the node. */
   events: Pick<TypedEventTarget<NodeEvents>, 'safeDispatchEvent'>
@@ -29,6 +32,23 @@ export interface PeerTrackerInit {
   recordTtl: number
 }
 
+/** Where a record came from, for how far to trust it. */
+export interface RecordOrigin {
+  /** The peer that passed it to us (the gossip neighbour, the peer a sync asked); null: we asked its subject. */
+  source: string | null
+  /** Its subject is the peer we had it from (a direct neighbour's own advert, an answer to SELF). */
+  fromSubject: boolean
+}
+
+/**
+ * What one neighbour may pass on: records in all (an honest neighbour relays everyone's adverts),
+ * and records of identities nobody here has met (each fresh key is free to make).
+ */
+const RECORDS_PER_SOURCE = { perSecond: 10, burst: 200 }
+const NEW_IDENTITIES_PER_SOURCE = { perSecond: 1, burst: 30 }
+/** New identities taken from all neighbours together. */
+const NEW_IDENTITIES = { perSecond: 5, burst: 100 }
+
 /**
  * Who we know in the p2prc network: enters peers that speak our protocols (identify) or send
  * verified records, keeps their latency and connection, fills the table from the first
@@ -37,6 +57,10 @@ export interface PeerTrackerInit {
 export class PeerTracker implements Startable {
   readonly table = new PeerTable()
   private readonly log: Logger
+  private readonly verifier: PeerVerifier
+  private readonly recordsPerSource = new PeerRateLimiter(RECORDS_PER_SOURCE, 'record')
+  private readonly newPerSource = new PeerRateLimiter(NEW_IDENTITIES_PER_SOURCE, 'new identity')
+  private readonly newIdentities = new PeerRateLimiter(NEW_IDENTITIES, 'new identity')
   private readonly synced = new Set<string>()
   private readonly pruneEvery: number
   private pruneTimer?: ReturnType<typeof setInterval>
@@ -47,6 +71,15 @@ export class PeerTracker implements Startable {
   constructor (private readonly components: PeerTrackerComponents, private readonly init: PeerTrackerInit) {
     this.log = components.logger.forComponent('p2prc:peers')
     this.pruneEvery = Math.min(PEER_PRUNE_INTERVAL, init.recordTtl / 3)
+    this.verifier = new PeerVerifier({
+      specs: components.specs,
+      log: components.logger.forComponent('p2prc:peers:verify'),
+      verified: signed => { this.acceptRecord(signed, { source: null, fromSubject: true }) },
+      failed: peerId => {
+        const entry = this.table.get(peerId)
+        if (entry != null && !entry.verified && !this.isConnected(peerId)) this.table.delete(peerId)
+      }
+    })
   }
 
   start (): void {
@@ -56,6 +89,7 @@ export class PeerTracker implements Startable {
     host.addEventListener('peer:disconnect', this.onDisconnect)
     host.addEventListener('peer:discovery', this.onDiscovery)
     this.pruneTimer = setInterval(() => { this.prune() }, this.pruneEvery)
+    this.verifier.start()
     this.started = true
   }
 
@@ -67,6 +101,7 @@ export class PeerTracker implements Startable {
     host.removeEventListener('peer:disconnect', this.onDisconnect)
     host.removeEventListener('peer:discovery', this.onDiscovery)
     clearInterval(this.pruneTimer)
+    this.verifier.stop()
     clearTimeout(this.quickPrune)
     this.quickPrune = undefined
     // A stopped node knows nobody; a restarted one syncs again from its first neighbours.
@@ -120,11 +155,30 @@ export class PeerTracker implements Startable {
     }
   }
 
-  /** Takes a verified record into the table; answers whether it was new (not stale, not our own). */
-  acceptRecord (signed: SignedResourceRecord): boolean {
-    if (signed.record.peerId === this.components.host.peerId.toString()) return false
-    const before = this.table.get(signed.record.peerId)?.multiaddrs.join()
-    if (!this.table.acceptRecord(signed)) return false
+  /**
+   * Takes a record (its signature checked) into the table; answers whether it took it, or refused
+   * it (a flood from one neighbour, no room), or it was stale. A record of a peer we have not met,
+   * relayed by others, is unverified until the peer itself answers.
+   */
+  acceptRecord (signed: SignedResourceRecord, origin: RecordOrigin): 'taken' | 'stale' | 'refused' {
+    const peerId = signed.record.peerId
+    if (peerId === this.components.host.peerId.toString()) return 'stale'
+    const known = this.table.get(peerId)
+    const verified = origin.fromSubject || known?.verified === true || this.isConnected(peerId)
+    try {
+      if (origin.source != null) this.recordsPerSource.take(origin.source)
+      if (known == null && !verified) {
+        if (origin.source != null) this.newPerSource.take(origin.source)
+        this.newIdentities.take('all')
+      }
+    } catch {
+      return 'refused'
+    }
+    const before = known?.multiaddrs.join()
+    const outcome = this.table.acceptRecord(signed, { verified, expiresAt: Date.now() + MAX_RECORD_AGE })
+    if (outcome === 'full') return 'refused'
+    if (outcome === 'stale') return 'stale'
+    if (!verified) this.verifier.enqueue(peerId)
     // The record is signed by the peer: its addresses (a relayed one for a peer behind NAT) are
     // how to dial it, even when we learnt of it second-hand. Stored only when they changed: a
     // peer-store write per advert was a noticeable share of an idle node's CPU.
@@ -133,9 +187,9 @@ export class PeerTracker implements Startable {
       this.components.host.peerStore.merge(peerIdFromString(signed.record.peerId), { multiaddrs: addresses })
         .catch(err => { this.log('could not store addresses of %s: %s', signed.record.peerId, err.message) })
     }
-    this.pruneAt(signed.record.expiresAt)
-    this.emitUpdate(signed.record.peerId)
-    return true
+    this.pruneAt(this.table.get(peerId)?.expiresAt ?? signed.record.expiresAt)
+    this.emitUpdate(peerId)
+    return 'taken'
   }
 
   private emitUpdate (peerId: string): void {
@@ -146,7 +200,8 @@ export class PeerTracker implements Startable {
   private summarise (entry: PeerEntry): PeerSummary {
     return {
       peerId: entry.peerId,
-      name: entry.name,
+      name: entry.name != null ? normalizeName(entry.name) : null,
+      verified: entry.verified,
       multiaddrs: entry.multiaddrs,
       labels: entry.labels,
       lastSeen: new Date(entry.lastSeen).toISOString(),
@@ -200,7 +255,9 @@ export class PeerTracker implements Startable {
     const known = this.table.get(id)
     this.table.upsert(id, {
       multiaddrs: known?.record != null ? known.multiaddrs : listenAddrs.map(ma => ma.toString()),
-      lastSeen: Date.now()
+      lastSeen: Date.now(),
+      // Identify ran over a connection that authenticated the peer's key: we have met it.
+      verified: true
     })
     this.emitUpdate(id)
     void this.measureLatency(peerId)
@@ -215,7 +272,7 @@ export class PeerTracker implements Startable {
     try {
       const records = await this.components.specs.fetchKnown(peerId, { signal: AbortSignal.timeout(DIAL_TIMEOUT) })
       let taken = 0
-      for (const signed of records) if (this.acceptRecord(signed)) taken++
+      for (const signed of records) if (this.acceptRecord(signed, { source: peerId, fromSubject: signed.record.peerId === peerId }) === 'taken') taken++
       this.log('took %d of %d records from %s', taken, records.length, peerId)
     } catch (err: any) {
       this.synced.delete(peerId)

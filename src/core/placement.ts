@@ -43,6 +43,8 @@ export function placeRequest (peers: PeerSummary[], request: RunRequest, placeme
     const reject = (reason: string): void => { rejections.push({ peerId: peer.peerId, name: peer.name, reason }) }
     const r = peer.resources
     if (r == null) { reject('no resource record yet'); continue }
+    // Identities are free: only a peer this node has met can be given work.
+    if (!peer.verified) { reject('not verified yet (known only from records others passed on)'); continue }
     if (!r.docker) { reject('offers no compute (no Docker engine)'); continue }
     const missing = labels.find(([k, v]) => peer.labels[k] !== v)
     if (missing != null) { reject(`label ${missing[0]}=${missing[1]} does not match`); continue }

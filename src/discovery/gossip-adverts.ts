@@ -13,8 +13,11 @@ export interface GossipAdvertsComponents {
   issuer: RecordIssuer
   metrics: RecordMetrics
   log: Logger
-  /** Offers a verified record to the peer table; answers whether it was new (not stale). */
-  accept: (signed: SignedResourceRecord) => boolean
+  /**
+   * Offers a record (its signature checked) to the peer table, with who passed it on and whether
+   * that was its subject; answers whether it was taken, stale, or refused (a flood, no room).
+   */
+  accept: (signed: SignedResourceRecord, origin: { source: string, fromSubject: boolean }) => 'taken' | 'stale' | 'refused'
 }
 
 export interface GossipAdvertsInit {
@@ -137,7 +140,7 @@ export class GossipAdverts implements Startable {
     }
   }
 
-  private readonly validate = async (_from: PeerId, message: Message): Promise<TopicValidatorResult> => {
+  private readonly validate = async (propagationSource: PeerId, message: Message): Promise<TopicValidatorResult> => {
     const { metrics, log } = this.components
     if (message.type !== 'signed') {
       metrics.reject('gossip', 'signature')
@@ -146,9 +149,16 @@ export class GossipAdverts implements Startable {
     try {
       // The advert must be about the peer that signed the gossip message, not relayed for another.
       const signed = await openRecord(message.data, { expectedSigner: message.from.toString() })
-      if (!this.components.accept(signed)) {
+      const outcome = this.components.accept(signed, { source: propagationSource.toString(), fromSubject: message.from.equals(propagationSource) })
+      if (outcome === 'stale') {
         metrics.reject('gossip', 'stale')
         return TopicValidatorResult.Ignore
+      }
+      // Refused (the neighbour floods us with identities nobody has met): not passed on, and its
+      // gossip score drops, so gossipsub soon stops listening to it.
+      if (outcome === 'refused') {
+        metrics.reject('gossip', 'flood')
+        return TopicValidatorResult.Reject
       }
       metrics.accept('gossip')
       return TopicValidatorResult.Accept

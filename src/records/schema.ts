@@ -1,10 +1,11 @@
 import { z } from 'zod'
+import { VISIBLE_TEXT } from '../units/index.js'
 import { labelsSchema as labels } from '../validation/index.js'
 
 // Limits on what a peer may claim in its record. The envelope's size limit bounds the total; these
 // keep each field sane for the tables and terminals that show it.
 
-const text = (max: number): z.ZodString => z.string().max(max).regex(/^\P{Cc}*$/u, { message: 'control characters' })
+const text = (max: number): z.ZodString => z.string().max(max).regex(VISIBLE_TEXT, { message: 'control or invisible (format) characters' })
 const count = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER)
 const optionalCount = count.nullable()
 
@@ -44,6 +45,14 @@ export const resourcesSchema = z.strictObject({
   guestRuntime: text(64).nullable(),
   offer: capacity,
   used: capacity
+}).superRefine((r, ctx) => {
+  // A record may claim any hardware, but not offer more than the hardware it claims: fakes that
+  // offer 100,000 CPUs on a 4-core machine would win every placement.
+  const issue = (message: string): void => { ctx.addIssue({ code: 'custom', path: ['offer'], message }) }
+  if (r.offer.cpus > r.cpu.threads) issue(`offers ${r.offer.cpus} CPUs of ${r.cpu.threads}`)
+  if (r.offer.memoryBytes > r.memory.totalBytes) issue('offers more memory than the machine has')
+  if (r.offer.gpus > r.gpus.length) issue(`offers ${r.offer.gpus} GPUs of ${r.gpus.length}`)
+  if (!r.docker && (r.offer.cpus > 0 || r.offer.memoryBytes > 0 || r.offer.gpus > 0)) issue('offers compute without an engine')
 })
 
 export const unsignedRecordSchema = z.strictObject({

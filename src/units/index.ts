@@ -3,6 +3,7 @@
 // Nothing here imports anything, so the CLI can load it for free.
 export { parseSize, formatBytes } from './size.js'
 export { parseDuration, formatAge } from './duration.js'
-export { parseKeyValue, isLabel, LABEL_KEY, LABEL_VALUE_MAX, NO_CONTROL_CHARACTERS, ENV_NAME } from './key-value.js'
+export { parseKeyValue, isLabel, LABEL_KEY, LABEL_VALUE_MAX, ENV_NAME } from './key-value.js'
+export { VISIBLE_TEXT, normalizeName } from './text.js'
 export { CONTAINER_REFERENCE, MIN_ID_PREFIX, isContainerReference, refersTo } from './references.js'
 export { HOST_PORT, parseHostPort } from './host-port.js'

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { LABEL_KEY, LABEL_VALUE_MAX, NO_CONTROL_CHARACTERS, parseKeyValue } from '../units/index.js'
+import { LABEL_KEY, LABEL_VALUE_MAX, parseKeyValue, VISIBLE_TEXT } from '../units/index.js'
 
 export const MAX_LABELS = 32
 
@@ -7,7 +7,7 @@ export const labelKey = z.string().regex(LABEL_KEY, {
   message: 'label keys are 1-63 characters: letters, digits and . _ / - (starting with a letter or digit)'
 })
 export const labelValue = z.string().max(LABEL_VALUE_MAX, { message: `label values are at most ${LABEL_VALUE_MAX} characters` })
-  .regex(NO_CONTROL_CHARACTERS, { message: 'label values may not hold control characters' })
+  .regex(VISIBLE_TEXT, { message: 'label values may not hold control or invisible (format) characters' })
 
 export const labelsSchema = z.record(labelKey, labelValue).refine(value => Object.keys(value).length <= MAX_LABELS, {
   message: `at most ${MAX_LABELS} labels`

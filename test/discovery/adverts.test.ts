@@ -130,7 +130,8 @@ describe('resource adverts across 5 daemons', () => {
     }, { timeout: 20_000, message: 'the late joiner to learn all records' })
     const names = seen.map(p => p.name)
     for (const name of ['client', 'gpu-box', 'n0', 'n1', 'n2']) assert.ok(names.includes(name), `${name} in ${names.join(', ')}`)
-    assert.equal(await late.stop(), 0)
+    const lateCode = await late.stop()
+    assert.equal(lateCode, 0, late.output())
   })
 
   it('a peer that stops disappears from every table after its record expires', async () => {

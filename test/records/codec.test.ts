@@ -33,6 +33,7 @@ describe('resource records', () => {
     for (const bytes of [2 ** 31, 3 * 1024 ** 3, 2 ** 32 - 1, 2 ** 32, 2 ** 40 + 7]) {
       const unsigned = sampleRecord()
       unsigned.resources.memory = { totalBytes: bytes, freeBytes: bytes - 1 }
+      unsigned.resources.offer.memoryBytes = bytes - 1
       const { record } = await openRecord(await sealRecord(unsigned, key))
       assert.deepEqual(record.resources.memory, { totalBytes: bytes, freeBytes: bytes - 1 })
     }
@@ -67,8 +68,33 @@ describe('resource records', () => {
     await assert.rejects(openRecord(await sealRaw(wire({ expiresAtMs: past }), key)), { name: 'InvalidRecordError', reason: 'expired' })
     const farFuture = Date.now() + 30 * 24 * 3600_000
     await assert.rejects(openRecord(await sealRaw(wire({ expiresAtMs: farFuture }), key)), { name: 'InvalidRecordError', reason: 'malformed' })
+    // Names that would look like another peer's in `p2prc peers`: zero-width and bidi format characters.
+    await assert.rejects(openRecord(await sealRaw(wire({ name: 'alice\u200b' }), key)), { name: 'InvalidRecordError', reason: 'malformed' })
+    await assert.rejects(openRecord(await sealRaw(wire({ name: 'ali\u202ece' }), key)), { name: 'InvalidRecordError', reason: 'malformed' })
     // And our own sealing refuses what peers would refuse.
+    await assert.rejects(sealRecord(sampleRecord({ name: 'zero\u200bwidth' }), key), { name: 'InvalidRecordError' })
     await assert.rejects(sealRecord(sampleRecord({ name: 'y'.repeat(100) }), key), { name: 'InvalidRecordError' })
+  })
+
+  it('refuses an offer beyond the hardware the same record describes', async () => {
+    const key = await newKey()
+    const cpus = sampleRecord()
+    cpus.resources.offer.cpus = cpus.resources.cpu.threads + 1
+    await assert.rejects(sealRecord(cpus, key), { name: 'InvalidRecordError' })
+    const memory = sampleRecord()
+    memory.resources.offer.memoryBytes = memory.resources.memory.totalBytes + 1
+    await assert.rejects(sealRecord(memory, key), { name: 'InvalidRecordError' })
+    const gpus = sampleRecord()
+    gpus.resources.offer.gpus = gpus.resources.gpus.length + 1
+    await assert.rejects(sealRecord(gpus, key), { name: 'InvalidRecordError' })
+    // The 100,000-CPU fake of the attack run, signed raw so only the receiver's check stands.
+    const fake = wire({
+      cpu: { model: 'x', cores: 2, threads: 4, arch: 'x64', loadPermille: 0 },
+      memory: { totalBytes: 2 ** 30, freeBytes: 2 ** 30 },
+      docker: { available: true, version: '20.10', gpuRuntimes: [], guestRuntime: 'runc' },
+      offer: { cpuMillis: 100_000_000, memoryBytes: 2 ** 29, gpus: 0, containers: 0 }
+    })
+    await assert.rejects(openRecord(await sealRaw(fake, key)), { name: 'InvalidRecordError', reason: 'malformed' })
   })
 
   it('the DHT validator accepts only the record of the peer the key names', async () => {

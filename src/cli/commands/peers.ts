@@ -28,7 +28,8 @@ function renderPeers (peers: PeerSummary[]): string {
     peers.map(peer => {
       const r = peer.resources
       return [
-        peer.name ?? '-',
+        // A peer known only from others' records is marked until this node has met it.
+        (peer.name ?? '-') + (peer.verified ? '' : ' (unverified)'),
         shortPeerId(peer.peerId),
         r == null ? '-' : `${r.offer.cpus}/${r.cpu.threads} × ${r.cpu.model}`,
         r == null ? '-' : `${formatBytes(r.memory.freeBytes)} / ${formatBytes(r.memory.totalBytes)}`,
