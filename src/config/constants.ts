@@ -68,3 +68,19 @@ export const DEFAULT_RELAY = {
 }
 
 export const DEFAULT_NAT = { autonat: true, holePunch: true, upnp: false }
+
+/**
+ * Connection limits that keep a node reachable when one place floods it (idle sockets, hundreds of
+ * identities, thousands of streams): libp2p's own defaults (10 pending, 10 s to set up) let ten
+ * idle sockets lock every new peer out. Loopback is always exempt.
+ */
+export const DEFAULT_CONNECTIONS = {
+  maxConnections: 300,
+  maxPendingInbound: 64,
+  inboundUpgradeTimeout: 5_000,
+  perIp: 16,
+  perSubnet: 64,
+  perIpPerSecond: 5,
+  exempt: [],
+  maxStreamsPerConnection: 256
+}

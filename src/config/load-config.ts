@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { resolveDataDir } from '../contract/index.js'
 import { ConfigError } from '../errors.js'
-import { CONFIG_FILE, DEFAULT_ADVERT_INTERVAL, DEFAULT_API, DEFAULT_NAT, DEFAULT_RELAY, DEFAULT_OFFER, DEFAULT_POLICY, DEFAULT_RECORD_TTL, DEFAULT_DOCKER_SOCKET, DEFAULT_LISTEN, DEFAULT_NAME, MAX_CONFIG_FILE_BYTES } from './constants.js'
+import { CONFIG_FILE, DEFAULT_ADVERT_INTERVAL, DEFAULT_API, DEFAULT_CONNECTIONS, DEFAULT_NAT, DEFAULT_RELAY, DEFAULT_OFFER, DEFAULT_POLICY, DEFAULT_RECORD_TTL, DEFAULT_DOCKER_SOCKET, DEFAULT_LISTEN, DEFAULT_NAME, MAX_CONFIG_FILE_BYTES } from './constants.js'
 import { describeIssues } from '../validation/index.js'
 import { configSchema, flagName, partialConfigSchema } from './schema.js'
 import type { Config, ConfigInput, PartialConfig } from './schema.js'
@@ -39,6 +39,7 @@ function defaults (env: Record<string, string | undefined>): Config {
     colocationWhitelist: [],
     relay: DEFAULT_RELAY,
     nat: DEFAULT_NAT,
+    connections: DEFAULT_CONNECTIONS,
     sysfs: '/sys'
   }
 }
@@ -88,7 +89,8 @@ export async function loadConfig (init: LoadConfigInit = {}): Promise<ResolvedCo
     offer: { ...base.offer, ...fromFile.offer, ...fromFlags.offer },
     policy: { ...base.policy, ...fromFile.policy, ...fromFlags.policy },
     relay: { ...base.relay, ...fromFile.relay, ...fromFlags.relay },
-    nat: { ...base.nat, ...fromFile.nat, ...fromFlags.nat }
+    nat: { ...base.nat, ...fromFile.nat, ...fromFlags.nat },
+    connections: { ...base.connections, ...fromFile.connections, ...fromFlags.connections }
   })
   if (!merged.success) throw new ConfigError(describeIssues(merged.error, 'config'))
   const fileWasRead = init.configFile != null || Object.keys(fromFile).length > 0

@@ -1,6 +1,6 @@
 import { multiaddr } from '@multiformats/multiaddr'
 import { z } from 'zod'
-import { parseHostPort, VISIBLE_TEXT } from '../units/index.js'
+import { parseCidr, parseHostPort, VISIBLE_TEXT } from '../units/index.js'
 import { durationSchema as duration, labelsSchema as labels, runtimeName, sizeSchema as size } from '../validation/index.js'
 
 // One schema for every source of configuration (file, env, flags): each is parsed as a partial
@@ -111,6 +111,32 @@ const natSchema = z.strictObject({
   upnp: z.boolean()
 })
 
+/** An IPv4 or IPv6 range in CIDR notation (or one address). */
+const cidr = z.string().max(64).refine(value => parseCidr(value) != null, { message: 'expected an address range such as 10.0.0.0/8 or fd00::/8' })
+
+/**
+ * What the network may take of this node: set on purpose, so floods of idle sockets, identities or
+ * streams from one place leave room for everyone else (see host/connection-limits.ts).
+ */
+const connectionsSchema = z.strictObject({
+  /** Open connections in all; past it libp2p closes the least valuable. */
+  maxConnections: z.number().int().min(8).max(100_000),
+  /** Inbound connections still being set up (Noise, muxer) at once. */
+  maxPendingInbound: z.number().int().min(1).max(10_000),
+  /** An inbound connection must finish its setup in this time, or it is dropped. */
+  inboundUpgradeTimeout: duration(500, 60_000),
+  /** Connections (pending or open) from one IP address. */
+  perIp: z.number().int().min(1).max(10_000),
+  /** Connections from one /24 (IPv4) or /48 (IPv6). */
+  perSubnet: z.number().int().min(1).max(100_000),
+  /** New inbound connections one IP may open per second. */
+  perIpPerSecond: z.number().int().min(1).max(1000),
+  /** Ranges the per-address limits do not apply to, beside loopback (always exempt): a lab's LAN behind one router. */
+  exempt: z.array(cidr).max(64),
+  /** Streams a peer may have open on one connection, all protocols together. */
+  maxStreamsPerConnection: z.number().int().min(16).max(10_000)
+})
+
 const configShape = z.strictObject({
   listen: z.array(multiaddrString).min(1).max(16),
   bootstrap: z.array(peerMultiaddrString).max(64),
@@ -133,7 +159,8 @@ const configShape = z.strictObject({
   relay: relaySchema,
   nat: natSchema,
   /** Extra IPs gossipsub should not penalise for hosting many peers (beside loopback). */
-  colocationWhitelist: z.array(z.union([z.ipv4(), z.ipv6()])).max(64)
+  colocationWhitelist: z.array(z.union([z.ipv4(), z.ipv6()])).max(64),
+  connections: connectionsSchema
 })
 
 export const configSchema = configShape.refine(config => config.recordTtl > config.advertInterval, {
@@ -142,16 +169,20 @@ export const configSchema = configShape.refine(config => config.recordTtl > conf
 }).refine(config => config.policy.defaultTtl <= config.policy.maxTtl, {
   message: 'defaultTtl may not be longer than maxTtl',
   path: ['policy', 'defaultTtl']
+}).refine(config => config.connections.perSubnet >= config.connections.perIp, {
+  message: 'perSubnet may not be below perIp',
+  path: ['connections', 'perSubnet']
 })
 
 export type Policy = z.infer<typeof policySchema>
 export type RelayConfig = z.infer<typeof relaySchema>
 export type NatConfig = z.infer<typeof natSchema>
+export type ConnectionsConfig = z.infer<typeof connectionsSchema>
 
 export type Config = z.infer<typeof configSchema>
 
 /** What one source (file, env, flags) may say: any subset of the fields. */
-export const partialConfigSchema = configShape.extend({ offer: offerSchema.partial(), policy: policySchema.partial(), relay: relaySchema.partial(), nat: natSchema.partial() }).partial()
+export const partialConfigSchema = configShape.extend({ offer: offerSchema.partial(), policy: policySchema.partial(), relay: relaySchema.partial(), nat: natSchema.partial(), connections: connectionsSchema.partial() }).partial()
 export type PartialConfig = z.infer<typeof partialConfigSchema>
 /** What a caller may give before parsing: durations and sizes as text (`'30s'`, `'512m'`) or numbers. */
 export type ConfigInput = z.input<typeof partialConfigSchema>

@@ -43,6 +43,7 @@ export async function createNode (options: NodeOptions = {}): Promise<P2PRCNode>
       mdns: config.mdns,
       relay: config.relay,
       nat: config.nat,
+      connections: config.connections,
       metricsRegistry: metrics,
       dhtValidators,
       dhtSelectors,

@@ -7,6 +7,7 @@ import { RecordMetrics } from '../records/index.js'
 import { BootstrapRedialer } from './bootstrap-redialer.js'
 import { Forwards } from './forwards.js'
 import { Guests } from './guests.js'
+import { IdentifiedConnections } from './identified-connections.js'
 import { peerDialer } from './peer-dialer.js'
 import { PeerRecords } from './peer-records.js'
 import { PeerTracker } from './peer-tracker.js'
@@ -100,9 +101,11 @@ export function createNodeServices (components: P2PRCNodeComponents, events: Pic
     onChange: () => { gossip.advertiseSoon() }
   })
   const served = (): HostContainers => guests.host
-  const run = runProtocol()({ registrar: host, dialer, logger, guests: served })
-  const containers = containerProtocols()({ registrar: host, dialer, logger, guests: served })
-  const tunnel = tunnelProtocol()({ registrar: host, dialer, logger, guests: served })
+  const identified = new IdentifiedConnections(host)
+  const guestComponents = { registrar: host, dialer, logger, guests: served, identified: identified.gate }
+  const run = runProtocol()(guestComponents)
+  const containers = containerProtocols()(guestComponents)
+  const tunnel = tunnelProtocol()(guestComponents)
   const addresses = new AddressChanges({ host, onChange: () => { gossip.advertiseSoon(); dhtRecords.republishSoon() } })
   const redialer = new BootstrapRedialer(host, config.bootstrap, logger.forComponent('p2prc:bootstrap'))
   return {
@@ -112,6 +115,6 @@ export function createNodeServices (components: P2PRCNodeComponents, events: Pic
     guests,
     remote: { run, containers },
     forwards: new Forwards(tunnel, logger.forComponent('p2prc:forwards')),
-    startables: [specsProtocol, run, containers, tunnel, tracker, addresses, gossip, dhtRecords, redialer]
+    startables: [identified, specsProtocol, run, containers, tunnel, tracker, addresses, gossip, dhtRecords, redialer]
   }
 }

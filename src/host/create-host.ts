@@ -14,7 +14,8 @@ import { tcp } from '@libp2p/tcp'
 import { uPnPNAT } from '@libp2p/upnp-nat'
 import { createLibp2p } from 'libp2p'
 import { CONNECTION_PING_INTERVAL, DEFAULT_COLOCATION_WHITELIST, DHT_PROTOCOL, MDNS_SERVICE_TAG, STREAM_WINDOW } from './constants.js'
-import type { NatConfig, RelayConfig } from '../config/schema.js'
+import { ConnectionLimits } from './connection-limits.js'
+import type { ConnectionsConfig, NatConfig, RelayConfig } from '../config/schema.js'
 import type { CircuitRelayService } from '@libp2p/circuit-relay-v2'
 import type { GossipSub } from '@libp2p/gossipsub'
 import type { Identify } from '@libp2p/identify'
@@ -42,6 +43,7 @@ export interface HostInit {
   mdns: boolean
   relay: RelayConfig
   nat: NatConfig
+  connections: ConnectionsConfig
   /** DHT record validators and selectors by key namespace (the part after the first '/'). */
   dhtValidators?: Validators
   dhtSelectors?: Selectors
@@ -80,18 +82,32 @@ export async function createHost (init: HostInit): Promise<Host> {
     })
   }
 
+  const limits = init.connections
+  const perAddress = new ConnectionLimits(limits, init.logger?.forComponent('p2prc:connection-limits'))
   return createLibp2p({
     privateKey: init.privateKey,
     start: false,
     logger: init.logger,
     addresses: { listen: init.listen },
+    connectionManager: {
+      maxConnections: limits.maxConnections,
+      maxIncomingPendingConnections: limits.maxPendingInbound,
+      inboundUpgradeTimeout: limits.inboundUpgradeTimeout,
+      inboundConnectionThreshold: limits.perIpPerSecond,
+      // A stream that never names its protocol holds its slot no longer than a connection's setup may take.
+      inboundStreamProtocolNegotiationTimeout: limits.inboundUpgradeTimeout
+    },
+    connectionGater: perAddress.gater(),
     // The relay transport dials /p2p-circuit addresses of peers behind NAT, and holds a
     // reservation on a relay when a listen address ends in /p2p-circuit.
     transports: [tcp(), circuitRelayTransport()],
     connectionEncrypters: [noise()],
     // A paused stream (a tunnel whose TCP reader is slow) holds at most the window it granted:
     // the read buffer must hold a whole window, or yamux aborts the stream instead of waiting.
-    streamMuxers: [yamux({ streamOptions: { maxStreamWindowSize: STREAM_WINDOW, maxReadBufferLength: 2 * STREAM_WINDOW } })],
+    streamMuxers: [yamux({
+      maxInboundStreams: limits.maxStreamsPerConnection,
+      streamOptions: { maxStreamWindowSize: STREAM_WINDOW, maxReadBufferLength: 2 * STREAM_WINDOW }
+    })],
     peerDiscovery,
     connectionMonitor: { pingInterval: CONNECTION_PING_INTERVAL },
     // A registry per node (not prom-client's global one), so several nodes fit in one process.

@@ -4,9 +4,10 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import { pbStream } from '@libp2p/utils'
 import { P2PRCError, ProtocolError, errorFromCode } from '../errors.js'
 import { withTimeout } from '../signals.js'
+import { PeerStreams } from './peer-streams.js'
 import { PeerRateLimiter } from './rate-limit.js'
 import type { RateLimit } from './rate-limit.js'
-import type { AbortOptions, Libp2p, Logger, Stream, StreamHandler, StreamHandlerOptions } from '@libp2p/interface'
+import type { AbortOptions, Connection, Libp2p, Logger, Stream, StreamHandler, StreamHandlerOptions } from '@libp2p/interface'
 
 // The shape every p2prc control protocol shares: one request, then one or more responses, each a
 // length-prefixed protobuf message; an error travels as a code and message and becomes the same
@@ -39,8 +40,15 @@ export interface HandlerInit<Req, Res> {
   requestTimeout: number
   /** How often one peer may ask (refused past it with ERR_RATE_LIMITED). */
   rateLimit: RateLimit
+  /** Streams one peer may hold open on this protocol, all its connections together; past it new ones are reset. */
+  maxStreamsPerPeer: number
+  /** Checks the connection before the request is served (throws to refuse), e.g. that identify has run. */
+  admit?: PeerGate
   log: Logger
 }
+
+/** Refuses a connection a protocol will not serve (throws a typed error), or resolves. */
+export type PeerGate = (connection: Connection, options: AbortOptions) => Promise<void>
 
 export interface HandlerContext<Res> {
   remotePeer: string
@@ -71,30 +79,46 @@ export function toWireError (log: Logger, protocol: string, peer: string, err: u
  */
 export function rpcHandler<Req, Res> (init: HandlerInit<Req, Res>, handler: (request: Req, ctx: HandlerContext<Res>) => Promise<void>): StreamHandler {
   const limiter = new PeerRateLimiter(init.rateLimit, init.protocol)
+  const streams = new PeerStreams(init.maxStreamsPerPeer)
   return async (stream, connection) => {
     const remotePeer = connection.remotePeer.toString()
-    const controller = new AbortController()
-    setMaxListeners(Infinity, controller.signal)
-    const abort = (): void => { controller.abort() }
-    stream.addEventListener('close', abort)
-    const pb = pbStream(stream, { maxDataLength: init.maxRequestBytes })
-    const send = async (response: Res): Promise<void> => { await pb.write(response, init.response, { signal: controller.signal }) }
-    try {
-      const request = await pb.read(init.request, { signal: withTimeout(controller.signal, init.requestTimeout) })
-      try {
-        limiter.take(remotePeer)
-        await handler(request, { remotePeer, send, signal: controller.signal })
-      } catch (err: any) {
-        if (controller.signal.aborted) return
-        await send(init.errorResponse(toWireError(init.log, init.protocol, remotePeer, err)))
-      }
-      await stream.close({ signal: AbortSignal.timeout(init.requestTimeout) })
-    } catch (err: any) {
-      init.log('%s stream from %s ended: %s', init.protocol, remotePeer, err.message)
-      stream.abort(err)
-    } finally {
-      stream.removeEventListener('close', abort)
+    if (!streams.take(remotePeer)) {
+      init.log('%s: %s holds %d streams already, reset a new one', init.protocol, remotePeer, init.maxStreamsPerPeer)
+      stream.abort(new Error('too many streams'))
+      return
     }
+    try {
+      await serveStream(init, limiter, handler, stream, connection)
+    } finally {
+      streams.release(remotePeer)
+    }
+  }
+}
+
+async function serveStream<Req, Res> (init: HandlerInit<Req, Res>, limiter: PeerRateLimiter, handler: (request: Req, ctx: HandlerContext<Res>) => Promise<void>, stream: Stream, connection: Connection): Promise<void> {
+  const remotePeer = connection.remotePeer.toString()
+  const controller = new AbortController()
+  setMaxListeners(Infinity, controller.signal)
+  const abort = (): void => { controller.abort() }
+  stream.addEventListener('close', abort)
+  const pb = pbStream(stream, { maxDataLength: init.maxRequestBytes })
+  const send = async (response: Res): Promise<void> => { await pb.write(response, init.response, { signal: controller.signal }) }
+  try {
+    const request = await pb.read(init.request, { signal: withTimeout(controller.signal, init.requestTimeout) })
+    try {
+      limiter.take(remotePeer)
+      await init.admit?.(connection, { signal: controller.signal })
+      await handler(request, { remotePeer, send, signal: controller.signal })
+    } catch (err: any) {
+      if (controller.signal.aborted) return
+      await send(init.errorResponse(toWireError(init.log, init.protocol, remotePeer, err)))
+    }
+    await stream.close({ signal: AbortSignal.timeout(init.requestTimeout) })
+  } catch (err: any) {
+    init.log('%s stream from %s ended: %s', init.protocol, remotePeer, err.message)
+    stream.abort(err)
+  } finally {
+    stream.removeEventListener('close', abort)
   }
 }
 

@@ -1,5 +1,5 @@
 import type { HostContainers } from '../../containers/host-containers.js'
-import type { Dialer, Registrar } from '../rpc.js'
+import type { Dialer, PeerGate, Registrar } from '../rpc.js'
 import type { ComponentLogger } from '@libp2p/interface'
 
 /**
@@ -15,4 +15,9 @@ export interface GuestProtocolComponents {
   logger: ComponentLogger
   /** Where requests are served; throws NoComputeError on a node without Docker. */
   guests: GuestHost
+  /**
+   * Resolves once the connection's peer has completed identify (waiting a little for it), refuses
+   * it otherwise: the costly requests (run, tunnel) are served only to peers that did.
+   */
+  identified: PeerGate
 }

@@ -96,7 +96,7 @@ export class ContainerProtocols implements Startable {
   }
 
   private async handle<Req, Res> (protocol: string, request: Codec<Req>, response: Codec<Res>, errorResponse: (error: WireError) => Res, handler: (request: Req, ctx: HandlerContext<Res>) => Promise<void>): Promise<void> {
-    const init = { protocol, request, response, errorResponse, log: this.log, maxRequestBytes: MAX_REQUEST_BYTES, requestTimeout: REQUEST_TIMEOUT, rateLimit: RATE_LIMIT }
+    const init = { protocol, request, response, errorResponse, log: this.log, maxRequestBytes: MAX_REQUEST_BYTES, requestTimeout: REQUEST_TIMEOUT, rateLimit: RATE_LIMIT, maxStreamsPerPeer: MAX_STREAMS }
     await this.components.registrar.handle(protocol, rpcHandler(init, handler), handlerOptions(MAX_STREAMS))
   }
 }

@@ -32,6 +32,9 @@ export class RunProtocol implements Startable {
       maxRequestBytes: MAX_REQUEST_BYTES,
       requestTimeout: REQUEST_TIMEOUT,
       rateLimit: RATE_LIMIT,
+      maxStreamsPerPeer: MAX_STREAMS,
+      // Running a container is the most a peer can ask: only of one that has shown who it is.
+      admit: this.components.identified,
       log: this.log
     }, this.serve), handlerOptions(MAX_STREAMS))
   }

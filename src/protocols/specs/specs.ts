@@ -4,6 +4,7 @@ import { InvalidRecordError, openRecord } from '../../records/index.js'
 import { MAX_INBOUND_STREAMS, MAX_OUTBOUND_STREAMS, MAX_RECORDS, MAX_REQUEST_BYTES, MAX_RESPONSE_BYTES, PROTOCOL, RATE_LIMIT, TIMEOUT } from './constants.js'
 import { SpecsRequest, SpecsResponse } from './pb/specs.js'
 import { withTimeout } from '../../signals.js'
+import { PeerStreams } from '../peer-streams.js'
 import { PeerRateLimiter } from '../rate-limit.js'
 import { toWireError } from '../rpc.js'
 import type { SpecsComponents, SpecsInit } from './index.js'
@@ -23,6 +24,7 @@ export class SpecsError extends Error {
 export class Specs implements Startable {
   private readonly log: Logger
   private readonly limiter = new PeerRateLimiter(RATE_LIMIT, 'specs')
+  private readonly streams = new PeerStreams(MAX_INBOUND_STREAMS)
 
   constructor (private readonly components: SpecsComponents, private readonly init: SpecsInit = {}) {
     this.log = components.logger.forComponent('p2prc:specs')
@@ -80,6 +82,19 @@ export class Specs implements Startable {
   }
 
   private readonly handle = async (stream: Stream, connection: Connection): Promise<void> => {
+    const peer = connection.remotePeer.toString()
+    if (!this.streams.take(peer)) {
+      stream.abort(new Error('too many streams'))
+      return
+    }
+    try {
+      await this.answer(stream, connection)
+    } finally {
+      this.streams.release(peer)
+    }
+  }
+
+  private async answer (stream: Stream, connection: Connection): Promise<void> {
     const signal = AbortSignal.timeout(this.init.timeout ?? TIMEOUT)
     const pb = pbStream(stream, { maxDataLength: MAX_REQUEST_BYTES })
     try {

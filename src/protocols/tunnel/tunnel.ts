@@ -6,6 +6,7 @@ import { InvalidArgumentError, PolicyRefusedError, TunnelError, errorFromCode } 
 import { withTimeout } from '../../signals.js'
 import { isContainerReference } from '../../units/index.js'
 import { PeerRateLimiter } from '../rate-limit.js'
+import { PeerStreams } from '../peer-streams.js'
 import { handlerOptions, toWireError } from '../rpc.js'
 import { CONNECT_TIMEOUT, MAX_REQUEST_BYTES, MAX_STREAMS, MAX_TUNNELS_PER_PEER, RATE_LIMIT, REQUEST_TIMEOUT, TUNNEL_PROTOCOL } from './constants.js'
 import { TunnelRequest, TunnelResponse } from './pb/tunnel.js'
@@ -24,6 +25,8 @@ export class TunnelProtocol implements Startable {
   /** Tunnels open now, per peer. */
   private readonly open = new Map<string, number>()
   private readonly limiter = new PeerRateLimiter(RATE_LIMIT, 'tunnel')
+  /** Tunnel streams per peer, requests not yet answered included. */
+  private readonly streams = new PeerStreams(MAX_STREAMS)
 
   constructor (private readonly components: TunnelComponents) {
     this.log = components.logger.forComponent('p2prc:tunnel')
@@ -56,12 +59,26 @@ export class TunnelProtocol implements Startable {
 
   private readonly serve = async (stream: Stream, connection: Connection): Promise<void> => {
     const peer = connection.remotePeer.toString()
+    if (!this.streams.take(peer)) {
+      stream.abort(new Error('too many streams'))
+      return
+    }
+    try {
+      await this.tunnel(stream, connection)
+    } finally {
+      this.streams.release(peer)
+    }
+  }
+
+  private async tunnel (stream: Stream, connection: Connection): Promise<void> {
+    const peer = connection.remotePeer.toString()
     const pb = pbStream(stream, { maxDataLength: MAX_REQUEST_BYTES })
     let socket: Socket | undefined
     try {
       const request = await pb.read(TunnelRequest, { signal: AbortSignal.timeout(REQUEST_TIMEOUT) })
       try {
         this.limiter.take(peer)
+        await this.components.identified(connection, { signal: AbortSignal.timeout(REQUEST_TIMEOUT) })
         if ((this.open.get(peer) ?? 0) >= MAX_TUNNELS_PER_PEER) throw new PolicyRefusedError(`you already hold ${MAX_TUNNELS_PER_PEER} tunnels to this node, its limit`)
         if (!isContainerReference(request.container)) throw new InvalidArgumentError('not a container ID or name')
         const hostPort = this.components.guests().publishedPort(peer, request.container, request.port)
