@@ -1,10 +1,8 @@
-import { execFile, spawn } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import { randomInt } from 'node:crypto'
-import { promisify } from 'node:util'
+import { ip } from './nat-topology.js'
 import { sweeper } from './sweeper.js'
 import type { ChildProcess } from 'node:child_process'
-
-const exec = promisify(execFile)
 
 /**
  * A stand-in for "somewhere on the internet": a network namespace made here, with a public
@@ -68,14 +66,5 @@ export class InternetStandIn {
     sweeper.forget({ kind: 'link', name: this.link })
     await ip('netns', 'del', this.netns).catch(() => {})
     sweeper.forget({ kind: 'netns', name: this.netns })
-  }
-}
-
-async function ip (...args: string[]): Promise<void> {
-  try {
-    await exec('ip', args, { timeout: 10_000 })
-  } catch (err: any) {
-    err.message = `ip ${args.join(' ')}: ${err.stderr?.trim() ?? err.message}`
-    throw err
   }
 }

@@ -125,7 +125,7 @@ async function whyNoNetAdmin (): Promise<string | null> {
 }
 
 /** A 10.N.0.0/16 that no route of this machine touches. */
-async function freeSubnet (): Promise<number> {
+export async function freeSubnet (): Promise<number> {
   const { stdout } = await exec('ip', ['-4', 'route', 'show', 'table', 'all'])
   for (let tries = 0; tries < 50; tries++) {
     const n = randomInt(100, 250)
@@ -134,11 +134,12 @@ async function freeSubnet (): Promise<number> {
   throw new Error('no free 10.N.0.0/16 subnet for the test network')
 }
 
-async function ip (...args: string[]): Promise<void> {
+/** `ip ARGS...`, its stderr in the error. */
+export async function ip (...args: string[]): Promise<void> {
   await run('ip', ...args)
 }
 
-async function run (command: string, ...args: string[]): Promise<void> {
+export async function run (command: string, ...args: string[]): Promise<void> {
   try {
     await exec(command, args, { timeout: 10_000 })
   } catch (err: any) {
