@@ -17,7 +17,7 @@ const LAYERS = [
   ['errors', 'polyfill', 'signals', 'version', 'contract', 'units'],
   ['validation'],
   ['config', 'identity', 'resources', 'runtime'],
-  ['records'],
+  ['records', 'swarm'],
   ['containers'],
   ['host', 'discovery', 'protocols'],
   ['core'],

@@ -17,7 +17,8 @@ const CODECS = {
   specs: 'src/protocols/specs/pb',
   run: 'src/protocols/run/pb',
   containers: 'src/protocols/containers/pb',
-  tunnel: 'src/protocols/tunnel/pb'
+  tunnel: 'src/protocols/tunnel/pb',
+  swarm: 'src/swarm/pb'
 }
 
 const check = process.argv.includes('--check')

@@ -151,6 +151,17 @@ export class RateLimitedError extends P2PRCError {
   override name = 'RateLimitedError'
 }
 
+/**
+ * A private swarm said no: a peer without a valid membership, an invite that expired or is used
+ * up, a revoked member; or a swarm operation that does not fit this node's state (not in a swarm,
+ * not the swarm's creator).
+ */
+export class SwarmError extends P2PRCError {
+  static readonly code = 'ERR_SWARM'
+  readonly code = SwarmError.code
+  override name = 'SwarmError'
+}
+
 /** An error whose code this version does not know (a newer daemon, say). */
 export class RemoteError extends P2PRCError {
   override name = 'RemoteError'
@@ -181,6 +192,7 @@ const BY_CODE: Record<string, new (message: string) => P2PRCError> = {
   [TunnelError.code]: TunnelError,
   [InternalError.code]: InternalError,
   [RateLimitedError.code]: RateLimitedError,
+  [SwarmError.code]: SwarmError,
   [InvalidRecordError.code]: class extends InvalidRecordError {
     constructor (message: string) {
       super('malformed', message)

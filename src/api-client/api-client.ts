@@ -1,7 +1,7 @@
 import { DaemonNotRunningError, errorFromCode, ProtocolError } from '../errors.js'
 import { exchange, readText } from './http-exchange.js'
 import type { HttpAnswer } from './http-exchange.js'
-import type { ConnectResult, ContainerView, ForwardView, HostCheck, LogEntry, LogsQuery, NodeStatus, PeerRecordView, PeerSummary, PullProgressEvent, RunSpec, StatsView } from '../contract/index.js'
+import type { InviteResult, SwarmInfo, SwarmRole, ConnectResult, ContainerView, ForwardView, HostCheck, LogEntry, LogsQuery, NodeStatus, PeerRecordView, PeerSummary, PullProgressEvent, RunSpec, StatsView } from '../contract/index.js'
 
 export interface AbortOptions {
   signal?: AbortSignal
@@ -109,6 +109,36 @@ export class ApiClient {
 
   async hostKill (container: string, options: AbortOptions = {}): Promise<ContainerView> {
     return this.request('DELETE', `/v1/host/containers/${encodeURIComponent(container)}`, undefined, options)
+  }
+
+  async swarm (options: AbortOptions = {}): Promise<SwarmInfo | null> {
+    return (await this.request<{ swarm: SwarmInfo | null }>('GET', '/v1/swarm', undefined, options)).swarm
+  }
+
+  /** Makes a private swarm with this node as its creator; the daemon restarts its node into it. */
+  async createSwarm (options: AbortOptions = {}): Promise<{ swarmId: string }> {
+    return this.request('POST', '/v1/swarm', undefined, options)
+  }
+
+  /** Binds the node to an invite; the daemon restarts its node, and a member admits it (watch `swarm()`). */
+  async joinSwarm (token: string, options: AbortOptions = {}): Promise<{ swarmId: string, role: SwarmRole }> {
+    return this.request('POST', '/v1/swarm/join', { token }, options)
+  }
+
+  async leaveSwarm (options: AbortOptions = {}): Promise<void> {
+    await this.request('DELETE', '/v1/swarm', undefined, options)
+  }
+
+  async invite (body: { ttl?: string, uses?: number, role?: SwarmRole } = {}, options: AbortOptions = {}): Promise<InviteResult> {
+    return this.request('POST', '/v1/swarm/invites', body, options)
+  }
+
+  async revoke (what: { peer?: string, invite?: string }, options: AbortOptions = {}): Promise<SwarmInfo> {
+    return this.request('POST', '/v1/swarm/revoke', what, options)
+  }
+
+  async rotateSwarmKey (options: AbortOptions = {}): Promise<SwarmInfo> {
+    return this.request('POST', '/v1/swarm/rotate', undefined, options)
   }
 
   async request<T> (method: string, path: string, body?: unknown, options: AbortOptions = {}): Promise<T> {

@@ -11,6 +11,7 @@ import { hostRoutes } from './routes/host-routes.js'
 import { metricsRoutes } from './routes/metrics-routes.js'
 import { nodeRoutes } from './routes/node-routes.js'
 import { peerRoutes } from './routes/peer-routes.js'
+import { swarmRoutes } from './routes/swarm-routes.js'
 import { tokenMatches } from './token.js'
 import type { P2PRCNode } from '../core/p2prc-node.js'
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify'
@@ -22,19 +23,24 @@ export interface ApiInit {
   listen: string
   /** Route plugins added by later layers, each given the node. */
   routes?: Array<FastifyPluginAsync<RouteOptions>>
+  /** Replaces the node with a new one on the same data dir (the daemon's; see swarm routes). */
+  restartNode?: () => Promise<void>
 }
 
 export interface RouteOptions {
   node: P2PRCNode
+  restartNode?: () => Promise<void>
 }
 
 export interface ApiServer {
   /** e.g. http://127.0.0.1:5701 */
   url: string
+  /** HOST:PORT it is bound to (the port chosen, when 0 was asked for). */
+  bound: string
   close(): Promise<void>
 }
 
-export const ROUTES: Array<FastifyPluginAsync<RouteOptions>> = [healthRoutes, nodeRoutes, peerRoutes, containerRoutes, hostRoutes, forwardRoutes, eventRoutes, metricsRoutes]
+export const ROUTES: Array<FastifyPluginAsync<RouteOptions>> = [healthRoutes, nodeRoutes, peerRoutes, containerRoutes, hostRoutes, forwardRoutes, swarmRoutes, eventRoutes, metricsRoutes]
 
 export function buildApp (init: Omit<ApiInit, 'listen'>): FastifyInstance {
   // forceCloseConnections: event and log streams never end by themselves; stop must not wait on them.
@@ -62,7 +68,7 @@ export function buildApp (init: Omit<ApiInit, 'listen'>): FastifyInstance {
   })
 
   for (const routes of [...ROUTES, ...(init.routes ?? [])]) {
-    void app.register(routes, { node: init.node })
+    void app.register(routes, { node: init.node, restartNode: init.restartNode })
   }
   return app
 }
@@ -79,6 +85,7 @@ export async function startApi (init: ApiInit): Promise<ApiServer> {
   const urlHost = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host
   return {
     url: `http://${urlHost}:${boundPort}`,
+    bound: `${host.includes(':') ? `[${host}]` : host}:${boundPort}`,
     close: async () => { await app.close() }
   }
 }

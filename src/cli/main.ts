@@ -13,6 +13,7 @@ import { runCommand } from './commands/run.js'
 import { specsCommand } from './commands/specs.js'
 import { startCommand } from './commands/start.js'
 import { statsCommand } from './commands/stats.js'
+import { inviteCommand, joinCommand, swarmCommand } from './commands/swarm.js'
 
 export function buildProgram (): Command {
   const program = new Command('p2prc')
@@ -24,7 +25,7 @@ export function buildProgram (): Command {
     .option('--json', 'print only JSON on stdout')
     .showHelpAfterError('(run with --help for usage)')
 
-  for (const command of [startCommand(), idCommand(), peersCommand(), specsCommand(), connectCommand(), runCommand(), forwardCommand(), psCommand(), statsCommand(), logsCommand(), killCommand(), hostCommand()]) {
+  for (const command of [startCommand(), idCommand(), peersCommand(), specsCommand(), connectCommand(), runCommand(), forwardCommand(), psCommand(), statsCommand(), logsCommand(), killCommand(), hostCommand(), swarmCommand(), inviteCommand(), joinCommand()]) {
     program.addCommand(command)
   }
   // Every command and subcommand shares the exit-code rules below.

@@ -1,4 +1,5 @@
 import { mkdir } from 'node:fs/promises'
+import { defaultLogger } from '@libp2p/logger'
 import { collectDefaultMetrics, Registry } from 'prom-client'
 import { loadConfig } from '../config/load-config.js'
 import { createHost } from '../host/create-host.js'
@@ -6,6 +7,7 @@ import { loadIdentity } from '../identity/load-identity.js'
 import { dhtSelectors, dhtValidators } from '../records/index.js'
 import { dockerClient } from '../runtime/docker-engine.js'
 import { DockerRuntime } from '../runtime/index.js'
+import { loadSwarm, Swarm } from '../swarm/index.js'
 import { DataDirLock } from './data-dir-lock.js'
 import { localProbe } from './local-probe.js'
 import { P2PRCNode } from './p2prc-node.js'
@@ -36,10 +38,17 @@ export async function createNode (options: NodeOptions = {}): Promise<P2PRCNode>
     const privateKey = await loadIdentity(config.dataDir)
     const metrics = new Registry()
     collectDefaultMetrics({ register: metrics, prefix: 'p2prc_', eventLoopMonitoringPrecision: 100 })
+    const logger = defaultLogger()
+    const stored = await loadSwarm(config.dataDir)
+    const swarm = stored != null ? await Swarm.open({ dataDir: config.dataDir, stored, nodeKey: privateKey, log: logger.forComponent('p2prc:swarm') }) : null
     const host = await createHost({
       privateKey,
-      listen: config.listen,
-      bootstrap: config.bootstrap,
+      logger,
+      // A swarm member joins through the members its invite named, and holds a reservation on
+      // the swarm's relays so that members can reach it behind NAT.
+      listen: [...config.listen, ...(swarm?.relays ?? []).map(relay => `${relay}/p2p-circuit`)],
+      bootstrap: [...new Set([...config.bootstrap, ...(swarm?.bootstrap ?? [])])],
+      swarm: swarm != null ? { id: swarm.swarmId, handshake: swarm } : undefined,
       mdns: config.mdns,
       relay: config.relay,
       nat: config.nat,
@@ -49,7 +58,8 @@ export async function createNode (options: NodeOptions = {}): Promise<P2PRCNode>
       dhtSelectors,
       colocationWhitelist: config.colocationWhitelist
     })
-    const docker = config.docker != null ? dockerClient(config.docker) : null
+    // A swarm's client members host nothing.
+    const docker = config.docker != null && swarm?.role !== 'client' ? dockerClient(config.docker) : null
     return new P2PRCNode({
       config,
       host,
@@ -57,6 +67,7 @@ export async function createNode (options: NodeOptions = {}): Promise<P2PRCNode>
       metrics,
       probe: localProbe(docker, config.sysfs),
       runtime: docker != null ? new DockerRuntime(docker) : null,
+      swarm,
       lock
     })
   } catch (err) {

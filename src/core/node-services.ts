@@ -4,6 +4,7 @@ import { runProtocol } from '../protocols/run/index.js'
 import { specs } from '../protocols/specs/index.js'
 import { tunnelProtocol } from '../protocols/tunnel/index.js'
 import { RecordMetrics } from '../records/index.js'
+import { swarmResourcesTopic } from '../swarm/index.js'
 import { BootstrapRedialer } from './bootstrap-redialer.js'
 import { Forwards } from './forwards.js'
 import { Guests } from './guests.js'
@@ -11,6 +12,7 @@ import { IdentifiedConnections } from './identified-connections.js'
 import { peerDialer } from './peer-dialer.js'
 import { PeerRecords } from './peer-records.js'
 import { PeerTracker } from './peer-tracker.js'
+import { SwarmGuard } from './swarm-guard.js'
 import type { RemoteProtocols } from './container-service.js'
 import type { DataDirLock } from './data-dir-lock.js'
 import type { LocalProbe } from './local-probe.js'
@@ -18,6 +20,8 @@ import type { ResolvedConfig } from '../config/load-config.js'
 import type { HostContainers } from '../containers/host-containers.js'
 import type { NodeEvents } from '../contract/index.js'
 import type { Host } from '../host/create-host.js'
+import type { PeerGate } from '../protocols/rpc.js'
+import type { Swarm } from '../swarm/index.js'
 import type { DockerRuntime } from '../runtime/index.js'
 import type { PrivateKey, Startable, TypedEventTarget } from '@libp2p/interface'
 import type { Registry } from 'prom-client'
@@ -32,6 +36,8 @@ export interface P2PRCNodeComponents {
   runtime: DockerRuntime | null
   /** Held while the node runs, so no other node uses its identity. */
   lock: DataDirLock
+  /** The private swarm this node is in, or null in the open network. */
+  swarm: Swarm | null
 }
 
 /** What a node is made of; `startables` start together once the host runs, and stop together before it stops. */
@@ -52,7 +58,7 @@ export interface NodeServices {
  * guests). Peer events go to `events`, the node.
  */
 export function createNodeServices (components: P2PRCNodeComponents, events: Pick<TypedEventTarget<NodeEvents>, 'safeDispatchEvent'>): NodeServices {
-  const { config, host, privateKey, metrics, probe, runtime } = components
+  const { config, host, privateKey, metrics, probe, runtime, swarm } = components
   const logger = host.logger
   const self = host.peerId.toString()
   const dialer = peerDialer(host, logger.forComponent('p2prc:dial'))
@@ -89,7 +95,7 @@ export function createNodeServices (components: P2PRCNodeComponents, events: Pic
     metrics: recordMetrics,
     log: logger.forComponent('p2prc:adverts'),
     accept: (signed, origin) => tracker.acceptRecord(signed, origin)
-  }, { interval: config.advertInterval })
+  }, { interval: config.advertInterval, topic: swarm != null ? swarmResourcesTopic(swarm.swarmId) : undefined })
   const dhtRecords = new DhtRecords({ dht: host.services.dht, host, issuer, metrics: recordMetrics, log: logger.forComponent('p2prc:dht-records') })
   const records = new PeerRecords({ self, tracker, specs: specsProtocol, dhtRecords, ownRecord: async options => (await issuer.issue(options)).signed.record })
   const guests: Guests = new Guests({
@@ -102,7 +108,12 @@ export function createNodeServices (components: P2PRCNodeComponents, events: Pic
   })
   const served = (): HostContainers => guests.host
   const identified = new IdentifiedConnections(host)
-  const guestComponents = { registrar: host, dialer, logger, guests: served, identified: identified.gate }
+  const guard = swarm != null ? new SwarmGuard({ host, swarm, log: logger.forComponent('p2prc:swarm') }) : null
+  const admit: PeerGate = async (connection, options) => {
+    await identified.gate(connection, options)
+    await guard?.gate(connection, options)
+  }
+  const guestComponents = { registrar: host, dialer, logger, guests: served, admit }
   const run = runProtocol()(guestComponents)
   const containers = containerProtocols()(guestComponents)
   const tunnel = tunnelProtocol()(guestComponents)
@@ -115,6 +126,6 @@ export function createNodeServices (components: P2PRCNodeComponents, events: Pic
     guests,
     remote: { run, containers },
     forwards: new Forwards(tunnel, logger.forComponent('p2prc:forwards')),
-    startables: [identified, specsProtocol, run, containers, tunnel, tracker, addresses, gossip, dhtRecords, redialer]
+    startables: [identified, ...(guard != null ? [guard] : []), specsProtocol, run, containers, tunnel, tracker, addresses, gossip, dhtRecords, redialer]
   }
 }

@@ -1,6 +1,6 @@
 import { TypedEventEmitter, start, stop } from '@libp2p/interface'
 import { runRequestFromSpec } from '../containers/run-request.js'
-import { InvalidArgumentError, NotStartedError } from '../errors.js'
+import { InvalidArgumentError, NotStartedError, SwarmError } from '../errors.js'
 import { withTimeout } from '../signals.js'
 import { localContainers, remoteContainers } from './container-service.js'
 import { LIST_TIMEOUT } from './constants.js'
@@ -13,7 +13,9 @@ import type { NodeServices, P2PRCNodeComponents } from './node-services.js'
 import type { PeerRecords } from './peer-records.js'
 import type { ResolvedConfig } from '../config/load-config.js'
 import type { HostContainers } from '../containers/host-containers.js'
-import type { ConnectResult, ContainerView, HostCheck, ForwardView, LogChunk, LogsQuery, NodeEvents, NodeInfo, PeerFilter, PeerRecordView, PeerSummary, RunSpec, StatsView } from '../contract/index.js'
+import { createSwarm, joinSwarm, leaveSwarm } from '../swarm/index.js'
+import type { Swarm } from '../swarm/index.js'
+import type { InviteResult, SwarmInfo, SwarmRole, ConnectResult, ContainerView, HostCheck, ForwardView, LogChunk, LogsQuery, NodeEvents, NodeInfo, PeerFilter, PeerRecordView, PeerSummary, RunSpec, StatsView } from '../contract/index.js'
 import type { RunOptions } from '../protocols/run/index.js'
 import type { Host } from '../host/create-host.js'
 import type { ResourceRecord } from '../records/index.js'
@@ -208,7 +210,79 @@ export class P2PRCNode extends TypedEventEmitter<NodeEvents> {
     return this.forwards.open(containers, container, port, local, { signal: withTimeout(options.signal, LIST_TIMEOUT) })
   }
 
+  /** The private swarm this node is in (`p2prc swarm status`), or null in the open network. */
+  get swarm (): SwarmInfo | null {
+    return this.components.swarm?.info() ?? null
+  }
+
+  /**
+   * Makes a private swarm with this node as its creator (`p2prc swarm create`). It takes effect
+   * when the node starts next: the daemon restarts its node at once; an embedder stops and
+   * creates the node again.
+   */
+  async createSwarm (): Promise<{ swarmId: string }> {
+    const state = await createSwarm(this.config.dataDir, this.components.privateKey)
+    return { swarmId: state.swarmId }
+  }
+
+  /** Binds this node to an invite (`p2prc join TOKEN`); like createSwarm, it takes effect at the next start. */
+  async joinSwarm (token: string): Promise<{ swarmId: string, role: SwarmRole }> {
+    const state = await joinSwarm(this.config.dataDir, this.components.privateKey, token)
+    return { swarmId: state.swarmId, role: state.role }
+  }
+
+  /** Leaves the swarm (`p2prc swarm leave`): from the next start, the node is in the open network again. */
+  async leaveSwarm (): Promise<void> {
+    await leaveSwarm(this.config.dataDir)
+  }
+
+  /**
+   * An invite to this node's swarm (`p2prc invite`); only its creator makes them. The token names
+   * this node's addresses to join through, and, when it relays, to hold a reservation on.
+   */
+  async invite (options: { ttl?: number, uses?: number, role?: SwarmRole } = {}): Promise<InviteResult> {
+    this.assertStarted()
+    const swarm = this.requireSwarm()
+    // Loopback last: a joiner on another machine needs the others; one on this machine any.
+    const own = this.multiaddrs.filter(a => !a.includes('/p2p-circuit')).sort((a, b) => Number(isLoopback(a)) - Number(isLoopback(b)))
+    const relayed = this.multiaddrs.filter(a => a.includes('/p2p-circuit'))
+    const invite = await swarm.invite({
+      ...options,
+      bootstrap: [...own, ...relayed],
+      relays: this.config.relay.serve ? own.slice(0, 4) : []
+    })
+    return { token: invite.token, expiresAt: new Date(invite.expiresAt).toISOString(), inviteId: invite.inviteId }
+  }
+
+  /** Revokes a member (by ID, prefix or name) or an invite (by ID); creator only. Every member drops it. */
+  async revoke (what: { peer?: string, invite?: string }): Promise<SwarmInfo> {
+    this.assertStarted()
+    const swarm = this.requireSwarm()
+    if (what.invite != null && !/^[0-9a-f]{32}$/.test(what.invite)) throw new InvalidArgumentError('invite: the 32 hex characters of an invite ID')
+    const peer = what.peer != null ? this.services.tracker.resolve(what.peer) : null
+    if (peer === this.peerId) throw new InvalidArgumentError('the swarm\'s creator cannot revoke itself')
+    await swarm.revoke({ peers: peer != null ? [peer] : [], invites: what.invite != null ? [what.invite] : [] })
+    return swarm.info()
+  }
+
+  /** Replaces the swarm key (creator only); members stay members, older invites admit nobody new. */
+  async rotateSwarmKey (): Promise<SwarmInfo> {
+    this.assertStarted()
+    const swarm = this.requireSwarm()
+    await swarm.rotate()
+    return swarm.info()
+  }
+
+  private requireSwarm (): Swarm {
+    if (this.components.swarm == null) throw new SwarmError('this node is not in a swarm (p2prc swarm create, or p2prc join TOKEN)')
+    return this.components.swarm
+  }
+
   private assertStarted (): void {
     if (!this.started) throw new NotStartedError('the node is not started')
   }
+}
+
+function isLoopback (address: string): boolean {
+  return address.startsWith('/ip4/127.') || address.startsWith('/ip6/::1/')
 }

@@ -21,34 +21,64 @@ export interface Daemon {
 
 /** Starts a node and its control API, and announces them in DATA_DIR/node.json. */
 export async function startDaemon (options: NodeOptions): Promise<Daemon> {
-  // The node claims the data dir: a second daemon on it fails here, before it touches anything.
-  const node = await createNode(options)
-  const { dataDir } = node.config
-  let api: ApiServer
-  await node.start()
-  try {
-    const token = await loadOrCreateToken(dataDir)
-    api = await startApi({ node, token, listen: node.config.api })
-  } catch (err) {
-    await node.stop()
-    throw err
-  }
-  await writeNodeInfo(dataDir, { peerId: node.peerId, multiaddrs: node.multiaddrs, api: api.url, pid: process.pid })
-
   let stopping: Promise<void> | undefined
-  return {
-    node,
-    api,
+  let restarting: Promise<void> | undefined
+  const daemon: Daemon = {
+    // Set below, before anything can use them.
+    node: undefined as unknown as P2PRCNode,
+    api: undefined as unknown as ApiServer,
     stop: async () => {
       stopping ??= (async () => {
-        await removeNodeInfo(dataDir)
-        await api.close()
-        await node.stop()
+        await restarting?.catch(() => {})
+        await removeNodeInfo(daemon.node.config.dataDir)
+        await daemon.api.close()
+        await daemon.node.stop()
         log('daemon stopped')
       })()
       return stopping
     }
   }
+
+  /** A node and its API on `listen`, announced in node.json. */
+  const bringUp = async (listen?: string): Promise<void> => {
+    // The node claims the data dir: a second daemon on it fails here, before it touches anything.
+    const node = await createNode(options)
+    await node.start()
+    try {
+      const token = await loadOrCreateToken(node.config.dataDir)
+      daemon.api = await startApi({ node, token, listen: listen ?? node.config.api, restartNode })
+    } catch (err) {
+      await node.stop()
+      throw err
+    }
+    daemon.node = node
+    await writeNodeInfo(node.config.dataDir, { peerId: node.peerId, multiaddrs: node.multiaddrs, api: daemon.api.url, pid: process.pid })
+  }
+
+  /**
+   * Replaces the node with a new one on the same data dir and the API on the same address, for
+   * what changes the node itself (joining a swarm). Containers are taken back as after any
+   * restart. If the new node cannot start, the daemon stops rather than run half.
+   */
+  const restartNode = async (): Promise<void> => {
+    if (stopping != null) return
+    restarting ??= (async () => {
+      const bound = daemon.api.bound
+      log('restarting the node')
+      await daemon.api.close()
+      await daemon.node.stop()
+      try {
+        await bringUp(bound)
+      } catch (err: any) {
+        log.error('the node did not come back: %s', err.message)
+        process.kill(process.pid, 'SIGTERM')
+      }
+    })().finally(() => { restarting = undefined })
+    return restarting
+  }
+
+  await bringUp()
+  return daemon
 }
 
 /**
@@ -82,6 +112,8 @@ export async function runDaemon (options: NodeOptions, print: (line: string) => 
   print(node.compute.available
     ? `  docker:  engine ${node.engine.version ?? '?'}: this node offers compute`
     : `  docker:  not available (${node.compute.reason ?? 'unknown'}): running as a client-only node`)
+  const swarm = node.swarm
+  if (swarm != null) print(`  swarm:   ${swarm.swarmId} (${swarm.role}, ${swarm.status})`)
 
   await new Promise<void>(resolve => {
     onStopRequest = (signal: NodeJS.Signals): void => {

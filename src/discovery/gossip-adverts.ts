@@ -25,6 +25,8 @@ export interface GossipAdvertsInit {
   interval: number
   /** How long stopping may spend on the farewell advert. @default 1000 */
   farewellTimeout?: number
+  /** The topic adverts go on; a private swarm has its own. @default RESOURCES_TOPIC */
+  topic?: string
 }
 
 /**
@@ -45,7 +47,11 @@ export class GossipAdverts implements Startable {
   private controller = new AbortController()
   private started = false
 
-  constructor (private readonly components: GossipAdvertsComponents, private readonly init: GossipAdvertsInit) {}
+  private readonly topic: string
+
+  constructor (private readonly components: GossipAdvertsComponents, private readonly init: GossipAdvertsInit) {
+    this.topic = init.topic ?? RESOURCES_TOPIC
+  }
 
   start (): void {
     this.controller = new AbortController()
@@ -55,9 +61,9 @@ export class GossipAdverts implements Startable {
     this.lastEnvelope = undefined
     this.deliveredTo.clear()
     const { pubsub } = this.components
-    pubsub.topicValidators.set(RESOURCES_TOPIC, this.validate)
+    pubsub.topicValidators.set(this.topic, this.validate)
     pubsub.addEventListener('subscription-change', this.onSubscriptionChange)
-    pubsub.subscribe(RESOURCES_TOPIC)
+    pubsub.subscribe(this.topic)
     this.probeTimer = setInterval(() => { void this.probe() }, PROBE_INTERVAL)
     this.started = true
     void this.advertise()
@@ -86,8 +92,8 @@ export class GossipAdverts implements Startable {
       this.components.log('farewell advert not sent: %s', err.message)
     }
     const { pubsub } = this.components
-    pubsub.unsubscribe(RESOURCES_TOPIC)
-    pubsub.topicValidators.delete(RESOURCES_TOPIC)
+    pubsub.unsubscribe(this.topic)
+    pubsub.topicValidators.delete(this.topic)
     pubsub.removeEventListener('subscription-change', this.onSubscriptionChange)
   }
 
@@ -123,9 +129,9 @@ export class GossipAdverts implements Startable {
       this.deliveredTo.clear()
     }
     const { pubsub, log } = this.components
-    const { recipients } = await pubsub.publish(RESOURCES_TOPIC, envelope)
+    const { recipients } = await pubsub.publish(this.topic, envelope)
     for (const peer of recipients) this.deliveredTo.add(peer.toString())
-    const missing = pubsub.getSubscribers(RESOURCES_TOPIC).filter(p => !this.deliveredTo.has(p.toString())).length
+    const missing = pubsub.getSubscribers(this.topic).filter(p => !this.deliveredTo.has(p.toString())).length
     log.trace('advert sent to %d peers, %d subscribers not reached', recipients.length, missing)
     return missing
   }
@@ -171,7 +177,7 @@ export class GossipAdverts implements Startable {
   }
 
   private readonly onSubscriptionChange = (event: CustomEvent<SubscriptionChangeData>): void => {
-    const joined = event.detail.subscriptions.some(s => s.subscribe && s.topic === RESOURCES_TOPIC)
+    const joined = event.detail.subscriptions.some(s => s.subscribe && s.topic === this.topic)
     const warmingUp = this.advertsSent <= WARMUP_DELAYS.length
     if (joined && warmingUp && !this.deliveredTo.has(event.detail.peerId.toString()) && this.retryTimer == null) this.retryPublish(0)
   }

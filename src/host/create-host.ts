@@ -14,7 +14,10 @@ import { tcp } from '@libp2p/tcp'
 import { uPnPNAT } from '@libp2p/upnp-nat'
 import { createLibp2p } from 'libp2p'
 import { CONNECTION_PING_INTERVAL, DEFAULT_COLOCATION_WHITELIST, DHT_PROTOCOL, MDNS_SERVICE_TAG, STREAM_WINDOW } from './constants.js'
+import { swarmDhtProtocol } from '../swarm/index.js'
 import { ConnectionLimits } from './connection-limits.js'
+import { swarmNoise } from './swarm-encrypter.js'
+import type { SwarmHandshake } from '../swarm/index.js'
 import type { ConnectionsConfig, NatConfig, RelayConfig } from '../config/schema.js'
 import type { CircuitRelayService } from '@libp2p/circuit-relay-v2'
 import type { GossipSub } from '@libp2p/gossipsub'
@@ -44,6 +47,11 @@ export interface HostInit {
   relay: RelayConfig
   nat: NatConfig
   connections: ConnectionsConfig
+  /**
+   * A private swarm this node is in: every connection must pass its handshake, and the DHT and
+   * LAN discovery are the swarm's own.
+   */
+  swarm?: { id: string, handshake: SwarmHandshake }
   /** DHT record validators and selectors by key namespace (the part after the first '/'). */
   dhtValidators?: Validators
   dhtSelectors?: Selectors
@@ -61,7 +69,7 @@ export interface HostInit {
 export async function createHost (init: HostInit): Promise<Host> {
   const peerDiscovery: Array<(components: any) => PeerDiscovery> = []
   if (init.bootstrap.length > 0) peerDiscovery.push(bootstrap({ list: init.bootstrap, timeout: 0 }))
-  if (init.mdns) peerDiscovery.push(mdns({ serviceTag: MDNS_SERVICE_TAG }))
+  if (init.mdns) peerDiscovery.push(mdns({ serviceTag: init.swarm != null ? `${init.swarm.id.slice(-16).toLowerCase()}.${MDNS_SERVICE_TAG}` : MDNS_SERVICE_TAG }))
 
   // Reachability services, each only when configured: libp2p lists services by name, so the
   // absent ones are simply left out of the map.
@@ -97,11 +105,16 @@ export async function createHost (init: HostInit): Promise<Host> {
       // A stream that never names its protocol holds its slot no longer than a connection's setup may take.
       inboundStreamProtocolNegotiationTimeout: limits.inboundUpgradeTimeout
     },
-    connectionGater: perAddress.gater(),
+    connectionGater: {
+      ...perAddress.gater(),
+      // A revoked member is neither dialled nor let in, before its handshake is even looked at.
+      denyDialPeer: peer => init.swarm?.handshake.isRevoked(peer.toString()) ?? false,
+      denyInboundEncryptedConnection: peer => init.swarm?.handshake.isRevoked(peer.toString()) ?? false
+    },
     // The relay transport dials /p2p-circuit addresses of peers behind NAT, and holds a
     // reservation on a relay when a listen address ends in /p2p-circuit.
     transports: [tcp(), circuitRelayTransport()],
-    connectionEncrypters: [noise()],
+    connectionEncrypters: [init.swarm != null ? swarmNoise(init.swarm.handshake) : noise()],
     // A paused stream (a tunnel whose TCP reader is slow) holds at most the window it granted:
     // the read buffer must hold a whole window, or yamux aborts the stream instead of waiting.
     streamMuxers: [yamux({
@@ -117,7 +130,7 @@ export async function createHost (init: HostInit): Promise<Host> {
       // kad-dht pings peers in parallel before admitting them to its routing table.
       ping: ping({ maxOutboundStreams: 16 }),
       dht: kadDHT({
-        protocol: DHT_PROTOCOL,
+        protocol: init.swarm != null ? swarmDhtProtocol(init.swarm.id) : DHT_PROTOCOL,
         // A private network of peers on LANs, loopback and the internet: server mode from the start
         // and keep every address, since the default mapper drops exactly the private ones we use.
         clientMode: false,

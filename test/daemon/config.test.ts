@@ -30,6 +30,10 @@ describe('daemon configuration', () => {
     const label = await runNodeExpectingExit(['--data-dir', dataDir, '--label', 'novalue'])
     assert.equal(label.code, 2)
     assert.match(label.output, /--label 'novalue': expected KEY=VALUE/)
+    // A name that would look like another in `p2prc peers`.
+    const name = await runNodeExpectingExit(['--data-dir', dataDir, '--name', 'alice\u200b', '--listen', '/ip4/127.0.0.1/tcp/0', '--api', '127.0.0.1:0'])
+    assert.equal(name.code, 2)
+    assert.match(name.output, /--name: no control or invisible \(format\) characters, such as a zero-width space/)
   })
 
   it('a broken config file is a clear error naming the file and field', async () => {

@@ -16,8 +16,8 @@ export interface GuestProtocolComponents {
   /** Where requests are served; throws NoComputeError on a node without Docker. */
   guests: GuestHost
   /**
-   * Resolves once the connection's peer has completed identify (waiting a little for it), refuses
-   * it otherwise: the costly requests (run, tunnel) are served only to peers that did.
+   * Checked before a costly request (run, tunnel) is served: the connection's peer has completed
+   * identify (waiting a little for it), and in a private swarm its role lets it ask. Throws to refuse.
    */
-  identified: PeerGate
+  admit: PeerGate
 }

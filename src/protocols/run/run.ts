@@ -34,7 +34,7 @@ export class RunProtocol implements Startable {
       rateLimit: RATE_LIMIT,
       maxStreamsPerPeer: MAX_STREAMS,
       // Running a container is the most a peer can ask: only of one that has shown who it is.
-      admit: this.components.identified,
+      admit: this.components.admit,
       log: this.log
     }, this.serve), handlerOptions(MAX_STREAMS))
   }

@@ -78,7 +78,7 @@ export class TunnelProtocol implements Startable {
       const request = await pb.read(TunnelRequest, { signal: AbortSignal.timeout(REQUEST_TIMEOUT) })
       try {
         this.limiter.take(peer)
-        await this.components.identified(connection, { signal: AbortSignal.timeout(REQUEST_TIMEOUT) })
+        await this.components.admit(connection, { signal: AbortSignal.timeout(REQUEST_TIMEOUT) })
         if ((this.open.get(peer) ?? 0) >= MAX_TUNNELS_PER_PEER) throw new PolicyRefusedError(`you already hold ${MAX_TUNNELS_PER_PEER} tunnels to this node, its limit`)
         if (!isContainerReference(request.container)) throw new InvalidArgumentError('not a container ID or name')
         const hostPort = this.components.guests().publishedPort(peer, request.container, request.port)
