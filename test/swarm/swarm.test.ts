@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { Daemons, runCli } from '../helpers/daemon-process.js'
+import { removeContainersOf, requireEngine, TEST_IMAGE } from '../helpers/docker.js'
 import { TmpDirs } from '../helpers/tmp-dir.js'
 import { waitFor } from '../helpers/wait-for.js'
 import type { RunningDaemon } from '../helpers/daemon-process.js'
@@ -19,7 +20,8 @@ describe('private swarms', () => {
   const dirs = new TmpDirs()
   const daemons = new Daemons()
 
-  const start = async (name: string): Promise<RunningDaemon> => daemons.start(await dirs.make(), ['--no-docker', '--name', name])
+  const start = async (name: string, args = ['--no-docker']): Promise<RunningDaemon> => daemons.start(await dirs.make(), [...args, '--name', name])
+  const hosts: RunningDaemon[] = []
 
   /** A swarm made on a new node, with the CLI as a user would; answers the creator. */
   const newSwarm = async (name: string): Promise<{ creator: RunningDaemon, swarmId: string }> => {
@@ -65,6 +67,7 @@ describe('private swarms', () => {
   })
   after(async () => {
     await daemons.stopAll()
+    for (const host of hosts) await removeContainersOf(host.info.peerId)
     await dirs.cleanup()
   })
 
@@ -130,6 +133,22 @@ describe('private swarms', () => {
     await waitFor(async () => (await revoked.api.swarm())?.status === 'revoked', { timeout: 10_000, message: 'the revoked node to learn it' })
     await assert.rejects(revoked.api.connect(creator.info.multiaddrs[0]), { name: 'DialError' })
     await assert.rejects(revoked.api.connect(members[0].info.multiaddrs[0]), { name: 'DialError' })
+  })
+
+  it('roles: a compute member hosts but may not run on others; members may', async t => {
+    if (!await requireEngine(t)) return
+    const host = await start('docker-host', [])
+    hosts.push(host)
+    await join(host, await invite(creator, '--role', 'compute'))
+    const asker = await start('compute-asker')
+    await join(asker, await invite(creator, '--role', 'compute'))
+    await waitFor(async () => (await asker.api.peers()).some(p => p.peerId === host.info.peerId && p.resources?.docker === true), { timeout: 30_000, message: 'the compute member to see the host' })
+    await assert.rejects(asker.api.run(host.info.peerId, { image: TEST_IMAGE, cmd: ['sleep', '30'], cpus: 0.2, memory: '16m' }), { name: 'PolicyRefusedError', message: /compute member/ })
+    await waitFor(async () => (await members[0].api.peers()).some(p => p.peerId === host.info.peerId && p.resources?.docker === true), { timeout: 30_000, message: 'a member to see the host' })
+    const container = await members[0].api.run(host.info.peerId, { image: TEST_IMAGE, cmd: ['sleep', '30'], cpus: 0.2, memory: '16m' })
+    assert.equal(container.state, 'running')
+    await members[0].api.kill(host.info.peerId, container.containerId)
+    await asker.stop()
   })
 
   it('two swarms on the same machine never see each other\'s peers', async () => {
