@@ -54,8 +54,8 @@ export async function createNode (options: NodeOptions = {}): Promise<P2PRCNode>
       nat: config.nat,
       connections: config.connections,
       metricsRegistry: metrics,
-      dhtValidators,
-      dhtSelectors,
+      dhtValidators: { ...dhtValidators, ...swarm?.dhtRules().validators },
+      dhtSelectors: { ...dhtSelectors, ...swarm?.dhtRules().selectors },
       colocationWhitelist: config.colocationWhitelist
     })
     // A swarm's client members host nothing.

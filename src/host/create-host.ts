@@ -123,8 +123,11 @@ export async function createHost (init: HostInit): Promise<Host> {
     })],
     peerDiscovery,
     connectionMonitor: { pingInterval: CONNECTION_PING_INTERVAL },
-    // A registry per node (not prom-client's global one), so several nodes fit in one process.
-    metrics: init.metricsRegistry != null ? prometheusMetrics({ registry: init.metricsRegistry, preserveExistingMetrics: true }) : undefined,
+    // A registry per node (not prom-client's global one), so several nodes fit in one process. The
+    // module keeps its metrics in a map shared by every node of the process: not preserving them
+    // gives each new node its own in its own registry (a node restarted in place, say, into a
+    // swarm, would otherwise count into the stopped node's).
+    metrics: init.metricsRegistry != null ? prometheusMetrics({ registry: init.metricsRegistry, preserveExistingMetrics: false, collectDefaultMetrics: false }) : undefined,
     services: {
       identify: identify(),
       // kad-dht pings peers in parallel before admitting them to its routing table.

@@ -40,6 +40,9 @@ export const MAX_TRACKED_INVITES = 4096
 
 export const ROLES = ['member', 'compute', 'client'] as const
 
+/** The DHT namespace of a swarm's own keys (its revocations): `/p2prc-swarm/<swarm ID>/revocations`. */
+export const DHT_NAMESPACE = 'p2prc-swarm'
+
 /** How the swarm namespaces what the open network shares: its gossip topics and its DHT. */
 export const swarmTopic = (swarmId: string): string => `p2prc/swarm/${swarmId}/1`
 export const swarmResourcesTopic = (swarmId: string): string => `p2prc/swarm/${swarmId}/resources/1`

@@ -1,10 +1,10 @@
 import { TypedEventEmitter } from '@libp2p/interface'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { SwarmError } from '../errors.js'
-import { MAX_CHAIN, MAX_EVENT_BYTES } from './constants.js'
-import { openInvite } from './credentials.js'
+import { DHT_NAMESPACE, MAX_CHAIN, MAX_EVENT_BYTES } from './constants.js'
 import { decodeMembership, decodeSignedText, encodeMembership, encodeRotation, encodeSigned, issueInvite, keyChainOf, rotateSwarmKey, signRevocations } from './operations.js'
-import { Binding, SwarmEvent } from './pb/swarm.js'
+import { openInvite, openRevocations } from './credentials.js'
+import { Binding, Revocations, Signed as SignedCodec, SwarmEvent } from './pb/swarm.js'
 import { NotAdmittedError, SwarmRegistry } from './registry.js'
 import { saveSwarmState } from './state.js'
 import type { SwarmInfo, SwarmRole, SwarmStatus } from '../contract/index.js'
@@ -12,6 +12,7 @@ import type { InviteOptions } from './operations.js'
 import type { Hello, Membership, Signed, SignedRotation, Verdict } from './pb/swarm.js'
 import type { StoredSwarm, SwarmStateFile } from './state.js'
 import type { Logger, PrivateKey } from '@libp2p/interface'
+import type { Selectors, Validators } from '@libp2p/kad-dht'
 
 /** What the connection encrypter asks of the swarm on every connection (host/swarm-encrypter.ts). */
 export interface SwarmHandshake {
@@ -250,6 +251,56 @@ export class Swarm extends TypedEventEmitter<SwarmEvents> implements SwarmHandsh
       await this.setStatus('revoked', 'the swarm\'s creator revoked this node\'s membership')
     }
     this.safeDispatchEvent('revoked', { detail: [...list.peers] })
+  }
+
+  /** The DHT key the swarm's revocations are stored under. */
+  get revocationsKey (): Uint8Array {
+    return new TextEncoder().encode(`/${DHT_NAMESPACE}/${this.swarmId}/revocations`)
+  }
+
+  /**
+   * The DHT's validator and selector for the swarm's keys: only revocations signed by the swarm
+   * key are stored, and of several the newest (epoch, then seq) is returned.
+   */
+  dhtRules (): { validators: Validators, selectors: Selectors } {
+    const newest = (value: Uint8Array): [number, number] => {
+      try {
+        const list = Revocations.decode(SignedCodec.decode(value).payload)
+        return [list.epoch, list.seq]
+      } catch {
+        return [-1, -1]
+      }
+    }
+    return {
+      validators: {
+        [DHT_NAMESPACE]: async (key, value) => {
+          if (!Buffer.from(key).equals(Buffer.from(this.revocationsKey))) throw new SwarmError('not a key of this swarm')
+          await openRevocations(SignedCodec.decode(value), this.registry.keys)
+        }
+      },
+      selectors: {
+        [DHT_NAMESPACE]: (_key, values) => {
+          let best = 0
+          values.forEach((value, i) => {
+            const [epoch, seq] = newest(value)
+            const [bestEpoch, bestSeq] = newest(values[best])
+            if (epoch > bestEpoch || (epoch === bestEpoch && seq > bestSeq)) best = i
+          })
+          return best
+        }
+      }
+    }
+  }
+
+  /** Revocations found in the DHT (or anywhere): taken if newer. Answers whether they were. */
+  async takeRevocations (value: Uint8Array): Promise<boolean> {
+    try {
+      const before = this.registry.revocationsSigned
+      await this.applyRevocations(SignedCodec.decode(value))
+      return this.registry.revocationsSigned !== before
+    } catch {
+      return false
+    }
   }
 
   /** Gossips the revocations again (the creator repeats them for members a message missed). */

@@ -135,6 +135,26 @@ describe('private swarms', () => {
     await assert.rejects(revoked.api.connect(members[0].info.multiaddrs[0]), { name: 'DialError' })
   })
 
+  it('a rotated swarm key reaches every member; they stay members, and only new invites admit', async () => {
+    const before = await invite(creator, '--uses', '2')
+    const rotated = await cli(creator, '--json', 'swarm', 'rotate')
+    assert.equal(rotated.code, 0, rotated.stderr)
+    assert.equal((JSON.parse(rotated.stdout) as SwarmInfo).epoch, 1)
+    for (const member of members.slice(0, 2)) {
+      await waitFor(async () => (await member.api.swarm())?.epoch === 1, { timeout: 10_000, message: 'the rotation to reach every member' })
+    }
+    const stale = await start('stale-invite')
+    const refused = await cli(stale, 'join', before)
+    assert.equal(refused.code, 1)
+    assert.match(refused.stderr, /replaced/)
+    await stale.stop()
+    const fresh = await start('fresh-invite')
+    assert.equal((await join(fresh, await invite(creator))).status, 'member')
+    // Members admitted under the old key pass the handshake of a new connection (the new member's).
+    assert.equal((await fresh.api.connect(members[0].info.multiaddrs[0])).peerId, members[0].info.peerId)
+    await fresh.stop()
+  })
+
   it('roles: a compute member hosts but may not run on others; members may', async t => {
     if (!await requireEngine(t)) return
     const host = await start('docker-host', [])

@@ -4,8 +4,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, describe, it } from 'node:test'
 import { generateKeyPair } from '@libp2p/crypto/keys'
+import { logger } from '@libp2p/logger'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
-import { createSwarm, joinSwarm, loadSwarm } from '../../dist/swarm/index.js'
+import { createSwarm, joinSwarm, loadSwarm, Signed, Swarm } from '../../dist/swarm/index.js'
 import { decodeMembership, issueInvite, keyChainOf, rotateSwarmKey, signRevocations } from '../../dist/swarm/operations.js'
 import { SwarmRegistry } from '../../dist/swarm/registry.js'
 import { decodeToken } from '../../dist/swarm/token.js'
@@ -151,6 +152,25 @@ describe('swarm memberships', () => {
     const fresh = await node()
     await joinSwarm(fresh.dir, fresh.key, (await issueInvite(await loadSwarm(s.creator.dir), { bootstrap: [`/ip4/127.0.0.1/tcp/1/p2p/${s.creator.peerId}`] })).token)
     await registry.admit(await membershipOf(fresh), fresh.peerId, { peerId: s.creator.peerId, key: s.creator.key })
+  })
+
+  it('the DHT stores only the swarm\'s own revocations, and returns the newest', async () => {
+    const s = await swarm()
+    const stored = await loadSwarm(s.creator.dir)
+    assert.ok(stored != null)
+    const member = await Swarm.open({ dataDir: s.creator.dir, stored, nodeKey: s.creator.key, log: logger('test:swarm') })
+    const { validators, selectors } = member.dhtRules()
+    const validate = Object.values(validators)[0]
+    const select = Object.values(selectors)[0]
+    const first = Signed.encode(await signRevocations(stored, null, { peers: [(await node()).peerId] }))
+    const second = Signed.encode(await signRevocations(stored, { peers: [], invites: [], seq: Date.now() + 10 }, { peers: [(await node()).peerId] }))
+    await validate(member.revocationsKey, first)
+    await assert.rejects(async () => { await validate(new TextEncoder().encode('/p2prc-swarm/other/revocations'), first) }, { name: 'SwarmError' })
+    const impostor = await swarm()
+    const forged = Signed.encode(await signRevocations(await loadSwarm(impostor.creator.dir), null, { peers: [s.creator.peerId] }))
+    await assert.rejects(async () => { await validate(member.revocationsKey, forged) }, { name: 'SwarmError' })
+    assert.equal(select(member.revocationsKey, [first, second]), 1)
+    assert.equal(select(member.revocationsKey, [second, first]), 0)
   })
 
   it('tokens: garbage, cut-short and oversized tokens are refused with a clear message', async () => {
