@@ -15,7 +15,7 @@ export class IdentifiedConnections implements Startable {
   private readonly done = new WeakSet<Connection>()
   private readonly waiting = new Map<Connection, Set<() => void>>()
 
-  constructor (private readonly host: Pick<Host, 'addEventListener' | 'removeEventListener'>) {}
+  constructor (private readonly host: Pick<Host, 'addEventListener' | 'removeEventListener' | 'peerStore'>) {}
 
   start (): void {
     this.host.addEventListener('peer:identify', this.onIdentify)
@@ -28,7 +28,7 @@ export class IdentifiedConnections implements Startable {
   }
 
   readonly gate: PeerGate = async (connection, options) => {
-    if (this.done.has(connection)) return
+    if (this.done.has(connection) || await this.identifiedBefore(connection)) return
     const signal = withTimeout(options.signal, IDENTIFY_WAIT)
     await new Promise<void>(resolve => {
       const wakers = this.waiting.get(connection) ?? new Set()
@@ -43,6 +43,18 @@ export class IdentifiedConnections implements Startable {
       signal.addEventListener('abort', wake, { once: true })
     })
     if (!this.done.has(connection)) throw new PolicyRefusedError('this host serves this request only to peers that complete identify on their connection')
+  }
+
+  /**
+   * Identify finished before this service started listening (a connection made while the node
+   * was starting): the peer store holds what the peer said.
+   */
+  private async identifiedBefore (connection: Connection): Promise<boolean> {
+    try {
+      return (await this.host.peerStore.get(connection.remotePeer)).protocols.length > 0
+    } catch {
+      return false
+    }
   }
 
   private readonly onIdentify = (event: CustomEvent<IdentifyResult>): void => {

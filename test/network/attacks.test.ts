@@ -130,9 +130,9 @@ describe('network defence: floods from one address leave the node to everyone el
       // A floor, so a 20 ms list is not held to 60 ms on a busy machine.
       assert.ok(during.list <= 3 * Math.max(normal.list, 50), `list: ${during.list} ms against ${normal.list} ms normally`)
       assert.ok(during.run <= 3 * Math.max(normal.run, 200), `run: ${during.run} ms against ${normal.run} ms normally`)
-      // Growth from a fresh daemon is mostly its heap reaching its working size, so the bound is on
-      // the total: the attack run saw 271 MiB, honest requests timing out.
-      assert.ok(rssDuring < 200 * 2 ** 20, `the node holds ${rssDuring / 2 ** 20} MiB under the attack`)
+      // A fresh daemon's heap grows to its working size here too (up to ~50 MiB); the attack run
+      // saw 141 MiB more, honest requests timing out.
+      assert.ok(rssDuring - rssBefore < 96 * 2 ** 20, `the node grew ${(rssDuring - rssBefore) / 2 ** 20} MiB under the attack`)
     } finally {
       await attack.stop()
       await honest.stop()
