@@ -42,7 +42,9 @@ export class ConnectionLimits {
       this.log?.('refused a connection from %s: %d connections from %s already', ip.text, this.limits.perSubnet, subnet)
       return true
     }
-    if (maConn.status === 'closed') return false
+    // A socket that ended already (reset by its peer at once, as a flood's often are) has sent its
+    // close event: counting it would hold its slot for ever.
+    if (ENDED.has(maConn.status)) return false
     increment(this.byIp, key, 1)
     increment(this.bySubnet, subnet, 1)
     maConn.addEventListener('close', () => {
@@ -58,6 +60,8 @@ export class ConnectionLimits {
     return bytes != null ? this.byIp.get(ipKey(bytes)) ?? 0 : 0
   }
 }
+
+const ENDED = new Set(['closed', 'aborted', 'reset'])
 
 function increment (counts: Map<string, number>, key: string, by: number): void {
   const next = (counts.get(key) ?? 0) + by

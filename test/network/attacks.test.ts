@@ -59,8 +59,16 @@ describe('network defence: floods from one address leave the node to everyone el
   }
 
   const seesTarget = async (peer: RunningDaemon, timeout = 30_000): Promise<void> => {
-    await waitFor(async () => (await peer.api.peers()).some(p => p.peerId === target?.info.peerId && p.resources?.docker === true),
-      { timeout, message: 'the honest peer to see the target and its Docker engine' })
+    let seen: PeerSummary | undefined
+    try {
+      await waitFor(async () => {
+        seen = (await peer.api.peers()).find(p => p.peerId === target?.info.peerId)
+        return seen?.resources?.docker === true
+      }, { timeout, message: 'the honest peer to see the target and its Docker engine' })
+    } catch (err) {
+      // What the honest peer saw tells a refused connection from a record that never came.
+      throw new Error(`${(err as Error).message}; it saw ${JSON.stringify(seen ?? null)}`)
+    }
   }
 
   const runs = async (peer: RunningDaemon): Promise<void> => {

@@ -88,8 +88,9 @@ describe('a private swarm with a member behind NAT', () => {
     // A member runs on the compute host; the only way there is the relay.
     const container = await nodes.member.api.run(compute, { image: TEST_IMAGE, cmd: ['sleep', '60'], cpus: 0.2, memory: '16m' })
     assert.equal(container.state, 'running')
+    // Reached through the relay, or directly once hole punching (DCUtR) upgraded that connection.
     const seen = (await nodes.member.api.peers()).find(p => p.peerId === compute)
-    assert.equal(seen?.connection, 'relayed')
+    assert.ok(seen?.connection === 'relayed' || seen?.connection === 'direct', String(seen?.connection))
     await nodes.member.api.kill(compute, container.containerId)
     // A client may run work too, and `auto` finds the compute host.
     const placed = await nodes.client.api.run('auto', { image: TEST_IMAGE, cmd: ['sleep', '60'], cpus: 0.2, memory: '16m' })

@@ -7,7 +7,7 @@ import { addressBytes, inRange, parseCidr, subnetKey } from '../../dist/units/in
 
 /** A stand-in for a transport's socket: only what the gater reads (its address) and its close event. */
 class FakeSocket extends EventTarget {
-  status: 'open' | 'closed' = 'open'
+  status: 'open' | 'closed' | 'aborted' | 'reset' = 'open'
   constructor (readonly remoteAddr: ReturnType<typeof multiaddr>) { super() }
   close (): void {
     this.status = 'closed'
@@ -51,6 +51,13 @@ describe('connection limits', () => {
     for (let i = 0; i < 100; i++) assert.equal(limits.deny(from(`/ip4/10.9.1.1/tcp/${i + 1}`)), false)
     assert.equal(limits.deny(from('/ip4/10.1.2.3/tcp/1000/p2p/12D3KooWD3eckifWpRn9wQpMG9R9hX3sD158z7EqHWmweQAJU5SA/p2p-circuit')), false, 'relayed connections are the relay\'s to limit')
     assert.deepEqual(limits.refused, { ip: 2, subnet: 1 })
+    // Sockets that ended before the gater saw them take no slot (their close event is gone).
+    for (const status of ['aborted', 'reset', 'closed'] as const) {
+      const gone = from('/ip4/10.7.7.7/tcp/1')
+      gone.status = status
+      assert.equal(limits.deny(gone), false)
+    }
+    assert.equal(limits.count('10.7.7.7'), 0)
   })
 
   it('a peer holds at most its share of one protocol\'s streams', () => {
