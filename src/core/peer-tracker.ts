@@ -91,6 +91,25 @@ export class PeerTracker implements Startable {
     this.pruneTimer = setInterval(() => { this.prune() }, this.pruneEvery)
     this.verifier.start()
     this.started = true
+    void this.adoptConnected()
+  }
+
+  /**
+   * The host starts before this tracker: a bootstrap peer can finish identify in between, and its
+   * event is gone. The peer store kept what it said.
+   */
+  private async adoptConnected (): Promise<void> {
+    const { host } = this.components
+    for (const connection of host.getConnections()) {
+      const peerId = connection.remotePeer
+      if (this.table.get(peerId.toString()) != null) continue
+      try {
+        const { protocols, addresses } = await host.peerStore.get(peerId)
+        if (this.started) this.met(peerId, protocols, addresses.map(a => a.multiaddr))
+      } catch {
+        // Not identified yet: its identify event is still to come.
+      }
+    }
   }
 
   stop (): void {
@@ -249,6 +268,10 @@ export class PeerTracker implements Startable {
 
   private readonly onIdentify = (event: CustomEvent<IdentifyResult>): void => {
     const { peerId, protocols, listenAddrs } = event.detail
+    this.met(peerId, protocols, listenAddrs)
+  }
+
+  private met (peerId: PeerId, protocols: string[], listenAddrs: Multiaddr[]): void {
     // Only p2prc nodes speak our DHT protocol; other libp2p peers stay out of the table.
     if (!protocols.includes(DHT_PROTOCOL)) return
     const id = peerId.toString()

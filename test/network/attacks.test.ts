@@ -35,7 +35,7 @@ describe('network defence: floods from one address leave the node to everyone el
   before(async () => {
     if (process.getuid?.() !== 0) return
     lan = await TestLan.create()
-    target = await daemons.start(await dirs.make(), ['--name', 'target'], { listen: [`/ip4/${lan.gateway}/tcp/0`] })
+    target = await daemons.start(await dirs.make(), ['--name', 'target'], { listen: [`/ip4/${lan.gateway}/tcp/0`], env: { DEBUG: 'p2prc:connection-limits' } })
     const address = target.info.multiaddrs.find(a => a.includes(`/ip4/${lan?.gateway}/`))
     assert.ok(address != null, target.info.multiaddrs.join(' '))
     targetAddress = address
@@ -54,7 +54,7 @@ describe('network defence: floods from one address leave the node to everyone el
     assert.ok(lan != null)
     const host = await lan.host()
     return daemons.start(await dirs.make(), ['--no-docker', '--name', 'honest', '--bootstrap', targetAddress], {
-      netns: host.netns, listen: [`/ip4/${host.ip}/tcp/0`], api: `${host.ip}:0`
+      netns: host.netns, listen: [`/ip4/${host.ip}/tcp/0`], api: `${host.ip}:0`, env: { DEBUG: 'p2prc:*,libp2p:connection-manager' }
     })
   }
 
@@ -67,7 +67,8 @@ describe('network defence: floods from one address leave the node to everyone el
       }, { timeout, message: 'the honest peer to see the target and its Docker engine' })
     } catch (err) {
       // What the honest peer saw tells a refused connection from a record that never came.
-      throw new Error(`${(err as Error).message}; it saw ${JSON.stringify(seen ?? null)}`)
+      const tail = (daemon?: RunningDaemon): string => daemon?.output().slice(-4000) ?? ''
+      throw new Error(`${(err as Error).message}; it saw ${JSON.stringify(seen ?? null)}\n--- honest ---\n${tail(peer)}\n--- target ---\n${tail(target)}`)
     }
   }
 

@@ -1,0 +1,52 @@
+import assert from 'node:assert/strict'
+import { after, describe, it } from 'node:test'
+import { noise } from '@chainsafe/libp2p-noise'
+import { yamux } from '@chainsafe/libp2p-yamux'
+import { identify } from '@libp2p/identify'
+import { defaultLogger } from '@libp2p/logger'
+import { ping } from '@libp2p/ping'
+import { tcp } from '@libp2p/tcp'
+import { createLibp2p } from 'libp2p'
+import { PeerTracker } from '../../dist/core/peer-tracker.js'
+import { DHT_PROTOCOL } from '../../dist/host/constants.js'
+import { waitFor } from '../helpers/wait-for.js'
+import type { Libp2p } from '@libp2p/interface'
+
+const host = async (): Promise<Libp2p<any>> => createLibp2p({
+  addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
+  transports: [tcp()],
+  connectionEncrypters: [noise()],
+  streamMuxers: [yamux()],
+  services: { identify: identify(), ping: ping() }
+})
+
+describe('peer tracker', () => {
+  const hosts: Array<Libp2p<any>> = []
+  after(async () => { await Promise.all(hosts.map(async h => h.stop())) })
+
+  it('takes in a p2prc peer that finished identify before the tracker started (a bootstrap peer while the node starts)', async () => {
+    const [node, neighbour] = [await host(), await host()]
+    hosts.push(node, neighbour)
+    // The neighbour speaks p2prc's DHT protocol, which is what marks a p2prc node in identify.
+    await neighbour.handle(DHT_PROTOCOL, stream => { stream.abort(new Error('not served here')) })
+    await node.dial(neighbour.getMultiaddrs()[0])
+    await waitFor(async () => (await node.peerStore.get(neighbour.peerId)).protocols.includes(DHT_PROTOCOL), { message: 'identify to finish' })
+
+    const synced: string[] = []
+    const tracker = new PeerTracker({
+      host: node,
+      specs: { fetchKnown: async peerId => { synced.push(peerId); return [] }, fetchSelf: async () => { throw new Error('not asked') } },
+      logger: defaultLogger(),
+      events: { safeDispatchEvent: () => true }
+    }, { name: 'node', recordTtl: 60_000 })
+    tracker.start()
+    try {
+      const seen = await waitFor(() => tracker.list().find(p => p.peerId === neighbour.peerId.toString()), { message: 'the neighbour in the table' })
+      assert.equal(seen.verified, true)
+      assert.equal(seen.connection, 'direct')
+      assert.deepEqual(synced, [neighbour.peerId.toString()], 'the table was filled from it, as from any first neighbour')
+    } finally {
+      tracker.stop()
+    }
+  })
+})
