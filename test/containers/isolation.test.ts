@@ -29,6 +29,11 @@ async function probe (containerId: string, host: string, port: number): Promise<
   return stdout.trim()
 }
 
+/** The probe's answer once there is one, for waitFor: no answer yet (a sandbox still starting) is null, so it retries. */
+async function answerOf (containerId: string, host: string, port: number): Promise<string | null> {
+  return (await probe(containerId, host, port)) || null
+}
+
 /** Whether a guest's TCP connection to HOST:PORT is accepted at all. */
 async function reaches (containerId: string, host: string, port: number): Promise<boolean> {
   const { stdout } = await exec('docker', ['exec', containerId, 'sh', '-c', `nc -w 3 ${host} ${port} -e true 2>/dev/null; echo rc=$?`], { timeout: 20_000 })
@@ -103,9 +108,9 @@ for (const runtime of GUEST_RUNTIMES) {
       const stranger = await c.api.run(host.info.peerId, { image: TEST_IMAGE, name: 'stranger', cmd: ['sleep', '600'], ...SMALL })
       const webIp = Object.values((await dockerClient().getContainer(web.containerId).inspect()).NetworkSettings.Networks)[0].IPAddress
       assert.match(webIp, /^\d+\.\d+\.\d+\.\d+$/)
-      assert.match(await waitFor(async () => probe(sibling.containerId, 'web', 8080), { message: 'the sibling to reach web by name' }), /^HTTP\/1\.[01] 404/)
+      assert.match(await waitFor(async () => answerOf(sibling.containerId, 'web', 8080), { message: 'the sibling to reach web by name' }), /^HTTP\/1\.[01] 404/)
       // What must answer is retried (a busy machine, a sandbox starting up); what must not is asked once.
-      assert.match(await waitFor(async () => probe(sibling.containerId, webIp, 8080), { message: 'the sibling to reach web by IP' }), /^HTTP\/1\.[01] 404/)
+      assert.match(await waitFor(async () => answerOf(sibling.containerId, webIp, 8080), { message: 'the sibling to reach web by IP' }), /^HTTP\/1\.[01] 404/)
       assert.equal(await probe(stranger.containerId, webIp, 8080), '', 'another owner\'s container is out of reach by IP')
       assert.equal(await probe(stranger.containerId, 'web', 8080), '', 'and by name')
       assert.equal(await probe(control, webIp, 8080), '', 'so is it from containers that are not p2prc\'s')
@@ -124,7 +129,7 @@ for (const runtime of GUEST_RUNTIMES) {
     it('guests reach neither this host\'s services, nor the daemon\'s libp2p port, nor the engine', async t => {
       if (!await requireGuests(t, runtime) || !ready) return
       // The control container proves the targets answer: only guests are kept out.
-      assert.match(await waitFor(async () => probe(control, gateway, servicePort), { message: 'the host service to answer the control container' }), /host-service/)
+      assert.match(await waitFor(async () => answerOf(control, gateway, servicePort), { message: 'the host service to answer the control container' }), /host-service/)
       assert.ok(await waitFor(async () => reaches(control, gateway, libp2pPort), { message: 'the daemon\'s libp2p port to answer an ordinary container' }))
       const guest = await c.api.run(host.info.peerId, { image: TEST_IMAGE, cmd: ['sleep', '600'], ...SMALL })
       const info = await dockerClient().getContainer(guest.containerId).inspect()

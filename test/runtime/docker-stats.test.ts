@@ -75,7 +75,7 @@ describe('DockerRuntime.stats on the real engine', () => {
     const logs = await waitFor(async () => {
       const { stdout } = await readLogs(runtime.logs(id, { follow: false, tail: 'all' }))
       return stdout.includes('peak') ? stdout : null
-    }, { timeout: 15_000, message: 'the allocation to end' })
+    }, { timeout: 60_000, interval: 250, message: 'the allocation to end' })
     assert.match(logs, /alloc exit 137\n/, 'the allocating process was killed (SIGKILL from the OOM killer)')
     const peak = Number(/peak (\d+)/.exec(logs)?.[1])
     if (Number.isFinite(peak)) assert.ok(peak <= 64 * MiB, `peak ${peak}`)
