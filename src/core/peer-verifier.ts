@@ -11,8 +11,8 @@ export interface PeerVerifierInit {
   failed: (peerId: string) => void
 }
 
-/** Peers being verified at once. */
-const CONCURRENCY = 2
+/** Peers being verified at once: a fake takes its whole attempt to fail (its address answers nothing). */
+const CONCURRENCY = 8
 /** Verifications started per second at most: a flood of fakes costs this node a trickle of dials. */
 const PER_SECOND = 2
 /** The most peers waiting to be verified; more are dropped (they stay unverified, and go with time). */
