@@ -2,8 +2,8 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import { DialError, InvalidArgumentError, PeerNotFoundError } from '../errors.js'
 import { withTimeout } from '../signals.js'
-import { DHT_PROTOCOL } from '../host/constants.js'
 import { PeerRateLimiter } from '../protocols/rate-limit.js'
+import { SPECS_PROTOCOL } from '../protocols/specs/index.js'
 import { normalizeName } from '../units/index.js'
 import { DIAL_TIMEOUT, INITIAL_SYNC_PEERS, MAX_RECORD_AGE, PEER_PRUNE_INTERVAL, PEER_TTL } from './constants.js'
 import { matchesFilter } from './peer-filter.js'
@@ -272,8 +272,9 @@ export class PeerTracker implements Startable {
   }
 
   private met (peerId: PeerId, protocols: string[], listenAddrs: Multiaddr[]): void {
-    // Only p2prc nodes speak our DHT protocol; other libp2p peers stay out of the table.
-    if (!protocols.includes(DHT_PROTOCOL)) return
+    // Only p2prc nodes serve records (in the open network and in every swarm, whose DHT protocol
+    // is its own); other libp2p peers stay out of the table.
+    if (!protocols.includes(SPECS_PROTOCOL)) return
     const id = peerId.toString()
     const known = this.table.get(id)
     this.table.upsert(id, {

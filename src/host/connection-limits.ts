@@ -1,4 +1,4 @@
-import { addressBytes, inRange, LOOPBACK_RANGES, parseCidr, subnetKey } from '../units/index.js'
+import { addressBytes, addressText, inRange, LOOPBACK_RANGES, parseCidr, subnetKey } from '../units/index.js'
 import type { ConnectionsConfig } from '../config/schema.js'
 import type { AddressRange } from '../units/index.js'
 import type { ConnectionGater, Logger, MultiaddrConnection } from '@libp2p/interface'
@@ -20,6 +20,15 @@ export class ConnectionLimits {
 
   constructor (private readonly limits: Pick<ConnectionsConfig, 'perIp' | 'perSubnet' | 'exempt'>, private readonly log?: Logger) {
     this.exempt = [...LOOPBACK_RANGES, ...limits.exempt.map(text => parseCidr(text) as AddressRange)]
+  }
+
+  /**
+   * The exempt ranges as libp2p's connection manager takes them (`allow`): they pass its
+   * per-address rate (`perIpPerSecond`) and its caps too, so a machine's own nodes and relays
+   * (all on loopback) are not refused when they connect at once. Exempt means trusted.
+   */
+  allowList (): string[] {
+    return this.exempt.map(range => `/${range.bytes.length === 4 ? 'ip4' : 'ip6'}/${addressText(range.bytes)}/ipcidr/${range.prefix}`)
   }
 
   gater (): ConnectionGater {

@@ -102,6 +102,7 @@ export async function createHost (init: HostInit): Promise<Host> {
       maxIncomingPendingConnections: limits.maxPendingInbound,
       inboundUpgradeTimeout: limits.inboundUpgradeTimeout,
       inboundConnectionThreshold: limits.perIpPerSecond,
+      allow: perAddress.allowList(),
       // A stream that never names its protocol holds its slot no longer than a connection's setup may take.
       inboundStreamProtocolNegotiationTimeout: limits.inboundUpgradeTimeout
     },

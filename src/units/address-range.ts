@@ -58,6 +58,14 @@ export function inRange (ip: Uint8Array, range: AddressRange): boolean {
   return true
 }
 
+/** An address's bytes (4 or 16) as text: dotted IPv4, or IPv6 in full eight groups. */
+export function addressText (bytes: Uint8Array): string {
+  if (bytes.length === 4) return bytes.join('.')
+  const groups: string[] = []
+  for (let i = 0; i < bytes.length; i += 2) groups.push(((bytes[i] << 8) | bytes[i + 1]).toString(16))
+  return groups.join(':')
+}
+
 /** The /24 or /48 an address belongs to, as a key: the span one operator (or attacker) usually holds. */
 export function subnetKey (ip: Uint8Array): string {
   return ip.length === 4 ? `${ip[0]}.${ip[1]}.${ip[2]}/24` : `${Buffer.from(ip.subarray(0, 6)).toString('hex')}/48`

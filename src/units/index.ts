@@ -7,5 +7,5 @@ export { parseKeyValue, isLabel, LABEL_KEY, LABEL_VALUE_MAX, ENV_NAME } from './
 export { VISIBLE_TEXT, normalizeName } from './text.js'
 export { CONTAINER_REFERENCE, MIN_ID_PREFIX, isContainerReference, refersTo } from './references.js'
 export { HOST_PORT, parseHostPort } from './host-port.js'
-export { addressBytes, parseCidr, inRange, subnetKey, LOOPBACK_RANGES } from './address-range.js'
+export { addressBytes, addressText, parseCidr, inRange, subnetKey, LOOPBACK_RANGES } from './address-range.js'
 export type { AddressRange } from './address-range.js'

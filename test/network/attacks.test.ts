@@ -35,7 +35,7 @@ describe('network defence: floods from one address leave the node to everyone el
   before(async () => {
     if (process.getuid?.() !== 0) return
     lan = await TestLan.create()
-    target = await daemons.start(await dirs.make(), ['--name', 'target'], { listen: [`/ip4/${lan.gateway}/tcp/0`], env: { DEBUG: 'p2prc:connection-limits' } })
+    target = await daemons.start(await dirs.make(), ['--name', 'target'], { listen: [`/ip4/${lan.gateway}/tcp/0`], env: { DEBUG: 'p2prc:connection-limits,p2prc:run,p2prc:containers,libp2p:connection-monitor' } })
     const address = target.info.multiaddrs.find(a => a.includes(`/ip4/${lan?.gateway}/`))
     assert.ok(address != null, target.info.multiaddrs.join(' '))
     targetAddress = address
@@ -58,6 +58,9 @@ describe('network defence: floods from one address leave the node to everyone el
     })
   }
 
+  /** The end of a daemon's log, for a failure's message. */
+  const tail = (daemon?: RunningDaemon): string => daemon?.output().slice(-4000) ?? ''
+
   const seesTarget = async (peer: RunningDaemon, timeout = 30_000): Promise<void> => {
     let seen: PeerSummary | undefined
     try {
@@ -67,14 +70,15 @@ describe('network defence: floods from one address leave the node to everyone el
       }, { timeout, message: 'the honest peer to see the target and its Docker engine' })
     } catch (err) {
       // What the honest peer saw tells a refused connection from a record that never came.
-      const tail = (daemon?: RunningDaemon): string => daemon?.output().slice(-4000) ?? ''
       throw new Error(`${(err as Error).message}; it saw ${JSON.stringify(seen ?? null)}\n--- honest ---\n${tail(peer)}\n--- target ---\n${tail(target)}`)
     }
   }
 
   const runs = async (peer: RunningDaemon): Promise<void> => {
     assert.ok(target != null)
-    const container = await peer.api.run(target.info.peerId, { image: TEST_IMAGE, cmd: ['sleep', '60'], cpus: 0.2, memory: '16m' })
+    const container = await peer.api.run(target.info.peerId, { image: TEST_IMAGE, cmd: ['sleep', '60'], cpus: 0.2, memory: '16m' }).catch((err: Error) => {
+      throw new Error(`${err.message}\n--- honest ---\n${tail(peer)}\n--- target ---\n${tail(target)}`)
+    })
     assert.equal(container.state, 'running')
     await peer.api.kill(target.info.peerId, container.containerId)
   }

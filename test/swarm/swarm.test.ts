@@ -86,10 +86,14 @@ describe('private swarms', () => {
   it('members find each other and see each other\'s records', async () => {
     for (const node of [creator, ...members]) {
       const others = [creator, ...members].filter(other => other !== node)
+      let seen: unknown[] = []
       await waitFor(async () => {
         const peers = await node.api.peers()
+        seen = peers.map(p => ({ peerId: p.peerId, record: p.resources != null, connection: p.connection }))
         return others.every(o => peers.some(p => p.peerId === o.info.peerId && p.resources != null))
-      }, { timeout: 30_000, message: `${node.info.peerId} to see every member's record` })
+      }, { timeout: 30_000, message: `${node.info.peerId} to see every member's record` }).catch((err: Error) => {
+        throw new Error(`${err.message}: it saw ${JSON.stringify(seen)} of ${JSON.stringify(others.map(o => o.info.peerId))}\n--- its log ---\n${node.output().slice(-6000)}`)
+      })
     }
     const status = await cli(members[0], 'swarm', 'status')
     assert.equal(status.code, 0)

@@ -60,6 +60,13 @@ describe('connection limits', () => {
     assert.equal(limits.count('10.7.7.7'), 0)
   })
 
+  it('hands its exempt ranges to libp2p\'s connection manager, loopback first', () => {
+    const limits = new ConnectionLimits({ perIp: 2, perSubnet: 3, exempt: ['192.168.7.0/24', '2001:db8::/32'] })
+    const allow = limits.allowList()
+    assert.deepEqual(allow, ['/ip4/127.0.0.0/ipcidr/8', '/ip6/0:0:0:0:0:0:0:1/ipcidr/128', '/ip4/192.168.7.0/ipcidr/24', '/ip6/2001:db8:0:0:0:0:0:0/ipcidr/32'])
+    for (const address of allow) assert.doesNotThrow(() => multiaddr(address).getComponents(), address)
+  })
+
   it('a peer holds at most its share of one protocol\'s streams', () => {
     const streams = new PeerStreams(2)
     assert.ok(streams.take('a'))

@@ -8,7 +8,7 @@ import { ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
 import { createLibp2p } from 'libp2p'
 import { PeerTracker } from '../../dist/core/peer-tracker.js'
-import { DHT_PROTOCOL } from '../../dist/host/constants.js'
+import { SPECS_PROTOCOL } from '../../dist/protocols/specs/index.js'
 import { waitFor } from '../helpers/wait-for.js'
 import type { Libp2p } from '@libp2p/interface'
 
@@ -24,13 +24,16 @@ describe('peer tracker', () => {
   const hosts: Array<Libp2p<any>> = []
   after(async () => { await Promise.all(hosts.map(async h => h.stop())) })
 
-  it('takes in a p2prc peer that finished identify before the tracker started (a bootstrap peer while the node starts)', async () => {
-    const [node, neighbour] = [await host(), await host()]
-    hosts.push(node, neighbour)
-    // The neighbour speaks p2prc's DHT protocol, which is what marks a p2prc node in identify.
-    await neighbour.handle(DHT_PROTOCOL, stream => { stream.abort(new Error('not served here')) })
+  it('takes in a p2prc peer (it serves records) that finished identify before the tracker started, and no other libp2p peer', async () => {
+    const [node, neighbour, stranger] = [await host(), await host(), await host()]
+    hosts.push(node, neighbour, stranger)
+    // The neighbour serves p2prc's records, which is what marks a p2prc node in identify.
+    await neighbour.handle(SPECS_PROTOCOL, stream => { stream.abort(new Error('not served here')) })
     await node.dial(neighbour.getMultiaddrs()[0])
-    await waitFor(async () => (await node.peerStore.get(neighbour.peerId)).protocols.includes(DHT_PROTOCOL), { message: 'identify to finish' })
+    // Any other libp2p peer: identified too, but no p2prc node.
+    await node.dial(stranger.getMultiaddrs()[0])
+    await waitFor(async () => (await node.peerStore.get(stranger.peerId)).protocols.length > 0, { message: 'identify of the stranger' })
+    await waitFor(async () => (await node.peerStore.get(neighbour.peerId)).protocols.includes(SPECS_PROTOCOL), { message: 'identify to finish' })
 
     const synced: string[] = []
     const tracker = new PeerTracker({
@@ -45,6 +48,7 @@ describe('peer tracker', () => {
       assert.equal(seen.verified, true)
       assert.equal(seen.connection, 'direct')
       assert.deepEqual(synced, [neighbour.peerId.toString()], 'the table was filled from it, as from any first neighbour')
+      assert.deepEqual(tracker.list().map(p => p.peerId), [neighbour.peerId.toString()], 'a libp2p peer that serves no records stays out')
     } finally {
       tracker.stop()
     }
