@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander'
 import { P2PRCError } from '../errors.js'
+import { endOptionsAtProgram } from './command-words.js'
 import { packageVersion } from '../version.js'
 import { connectCommand } from './commands/connect.js'
 import { forwardCommand } from './commands/forward.js'
@@ -57,7 +58,8 @@ function exitQuietlyOnClosedOutput (): void {
 export async function main (argv: string[]): Promise<void> {
   exitQuietlyOnClosedOutput()
   try {
-    await buildProgram().parseAsync(argv)
+    const program = buildProgram()
+    await program.parseAsync([...argv.slice(0, 2), ...endOptionsAtProgram(program, argv.slice(2))])
   } catch (err: any) {
     if (err instanceof CommanderError) {
       // Commander has already printed its message (or the help, or the version).

@@ -88,7 +88,8 @@ for (const runtime of GUEST_RUNTIMES) {
 
     it('logs -f streams lines in order and ends when the container exits', async t => {
       if (!await requireRuntime(t, runtime)) return
-      const run = await cli(a, ['run', 'host-b', TEST_IMAGE, ...SMALL, '--json', '--', 'sh', '-c', 'sleep 1; for i in 1 2 3 4 5 6; do echo line$i; sleep 0.2; done; echo oops >&2'])
+      // No `--`: as with `docker run`, the words from the command's first are the command's (`-c` too).
+      const run = await cli(a, ['run', 'host-b', TEST_IMAGE, ...SMALL, '--json', 'sh', '-c', 'sleep 1; for i in 1 2 3 4 5 6; do echo line$i; sleep 0.2; done; echo oops >&2'])
       assert.equal(run.code, 0, run.stderr)
       const { containerId } = JSON.parse(run.stdout)
       const follow = await cli(a, ['logs', 'host-b', containerId, '-f'])

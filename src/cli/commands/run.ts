@@ -1,4 +1,5 @@
-import { Command } from 'commander'
+import { CommandWordsCommand } from '../command-words.js'
+import type { Command } from 'commander'
 import { CliContext } from '../context.js'
 import { collect, duration, gpus, keyValue, keyValues, port, positiveNumber, size } from '../options.js'
 import { PullProgressBar } from '../progress-bar.js'
@@ -17,11 +18,11 @@ interface RunFlags {
 }
 
 export function runCommand (): Command {
-  return new Command('run')
+  return new CommandWordsCommand('run', 2)
     .description('start a container on a peer (PEER: ID, prefix, name, or `auto` for the best that fits) and wait until it runs')
     .argument('<peer>', 'where to run it, or auto')
     .argument('<image>', 'the image, e.g. busybox or registry:5000/team/app:1.2')
-    .argument('[cmd...]', 'command and arguments (after --)')
+    .argument('[cmd...]', 'command and arguments: everything after the image\'s first word is the command\'s (as docker run); our options go before it, or before --')
     .option('--cpus <n>', 'CPU limit, e.g. 0.5 or 2 (default: the host\'s, usually 1)', positiveNumber)
     .option('--memory <size>', 'memory limit, e.g. 512m, 2g (default: the host\'s, usually 512m)', size)
     .option('--gpus <n|all>', 'GPUs to give the container', gpus)
