@@ -18,6 +18,8 @@ const CODECS = {
   run: 'src/protocols/run/pb',
   containers: 'src/protocols/containers/pb',
   tunnel: 'src/protocols/tunnel/pb',
+  exec: 'src/protocols/exec/pb',
+  files: 'src/protocols/files/pb',
   swarm: 'src/swarm/pb'
 }
 

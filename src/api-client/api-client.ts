@@ -1,7 +1,8 @@
 import { DaemonNotRunningError, errorFromCode, ProtocolError } from '../errors.js'
+import { openExec } from './exec-client.js'
 import { exchange, readText } from './http-exchange.js'
 import type { HttpAnswer } from './http-exchange.js'
-import type { InviteResult, SwarmInfo, SwarmRole, ConnectResult, ContainerView, ForwardView, HostCheck, LogEntry, LogsQuery, NodeStatus, PeerRecordView, PeerSummary, PullProgressEvent, RunSpec, StatsView } from '../contract/index.js'
+import type { ArchiveRead, ContainerList, ExecSession, ExecSpec, PathStat, InviteResult, SwarmInfo, SwarmRole, ConnectResult, ContainerView, ForwardView, HostCheck, LogEntry, LogsQuery, NodeStatus, PeerRecordView, PeerSummary, PullProgressEvent, RunSpec, StatsView } from '../contract/index.js'
 
 export interface AbortOptions {
   signal?: AbortSignal
@@ -86,6 +87,70 @@ export class ApiClient {
     return this.request('DELETE', containerPath(peer, container), undefined, options)
   }
 
+  /** Removes one of my containers that has exited (`p2prc rm`). */
+  async remove (peer: string, container: string, options: AbortOptions = {}): Promise<ContainerView> {
+    return this.request('POST', `${containerPath(peer, container)}/remove`, undefined, options)
+  }
+
+  /** My containers on every peer, and the peers that did not answer (`ps`). */
+  async containersEverywhere (options: AbortOptions = {}): Promise<ContainerList> {
+    const answer = await this.request<ContainerView[] | ContainerList>('GET', '/v1/containers', undefined, options)
+    return Array.isArray(answer) ? { containers: answer, unreachable: [] } : answer
+  }
+
+  /**
+   * Runs a command in one of my containers on a peer (`p2prc exec`), over a WebSocket; resolves
+   * once it runs. Read the session's output to its end, then `wait()` for the exit code.
+   */
+  async exec (peer: string, container: string, spec: ExecSpec, options: AbortOptions = {}): Promise<ExecSession> {
+    return this.openExec(`${containerPath(peer, container)}/exec`, spec, options)
+  }
+
+  /** The operator's exec into any container this node runs for others (`p2prc host exec`). */
+  async hostExec (container: string, spec: ExecSpec, options: AbortOptions = {}): Promise<ExecSession> {
+    return this.openExec(`/v1/host/containers/${encodeURIComponent(container)}/exec`, spec, options)
+  }
+
+  /** What a path in one of my containers is. */
+  async statPath (peer: string, container: string, path: string, options: AbortOptions = {}): Promise<PathStat> {
+    return this.request('GET', `${containerPath(peer, container)}/stat?path=${encodeURIComponent(path)}`, undefined, options)
+  }
+
+  /** A path out of one of my containers as a tar stream (`p2prc cp PEER:C:PATH DEST`). */
+  async readArchive (peer: string, container: string, path: string, options: AbortOptions = {}): Promise<ArchiveRead> {
+    const response = await this.send('GET', `${containerPath(peer, container)}/archive?path=${encodeURIComponent(path)}`, undefined, { signal: options.signal, accept: TAR }, null)
+    if (!response.ok) throw await errorOf(response)
+    const header = response.body.headers['p2prc-path-stat']
+    const stat = typeof header === 'string' ? JSON.parse(Buffer.from(header, 'base64').toString('utf8')) as PathStat : null
+    if (stat == null) throw new ProtocolError('the daemon sent an archive without saying what the path is')
+    return { stat, tar: readTar(response) }
+  }
+
+  /** A tar stream of `size` bytes into a directory of one of my containers (`p2prc cp SRC PEER:C:DIR`). */
+  async writeArchive (peer: string, container: string, directory: string, size: number, tar: AsyncIterable<Uint8Array>, options: AbortOptions = {}): Promise<void> {
+    const response = await this.send('PUT', `${containerPath(peer, container)}/archive?path=${encodeURIComponent(directory)}&size=${size}`, tar, { signal: options.signal, contentType: TAR }, null)
+    if (!response.ok) throw await errorOf(response)
+    await readText(response.body)
+  }
+
+  private async openExec (path: string, spec: ExecSpec, options: AbortOptions): Promise<ExecSession> {
+    const { WebSocket } = await import('ws')
+    const url = new URL(this.url + path)
+    url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:'
+    for (const arg of spec.cmd) url.searchParams.append('cmd', arg)
+    for (const [key, value] of Object.entries(spec.env ?? {})) url.searchParams.append('env', `${key}=${value}`)
+    if (spec.workdir != null) url.searchParams.set('workdir', spec.workdir)
+    if (spec.user != null) url.searchParams.set('user', spec.user)
+    if (spec.tty === true) url.searchParams.set('tty', 'true')
+    if (spec.stdin === true) url.searchParams.set('stdin', 'true')
+    if (spec.size != null) {
+      url.searchParams.set('rows', String(spec.size.rows))
+      url.searchParams.set('cols', String(spec.size.cols))
+    }
+    const socket = new WebSocket(url, { headers: { authorization: `Bearer ${this.token}` }, perMessageDeflate: false })
+    return openExec(socket, options.signal)
+  }
+
   async forward (peer: string, container: string, port: number, local?: string, options: AbortOptions = {}): Promise<ForwardView> {
     return this.request('POST', '/v1/forwards', { peer, container, port, ...(local != null ? { local } : {}) }, options)
   }
@@ -157,7 +222,7 @@ export class ApiClient {
   }
 
   /** One HTTP exchange; an error status of a stream becomes its typed error. `timeout` null: none (streams). */
-  private async send (method: string, path: string, body: unknown, opts: { signal?: AbortSignal, accept?: string }, timeout: number | null): Promise<HttpAnswer> {
+  private async send (method: string, path: string, body: unknown, opts: { signal?: AbortSignal, accept?: string, contentType?: string }, timeout: number | null): Promise<HttpAnswer> {
     const signals = [opts.signal, timeout != null ? AbortSignal.timeout(timeout) : undefined].filter(s => s != null)
     let response: HttpAnswer
     try {
@@ -167,9 +232,9 @@ export class ApiClient {
         headers: {
           authorization: `Bearer ${this.token}`,
           ...(opts.accept != null ? { accept: opts.accept } : {}),
-          ...(body !== undefined ? { 'content-type': 'application/json' } : {})
+          ...(body !== undefined ? { 'content-type': opts.contentType ?? 'application/json' } : {})
         },
-        body: body !== undefined ? JSON.stringify(body) : undefined
+        body: body === undefined ? undefined : opts.contentType != null ? body as AsyncIterable<Uint8Array> : JSON.stringify(body)
       })
     } catch (err: any) {
       if (err.name === 'TimeoutError' || err.name === 'AbortError') throw err
@@ -184,6 +249,30 @@ export class ApiClient {
 }
 
 const NDJSON = 'application/x-ndjson'
+const TAR = 'application/x-tar'
+
+/** The typed error of an error answer. */
+async function errorOf (response: HttpAnswer): Promise<Error> {
+  const json: any = await readText(response.body).then(text => JSON.parse(text), () => null)
+  return errorFromCode(json?.error?.code ?? 'ERR_HTTP', json?.error?.message ?? `HTTP ${response.status}`)
+}
+
+/** An archive's bytes; a failure the daemon met after it began comes in a trailer, and is thrown at the end. */
+async function * readTar (response: HttpAnswer): AsyncGenerator<Uint8Array> {
+  let complete = false
+  try {
+    for await (const chunk of response.body) yield chunk as Uint8Array
+    const trailer = response.body.trailers['p2prc-error']
+    if (trailer != null) {
+      const json: any = JSON.parse(Buffer.from(trailer, 'base64').toString('utf8'))
+      throw errorFromCode(json?.error?.code ?? 'ERR_HTTP', json?.error?.message ?? 'the copy failed')
+    }
+    if (!response.body.complete) throw new ProtocolError('the daemon ended the archive early')
+    complete = true
+  } finally {
+    if (!complete) response.body.destroy()
+  }
+}
 /** A run answers once the container runs, which may include a long image pull. */
 const RUN_TIMEOUT = 30 * 60_000
 

@@ -1,4 +1,6 @@
 import { request as httpRequest } from 'node:http'
+import { Readable } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
 import type { IncomingMessage } from 'node:http'
 
 // One HTTP exchange with node:http rather than fetch: loading fetch (undici) costs a CLI command
@@ -7,7 +9,8 @@ import type { IncomingMessage } from 'node:http'
 export interface ExchangeInit {
   method: string
   headers: Record<string, string>
-  body?: string
+  /** Text, or bytes streamed as they come (at the pace the daemon reads them). */
+  body?: string | AsyncIterable<Uint8Array>
   signal?: AbortSignal
 }
 
@@ -28,7 +31,11 @@ export async function exchange (url: URL, init: ExchangeInit): Promise<HttpAnswe
       resolve({ status, ok: status >= 200 && status < 300, contentType: String(res.headers['content-type'] ?? ''), body: res })
     })
     req.once('error', reject)
-    req.end(init.body)
+    if (typeof init.body === 'string' || init.body == null) {
+      req.end(init.body)
+      return
+    }
+    pipeline(Readable.from(init.body, { objectMode: false }), req).catch((err: Error) => { req.destroy(err) })
   })
 }
 

@@ -1,10 +1,12 @@
 import Fastify from 'fastify'
 import { ConfigError, NotFoundError, UnauthorizedError } from '../errors.js'
 import { parseHostPort } from '../units/index.js'
-import { API_BODY_LIMIT, API_REQUEST_TIMEOUT } from './constants.js'
+import { API_BODY_LIMIT, API_HEADERS_TIMEOUT, API_REQUEST_TIMEOUT } from './constants.js'
 import { toHttpError } from './http-errors.js'
+import { archiveRoutes } from './routes/archive-routes.js'
 import { containerRoutes } from './routes/container-routes.js'
 import { eventRoutes } from './routes/event-routes.js'
+import { execRoutes } from './routes/exec-routes.js'
 import { forwardRoutes } from './routes/forward-routes.js'
 import { healthRoutes, PUBLIC_PATHS } from './routes/health-routes.js'
 import { hostRoutes } from './routes/host-routes.js'
@@ -40,11 +42,12 @@ export interface ApiServer {
   close(): Promise<void>
 }
 
-export const ROUTES: Array<FastifyPluginAsync<RouteOptions>> = [healthRoutes, nodeRoutes, peerRoutes, containerRoutes, hostRoutes, forwardRoutes, swarmRoutes, eventRoutes, metricsRoutes]
+export const ROUTES: Array<FastifyPluginAsync<RouteOptions>> = [healthRoutes, nodeRoutes, peerRoutes, containerRoutes, execRoutes, archiveRoutes, hostRoutes, forwardRoutes, swarmRoutes, eventRoutes, metricsRoutes]
 
 export function buildApp (init: Omit<ApiInit, 'listen'>): FastifyInstance {
   // forceCloseConnections: event and log streams never end by themselves; stop must not wait on them.
   const app = Fastify({ bodyLimit: API_BODY_LIMIT, requestTimeout: API_REQUEST_TIMEOUT, logger: false, forceCloseConnections: true })
+  app.server.headersTimeout = API_HEADERS_TIMEOUT
 
   app.addHook('onRequest', async request => {
     if (PUBLIC_PATHS.has(request.url)) return

@@ -18,16 +18,24 @@ export class CommandWordsCommand extends Command {
  * across the whole line, so this is done before it parses.
  */
 export function endOptionsAtProgram (program: Command, args: string[]): string[] {
-  const at = nextPositional(args, 0, [program])
-  const command = at != null ? program.commands.find(c => c.name() === args[at]) : undefined
-  if (at == null || !(command instanceof CommandWordsCommand)) return args
-  let i = at + 1
+  // Down the command words (`host exec`) to the command that is run.
+  const chain: Command[] = [program]
+  let i = 0
+  while (true) {
+    const at = nextPositional(args, i, chain)
+    const sub = at != null ? chain[0].commands.find(c => c.name() === args[at]) : undefined
+    if (at == null || sub == null) break
+    chain.unshift(sub)
+    i = at + 1
+  }
+  const command = chain[0]
+  if (!(command instanceof CommandWordsCommand)) return args
   for (let seen = 0; seen < command.leading; seen++) {
-    const next = nextPositional(args, i, [command, program])
+    const next = nextPositional(args, i, chain)
     if (next == null) return args
     i = next + 1
   }
-  const first = nextPositional(args, i, [command, program])
+  const first = nextPositional(args, i, chain)
   return first != null ? [...args.slice(0, first), '--', ...args.slice(first)] : args
 }
 

@@ -3,6 +3,8 @@ import { P2PRCError } from '../errors.js'
 import { endOptionsAtProgram } from './command-words.js'
 import { packageVersion } from '../version.js'
 import { connectCommand } from './commands/connect.js'
+import { cpCommand } from './commands/cp.js'
+import { execCommand, shellCommand } from './commands/exec.js'
 import { forwardCommand } from './commands/forward.js'
 import { hostCommand } from './commands/host.js'
 import { idCommand } from './commands/id.js'
@@ -10,6 +12,7 @@ import { killCommand } from './commands/kill.js'
 import { logsCommand } from './commands/logs.js'
 import { peersCommand } from './commands/peers.js'
 import { psCommand } from './commands/ps.js'
+import { rmCommand } from './commands/rm.js'
 import { runCommand } from './commands/run.js'
 import { specsCommand } from './commands/specs.js'
 import { startCommand } from './commands/start.js'
@@ -26,7 +29,7 @@ export function buildProgram (): Command {
     .option('--json', 'print only JSON on stdout')
     .showHelpAfterError('(run with --help for usage)')
 
-  for (const command of [startCommand(), idCommand(), peersCommand(), specsCommand(), connectCommand(), runCommand(), forwardCommand(), psCommand(), statsCommand(), logsCommand(), killCommand(), hostCommand(), swarmCommand(), inviteCommand(), joinCommand()]) {
+  for (const command of [startCommand(), idCommand(), peersCommand(), specsCommand(), connectCommand(), runCommand(), forwardCommand(), psCommand(), statsCommand(), logsCommand(), execCommand(), shellCommand(), cpCommand(), killCommand(), rmCommand(), hostCommand(), swarmCommand(), inviteCommand(), joinCommand()]) {
     program.addCommand(command)
   }
   // Every command and subcommand shares the exit-code rules below.

@@ -46,3 +46,38 @@ function bar (fraction: number, width = 30): string {
   const filled = Math.round(Math.min(1, Math.max(0, fraction)) * width)
   return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${Math.round(fraction * 100)}%`
 }
+
+/**
+ * A copy's progress on stderr, redrawn in place on a terminal (nothing otherwise): bytes so far,
+ * and the share done when the total is known.
+ */
+export class CopyProgress {
+  bytes = 0
+  private drawnAt = 0
+
+  constructor (private readonly what: string, private readonly total: number | null, private readonly out: NodeJS.WriteStream = process.stderr) {}
+
+  /** Passes an archive's bytes on, counting them. */
+  async * count (source: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+    for await (const chunk of source) {
+      this.bytes += chunk.byteLength
+      this.draw(false)
+      yield chunk
+    }
+  }
+
+  done (): void {
+    if (this.drawnAt === 0) return
+    this.draw(true)
+    this.out.write('\n')
+  }
+
+  private draw (force: boolean): void {
+    if (this.out.isTTY !== true) return
+    const now = Date.now()
+    if (!force && now - this.drawnAt < 100) return
+    this.drawnAt = now
+    const share = this.total != null && this.total > 0 ? `${bar(this.bytes / this.total)} ` : ''
+    this.out.write(`\r${`copying ${this.what}: ${share}${formatBytes(this.bytes)}${this.total != null ? ` / ${formatBytes(this.total)}` : ''}`.padEnd(79).slice(0, 100)}`)
+  }
+}

@@ -26,7 +26,8 @@ export const DEFAULT_RECORD_TTL = 90_000
  * Safe defaults for who may run what: anyone may run any image from a public registry, within the
  * offer, four containers per peer and sixteen in all, no peer more than half the offer, one CPU
  * and 512 MiB unless asked otherwise, an hour unless asked otherwise, a day at most; guests reach
- * the internet but not this host, its LAN or each other; 10 GiB of disk each.
+ * the internet but not this host, its LAN or each other; 10 GiB of disk each. Owners may exec into
+ * and copy to and from their own containers (8 GiB a copy); exited containers go after an hour.
  */
 export const DEFAULT_POLICY = {
   allowPeers: null,
@@ -52,7 +53,11 @@ export const DEFAULT_POLICY = {
   user: null,
   readOnlyRootfs: false,
   diskPerContainer: 10 * 1024 ** 3,
-  pullTimeout: 10 * 60_000
+  pullTimeout: 10 * 60_000,
+  allowExec: true,
+  allowCopy: true,
+  maxCopyBytes: 8 * 1024 ** 3,
+  exitedRetention: 60 * 60_000
 }
 
 /**

@@ -84,7 +84,15 @@ const policySchema = z.strictObject({
   /** The most a guest may write to its own file system; past it the container is ended (reason `disk limit`). */
   diskPerContainer: size.pipe(z.number().min(1024 * 1024, { message: 'at least 1 MiB' })).nullable(),
   /** A pull that takes longer is abandoned. */
-  pullTimeout: duration(1000, 24 * 3_600_000)
+  pullTimeout: duration(1000, 24 * 3_600_000),
+  /** Whether owners may run commands in their containers (`p2prc exec`): all, none, or only these peers. */
+  allowExec: z.union([z.boolean(), z.array(peerIdString).max(10_000)]),
+  /** Whether owners may copy files into and out of their containers (`p2prc cp`): all, none, or only these peers. */
+  allowCopy: z.union([z.boolean(), z.array(peerIdString).max(10_000)]),
+  /** The most one copy may carry (its archive's bytes), either way. */
+  maxCopyBytes: size.pipe(z.number().min(1024, { message: 'at least 1 KiB' })),
+  /** How long an exited container is kept (for its owner's logs, cp and ps) before the host removes it. */
+  exitedRetention: duration(1000, 365 * 86_400_000)
 })
 
 /** Circuit relay v2: relaying connections for peers that cannot be dialled (behind NAT). */

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { setMaxListeners } from 'node:events'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { ContainerNotFoundError, DockerUnavailableError, ImageNotFoundError, ImagePullError, InternalError, InvalidArgumentError, P2PRCError, PolicyRefusedError } from '../errors.js'
+import { ContainerConflictError, ContainerNotFoundError, DockerUnavailableError, ImageNotFoundError, ImagePullError, InternalError, InvalidArgumentError, P2PRCError, PolicyRefusedError } from '../errors.js'
 import { withTimeout } from '../signals.js'
 import { refersTo } from '../units/index.js'
 import { CONTAINER_OVERHEAD_BYTES, DISK_CHECK_INTERVAL, DOCKER_CALL_TIMEOUT, EVENTS_RETRY_MAX, EVENTS_RETRY_MIN, MAX_TIMER, PID_SHARE, REMOVE_RETRY_MAX, REMOVE_RETRY_MIN, SWEEP_INTERVAL } from './constants.js'
@@ -338,6 +338,24 @@ export class HostContainers {
     return this.end(t, owner == null ? 'killed by host operator' : 'killed by owner', options)
   }
 
+  /** Removes a container that has exited (`p2prc rm`); one still running is refused, naming kill. */
+  async remove (owner: string | null, ref: string, options: AbortOptions = {}): Promise<ContainerView> {
+    const t = this.resolve(owner, ref)
+    if (isActive(t.info.state)) throw new ContainerConflictError(`container ${t.name} is ${t.info.state}; stop it with kill, or wait for it to exit`)
+    return this.end(t, naturalEnd(t.info), options)
+  }
+
+  /**
+   * The engine ID of one of the owner's containers (the operator's: any) for exec or copy. Exec
+   * needs it running; a copy works on an exited one too, as `docker cp` does.
+   */
+  target (owner: string | null, ref: string, running: boolean): { id: string, name: string } {
+    const t = this.resolve(owner, ref)
+    if (running && t.info.state !== 'running') throw new ContainerConflictError(`container ${t.name} is not running (${t.info.state})`)
+    if (t.ending != null) throw new ContainerConflictError(`container ${t.name} is being removed (${t.ending})`)
+    return { id: t.info.id, name: t.name }
+  }
+
   /**
    * Finds one of the owner's containers by full ID, unique ID prefix or name. A container of
    * somebody else is reported as not found, so requesters learn nothing of others' work; one this
@@ -353,9 +371,13 @@ export class HostContainers {
     throw new ContainerNotFoundError(owner == null ? `no p2prc container '${ref}' on this node` : `you have no container '${ref}' on this node`)
   }
 
-  /** Removes a container for a reason, remembered for its owner. */
+  /**
+   * Removes a container for a reason, remembered for its owner. One that had already exited keeps
+   * its own reason (exited, oom): removing it later (a kill, the time limit) did not end it.
+   */
   private async end (t: Tracked, reason: EndReason, options: AbortOptions = {}): Promise<ContainerView> {
     clearTimeout(t.timer)
+    if (!isActive(t.info.state)) reason = naturalEnd(t.info)
     t.ending = reason
     try {
       await this.init.runtime.remove(t.info.id, { signal: withTimeout(options.signal, DOCKER_CALL_TIMEOUT) })
@@ -397,7 +419,9 @@ export class HostContainers {
   private track (info: ContainerInfo): Tracked {
     const known = this.tracked.get(info.id)
     if (known != null) {
+      const exited = isActive(known.info.state) && !isActive(info.state)
       known.info = info
+      if (exited) this.arm(known)
       return known
     }
     const expires = Number(info.labels[LABEL_EXPIRES_AT])
@@ -413,20 +437,32 @@ export class HostContainers {
     return t
   }
 
-  /** Arms the time limit; one already past ends the container now. */
+  /**
+   * Arms the container's next deadline: its time limit, or once it has exited, the end of its
+   * retention (policy.exitedRetention). One already past ends the container now.
+   */
   private arm (t: Tracked): void {
-    if (t.expiresAt == null) return
-    const delay = t.expiresAt - Date.now()
+    const due = this.dueAt(t)
     clearTimeout(t.timer)
+    if (due == null) return
     t.timer = setTimeout(() => {
-      if (t.expiresAt != null && t.expiresAt > Date.now()) {
+      const now = this.dueAt(t)
+      if (now == null) return
+      if (now > Date.now()) {
         this.arm(t)
         return
       }
-      const reason = this.overdueReason(t)
-      this.init.log('time limit reached for %s', t.info.id.slice(0, 12))
-      this.endUntilDone(t, reason)
-    }, Math.max(0, Math.min(delay, MAX_TIMER)))
+      const exited = !isActive(t.info.state)
+      this.init.log(exited ? 'removing %s, exited past its retention' : 'time limit reached for %s', t.info.id.slice(0, 12))
+      this.endUntilDone(t, exited ? naturalEnd(t.info) : this.overdueReason(t))
+    }, Math.max(0, Math.min(due - Date.now(), MAX_TIMER)))
+  }
+
+  /** When the host ends the container: at its time limit, or sooner once it has exited and its retention is over. */
+  private dueAt (t: Tracked): number | null {
+    const retained = !isActive(t.info.state) && t.info.finishedAt != null ? t.info.finishedAt + this.init.policy.exitedRetention : null
+    if (t.expiresAt == null) return retained
+    return retained == null ? t.expiresAt : Math.min(t.expiresAt, retained)
   }
 
   /** Overdue when this node started: it was down when the time came. */
@@ -452,7 +488,8 @@ export class HostContainers {
     }
     const now = Date.now()
     for (const t of this.tracked.values()) {
-      if (t.expiresAt != null && t.expiresAt <= now && t.ending == null) this.endUntilDone(t, this.overdueReason(t))
+      const due = this.dueAt(t)
+      if (due != null && due <= now && t.ending == null) this.endUntilDone(t, isActive(t.info.state) ? this.overdueReason(t) : naturalEnd(t.info))
     }
     await this.networks.prune(new Set([...[...this.tracked.values()].map(t => t.owner), ...this.starting.keys()]), { signal })
   }
@@ -570,9 +607,14 @@ export class HostContainers {
       exitCode: info.exitCode,
       oomKilled: info.oomKilled,
       finishedAt: iso(info.finishedAt),
-      endReason: t.ending ?? (active ? null : info.oomKilled ? 'oom' : 'exited')
+      endReason: t.ending ?? (active ? null : naturalEnd(info))
     }
   }
+}
+
+/** Why a container that stopped by itself ended. */
+function naturalEnd (info: ContainerInfo): EndReason {
+  return info.oomKilled ? 'oom' : 'exited'
 }
 
 /** Engine failures whose messages carry the engine's text: said to peers in our own words. */

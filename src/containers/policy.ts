@@ -112,3 +112,19 @@ export function admit (owner: string, request: RunRequest, ctx: PolicyContext): 
   if (ttlMs > policy.maxTtl) refuse(`asked a time limit of ${formatAge(ttlMs)}, this node allows at most ${formatAge(policy.maxTtl)}`)
   return { cpus, memoryBytes, gpus, ttlMs, pidsLimit: policy.pidsLimit }
 }
+
+/** Whether the owner of a container may exec into it or copy files in and out (policy.allowExec, allowCopy). */
+export function admitAccess (peer: string, kind: 'exec' | 'copy', policy: Policy): void {
+  const rule = kind === 'exec' ? policy.allowExec : policy.allowCopy
+  const field = kind === 'exec' ? 'policy.allowExec' : 'policy.allowCopy'
+  if (rule === true) return
+  if (rule === false) throw new PolicyRefusedError(`${kind} is turned off on this node (${field})`)
+  if (!rule.includes(peer)) throw new PolicyRefusedError(`peer ${peer} may not ${kind} on this node (it is not in ${field})`)
+}
+
+/** Commands run as the user the policy gives guests, when it gives one: another would step around it. */
+export function admitExecUser (user: string | null, policy: Policy): void {
+  if (policy.user != null && user != null && user !== policy.user) {
+    throw new PolicyRefusedError(`this node runs guests' commands as ${policy.user} (policy.user); another user is not allowed`)
+  }
+}

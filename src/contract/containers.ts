@@ -99,3 +99,9 @@ export interface LogsQuery {
   /** Only the last N lines, or all. */
   tail: number | 'all'
 }
+
+/** `ps` across peers: my containers, and the peers that did not answer (their containers are missing). */
+export interface ContainerList {
+  containers: ContainerView[]
+  unreachable: string[]
+}

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { NO_OUTBOUND_PREFIX, OUTBOUND_PREFIX } from '../containers/guest-networks.js'
+import { GuestSessions } from '../containers/guest-sessions.js'
 import { HostContainers } from '../containers/host-containers.js'
 import { NoComputeError } from '../errors.js'
 import { applyGuestFirewall, guestFirewallStatus } from '../runtime/index.js'
@@ -31,6 +32,7 @@ export interface GuestsComponents extends Omit<HostContainersInit, 'runtime' | '
  */
 export class Guests {
   private readonly containers: HostContainers | null
+  private readonly access: GuestSessions | null
   private running = false
   private why: string
   private starting?: Promise<void>
@@ -45,6 +47,7 @@ export class Guests {
     this.containers = runtime == null
       ? null
       : new HostContainers({ ...init, runtime, offer: () => resources()?.offer ?? NOTHING, gpuVendor: () => gpuVendorOf(resources()), pidMax: pidMax() })
+    this.access = runtime == null || this.containers == null ? null : new GuestSessions({ runtime, policy: init.policy, containers: this.containers, log: init.log })
   }
 
   /**
@@ -111,6 +114,12 @@ export class Guests {
   get host (): HostContainers {
     if (this.containers == null || !this.running) throw new NoComputeError(`this node runs no containers: ${this.why}`)
     return this.containers
+  }
+
+  /** Commands and copies in guests' containers, or a NoComputeError when this node runs none. */
+  get sessions (): GuestSessions {
+    if (this.access == null || !this.running) throw new NoComputeError(`this node runs no containers: ${this.why}`)
+    return this.access
   }
 
   /** What its guests take of the offer now (nothing without any). */

@@ -1,5 +1,7 @@
 import { AddressChanges, DhtRecords, GossipAdverts, RecordIssuer } from '../discovery/index.js'
 import { containerProtocols } from '../protocols/containers/index.js'
+import { execProtocol } from '../protocols/exec/index.js'
+import { filesProtocol } from '../protocols/files/index.js'
 import { runProtocol } from '../protocols/run/index.js'
 import { specs } from '../protocols/specs/index.js'
 import { tunnelProtocol } from '../protocols/tunnel/index.js'
@@ -113,10 +115,12 @@ export function createNodeServices (components: P2PRCNodeComponents, events: Pic
     await identified.gate(connection, options)
     await guard?.gate(connection, options)
   }
-  const guestComponents = { registrar: host, dialer, logger, guests: served, admit }
+  const guestComponents = { registrar: host, dialer, logger, guests: served, sessions: () => guests.sessions, admit }
   const run = runProtocol()(guestComponents)
   const containers = containerProtocols()(guestComponents)
   const tunnel = tunnelProtocol()(guestComponents)
+  const exec = execProtocol()(guestComponents)
+  const files = filesProtocol()(guestComponents)
   const addresses = new AddressChanges({ host, onChange: () => { gossip.advertiseSoon(); dhtRecords.republishSoon() } })
   const redialer = new BootstrapRedialer(host, config.bootstrap, logger.forComponent('p2prc:bootstrap'))
   return {
@@ -124,8 +128,8 @@ export function createNodeServices (components: P2PRCNodeComponents, events: Pic
     tracker,
     records,
     guests,
-    remote: { run, containers },
+    remote: { run, containers, exec, files },
     forwards: new Forwards(tunnel, logger.forComponent('p2prc:forwards')),
-    startables: [identified, ...(guard != null ? [guard] : []), specsProtocol, run, containers, tunnel, tracker, addresses, gossip, dhtRecords, redialer]
+    startables: [identified, ...(guard != null ? [guard] : []), specsProtocol, run, containers, tunnel, exec, files, tracker, addresses, gossip, dhtRecords, redialer]
   }
 }

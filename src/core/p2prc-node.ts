@@ -1,4 +1,5 @@
 import { TypedEventEmitter, start, stop } from '@libp2p/interface'
+import { execCommandFromSpec } from '../containers/exec-request.js'
 import { runRequestFromSpec } from '../containers/run-request.js'
 import { InvalidArgumentError, NotStartedError, SwarmError } from '../errors.js'
 import { withTimeout } from '../signals.js'
@@ -15,7 +16,7 @@ import type { ResolvedConfig } from '../config/load-config.js'
 import type { HostContainers } from '../containers/host-containers.js'
 import { createSwarm, joinSwarm, leaveSwarm } from '../swarm/index.js'
 import type { Swarm } from '../swarm/index.js'
-import type { InviteResult, SwarmInfo, SwarmRole, ConnectResult, ContainerView, HostCheck, ForwardView, LogChunk, LogsQuery, NodeEvents, NodeInfo, PeerFilter, PeerRecordView, PeerSummary, RunSpec, StatsView } from '../contract/index.js'
+import type { ArchiveRead, ContainerList, ExecSession, ExecSpec, PathStat, InviteResult, SwarmInfo, SwarmRole, ConnectResult, ContainerView, HostCheck, ForwardView, LogChunk, LogsQuery, NodeEvents, NodeInfo, PeerFilter, PeerRecordView, PeerSummary, RunSpec, StatsView } from '../contract/index.js'
 import type { RunOptions } from '../protocols/run/index.js'
 import type { Host } from '../host/create-host.js'
 import type { ResourceRecord } from '../records/index.js'
@@ -162,7 +163,7 @@ export class P2PRCNode extends TypedEventEmitter<NodeEvents> {
   containersOn (ref: string): ContainerService {
     this.assertStarted()
     const peerId = this.services.tracker.resolve(ref)
-    if (peerId === this.peerId) return localContainers(this.peerId, () => this.services.guests.host)
+    if (peerId === this.peerId) return localContainers(this.peerId, () => this.services.guests.host, () => this.services.guests.sessions)
     return remoteContainers(peerId, this.services.remote)
   }
 
@@ -175,14 +176,26 @@ export class P2PRCNode extends TypedEventEmitter<NodeEvents> {
 
   /**
    * The containers I started, on one peer or on every peer that offers compute (this node
-   * included). Peers that do not answer in time are left out of the list.
+   * included). Peers that do not answer in time are left out of the list; `listEverywhere` says which.
    */
   async list (ref?: string, options: AbortOptions = {}): Promise<ContainerView[]> {
     this.assertStarted()
     if (ref != null) return this.containersOn(ref).list(options)
+    return (await this.listEverywhere(options)).containers
+  }
+
+  /**
+   * My containers on every peer that offers compute, this node included, and the peers that did
+   * not answer in time (restarting, or unreachable): their containers are missing from the list.
+   */
+  async listEverywhere (options: AbortOptions = {}): Promise<ContainerList> {
+    this.assertStarted()
     const targets = [...(this.services.guests.available ? [this.peerId] : []), ...this.peers().filter(p => p.resources?.docker === true).map(p => p.peerId)]
     const lists = await Promise.allSettled(targets.map(async peerId => this.containersOn(peerId).list({ signal: withTimeout(options.signal, LIST_TIMEOUT) })))
-    return lists.flatMap(l => l.status === 'fulfilled' ? l.value : [])
+    return {
+      containers: lists.flatMap(l => l.status === 'fulfilled' ? l.value : []),
+      unreachable: targets.filter((_peer, i) => lists[i].status === 'rejected')
+    }
   }
 
   async stats (ref: string, container: string, options: AbortOptions = {}): Promise<StatsView> {
@@ -201,6 +214,39 @@ export class P2PRCNode extends TypedEventEmitter<NodeEvents> {
 
   async kill (ref: string, container: string, options: AbortOptions = {}): Promise<ContainerView> {
     return this.containersOn(ref).kill(container, options)
+  }
+
+  /** Removes one of my containers that has exited. */
+  async remove (ref: string, container: string, options: AbortOptions = {}): Promise<ContainerView> {
+    return this.containersOn(ref).remove(container, options)
+  }
+
+  /**
+   * Runs a command in one of my containers on a peer (`p2prc exec`); resolves once it runs. Read
+   * the session's output to its end, then `wait()` for the exit code.
+   */
+  async exec (ref: string, container: string, spec: ExecSpec, options: AbortOptions = {}): Promise<ExecSession> {
+    return this.containersOn(ref).exec(container, spec, options)
+  }
+
+  /** The operator's exec (`p2prc host exec`): any container this node runs for others. */
+  async hostExec (container: string, spec: ExecSpec, options: AbortOptions = {}): Promise<ExecSession> {
+    return this.services.guests.sessions.exec(null, container, execCommandFromSpec(spec), options)
+  }
+
+  /** What a path in one of my containers on a peer is (`docker cp`'s stat). */
+  async statPath (ref: string, container: string, path: string, options: AbortOptions = {}): Promise<PathStat> {
+    return this.containersOn(ref).stat(container, path, options)
+  }
+
+  /** A path out of one of my containers on a peer, as a tar stream (`p2prc cp PEER:C:PATH DEST`). */
+  async readArchive (ref: string, container: string, path: string, options: AbortOptions = {}): Promise<ArchiveRead> {
+    return this.containersOn(ref).read(container, path, options)
+  }
+
+  /** A tar stream of `size` bytes into a directory of one of my containers on a peer (`p2prc cp SRC PEER:C:DIR`). */
+  async writeArchive (ref: string, container: string, directory: string, size: number, tar: AsyncIterable<Uint8Array>, options: AbortOptions = {}): Promise<void> {
+    await this.containersOn(ref).write(container, directory, size, tar, options)
   }
 
   /** Forwards a local TCP port to a published port of one of my containers on a peer. */

@@ -4,7 +4,9 @@ import { CLEANUP_TIMEOUT, CREATE_TIMEOUT } from './constants.js'
 import { toContainerInfo } from './container-info.js'
 import { ContainerConflictError, ContainerNotFoundError, toRuntimeError } from './errors.js'
 import { jsonLines } from './json-lines.js'
+import { ExecProcess } from './exec-process.js'
 import { demuxLogFrames } from './logs.js'
+import { PATH_STAT_HEADER, parsePathStat } from './path-stat.js'
 import { toPullProgress } from './pull-progress.js'
 import { buildCreateOptions } from './security.js'
 import { hasPreviousCpu, isStoppedSample, toStatsSample } from './stats.js'
@@ -12,8 +14,9 @@ import { assertContainerReference, assertImageReference, assertNetworkSpec } fro
 import type { DockerSubject } from './errors.js'
 import type { PullEvent } from './pull-progress.js'
 import type { DockerCpuStats, DockerStats } from './stats.js'
-import type { AbortOptions, ContainerEvent, ContainerInfo, ContainerSpec, LogChunk, LogOptions, NetworkSpec, PullProgress, StatsSample } from './types.js'
-import type { Readable } from 'node:stream'
+import type { AbortOptions, ContainerEvent, ContainerInfo, ContainerSpec, ExecCommand, LogChunk, LogOptions, NetworkSpec, PathStat, PullProgress, StatsSample } from './types.js'
+import type { IncomingMessage } from 'node:http'
+import type { Duplex, Readable } from 'node:stream'
 import type Docker from 'dockerode'
 import type DockerModem from 'docker-modem'
 
@@ -270,6 +273,62 @@ export class DockerRuntime {
     if (label.length === 0) throw new InvalidArgumentError('listNetworks needs at least one label to filter by')
     const found = await this.call(NETWORK, options.signal, async () => this.docker.listNetworks({ filters: { label }, abortSignal: options.signal } as object))
     return found.map(n => n.Name)
+  }
+
+  /**
+   * Starts a command in a running container on a connection of its own (`docker exec`). The
+   * caller reads its output to the end, then waits for its exit code; closing the session ends a
+   * command that still runs.
+   */
+  async exec (id: string, spec: ExecCommand, options: AbortOptions = {}): Promise<ExecProcess> {
+    assertContainerReference(id)
+    const { signal } = options
+    const exec = await this.call(CONTAINER, signal, async () => this.docker.getContainer(id).exec({
+      Cmd: spec.cmd,
+      Env: Object.entries(spec.env).map(([key, value]) => `${key}=${value}`),
+      WorkingDir: spec.workdir ?? undefined,
+      User: spec.user ?? undefined,
+      Tty: spec.tty,
+      AttachStdin: spec.stdin,
+      AttachStdout: true,
+      AttachStderr: true,
+      abortSignal: signal
+    } as Docker.ExecCreateOptions))
+    const socket = await this.call(CONTAINER, signal, async () => exec.start({ hijack: true, stdin: spec.stdin, Tty: spec.tty, abortSignal: signal } as Docker.ExecStartOptions) as Promise<Duplex>)
+    const session = new ExecProcess(exec, socket, spec.tty)
+    // Without input the command must read end of file, not wait on a connection that stays open.
+    if (!spec.stdin) await session.endInput()
+    if (spec.tty && spec.size != null) await session.resize(spec.size).catch(() => {})
+    return session
+  }
+
+  /** What a path in a container is (`docker cp`'s stat); a ContainerNotFoundError names a missing path too. */
+  async statPath (id: string, path: string, options: AbortOptions = {}): Promise<PathStat | null> {
+    assertContainerReference(id)
+    try {
+      const response = await this.call(CONTAINER, options.signal, async () => this.docker.getContainer(id).infoArchive({ path, abortSignal: options.signal }) as Promise<IncomingMessage>)
+      response.resume()
+      return parsePathStat(response.headers[PATH_STAT_HEADER])
+    } catch (err) {
+      // 404 is both "no such container" and "no such path"; the caller knows the container exists.
+      if (err instanceof ContainerNotFoundError) return null
+      throw err
+    }
+  }
+
+  /** A path in a container as a tar stream (the engine's archive API), read at the reader's pace. */
+  async getArchive (id: string, path: string, options: AbortOptions = {}): Promise<Readable> {
+    assertContainerReference(id)
+    return this.call(CONTAINER, options.signal, async () => this.docker.getContainer(id).getArchive({ path, abortSignal: options.signal }) as Promise<Readable>)
+  }
+
+  /**
+   * Extracts a tar stream into a directory of a container. A directory is never replaced by a
+   * file or the other way round (`noOverwriteDirNonDir`, as `docker cp` does).
+   */
+  async putArchive (id: string, directory: string, tar: Readable, options: AbortOptions = {}): Promise<void> {
+    assertContainerReference(id)
+    await this.call(CONTAINER, options.signal, async () => this.docker.getContainer(id).putArchive(tar, { path: directory, noOverwriteDirNonDir: true, abortSignal: options.signal } as any))
   }
 
   /** Force-removes the container (a running one is killed) and its anonymous volumes. */

@@ -10,4 +10,5 @@ export { ContainerConflictError, ContainerNotFoundError, DockerUnavailableError,
 export { dockerClient, probeEngine, NO_ENGINE } from './docker-engine.js'
 export type { DockerClient, EngineInfo } from './docker-engine.js'
 export type { DockerCpuStats, DockerStats } from './stats.js'
-export type { AbortOptions, ContainerEvent, ContainerInfo, ContainerSpec, GpuRequest, LogChunk, LogOptions, NetworkSpec, PortBinding, PullProgress, StatsSample } from './types.js'
+export { ExecProcess } from './exec-process.js'
+export type { AbortOptions, ContainerEvent, ContainerInfo, ContainerSpec, ExecCommand, GpuRequest, LogChunk, LogOptions, NetworkSpec, PathStat, PortBinding, PullProgress, StatsSample } from './types.js'

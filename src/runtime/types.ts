@@ -1,7 +1,7 @@
 // The runtime's public shapes: what callers ask Docker for and what they get back, in plain
 // numbers and strings so that nothing above runtime/ needs dockerode's types. Where a shape is
 // what the API shows too, it is the contract's.
-import type { LogChunk, LogsQuery, PortMapping, PullProgressEvent, StatsView } from '../contract/index.js'
+import type { LogChunk, LogsQuery, PathStat, PortMapping, PullProgressEvent, StatsView, TerminalSize } from '../contract/index.js'
 
 export interface GpuRequest {
   vendor: 'nvidia' | 'amd'
@@ -80,7 +80,18 @@ export type StatsSample = Omit<StatsView, 'at'> & { at: number }
 
 export type PullProgress = PullProgressEvent
 
-export type { LogChunk }
+export type { LogChunk, PathStat }
+
+/** A command to run in a container, checked (see containers/exec-request.ts). */
+export interface ExecCommand {
+  cmd: string[]
+  env: Record<string, string>
+  workdir: string | null
+  user: string | null
+  tty: boolean
+  stdin: boolean
+  size: TerminalSize | null
+}
 
 export interface LogOptions extends LogsQuery {
   /** Prefix each line with Docker's RFC 3339 timestamp. */

@@ -60,7 +60,11 @@ export const containerRoutes: FastifyPluginAsync<RouteOptions> = async (app, { n
     }
   })
 
-  app.get('/v1/containers', async (_request, reply) => node.list(undefined, { signal: requestSignal(reply) }))
+  // An array, as always, when every peer answered; with the peers that did not, `{ containers, unreachable }`.
+  app.get('/v1/containers', async (_request, reply) => {
+    const list = await node.listEverywhere({ signal: requestSignal(reply) })
+    return list.unreachable.length === 0 ? list.containers : list
+  })
 
   app.get('/v1/peers/:peer/containers', async (request, reply) => {
     const { peer } = parseWith(peerParam, request.params, 'path')
@@ -105,5 +109,10 @@ export const containerRoutes: FastifyPluginAsync<RouteOptions> = async (app, { n
   app.delete('/v1/peers/:peer/containers/:id', async (request, reply) => {
     const { peer, id } = parseWith(containerParams, request.params, 'path')
     return node.kill(peer, id, { signal: requestSignal(reply) })
+  })
+
+  app.post('/v1/peers/:peer/containers/:id/remove', async (request, reply) => {
+    const { peer, id } = parseWith(containerParams, request.params, 'path')
+    return node.remove(peer, id, { signal: requestSignal(reply) })
   })
 }

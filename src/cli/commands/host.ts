@@ -2,8 +2,9 @@ import { Command } from 'commander'
 import { CliContext } from '../context.js'
 import { formatTable } from '../output.js'
 import { psJson, renderContainers } from '../render-containers.js'
+import { hostExecCommand } from './exec.js'
 
-/** The operator's view: everything this node runs for others, and a kill for any of it. */
+/** The operator's view: everything this node runs for others, a command in any of it, and a kill for any of it. */
 export function hostCommand (): Command {
   const host = new Command('host').description('the operator\'s view of the containers this node runs for others')
   host.command('ps')
@@ -29,5 +30,6 @@ export function hostCommand (): Command {
       const killed = await (await ctx.client()).hostKill(container)
       ctx.print({ containerId: killed.containerId, owner: killed.owner, state: killed.state }, () => `removed ${killed.containerId.slice(0, 12)} (owner ${killed.owner})`)
     })
+  host.addCommand(hostExecCommand())
   return host
 }

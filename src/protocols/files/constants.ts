@@ -1,0 +1,13 @@
+export const FILES_PROTOCOL = '/p2prc/files/1.0.0'
+
+/** A request names a container and a path. */
+export const MAX_REQUEST_BYTES = 8 * 1024
+/** The tar stream travels in pieces of at most this. */
+export const MAX_CHUNK = 256 * 1024
+export const MAX_MESSAGE_BYTES = MAX_CHUNK + 1024
+/** The requester has this long to send its request; stat and accepting a copy give up after it too. */
+export const REQUEST_TIMEOUT = 30_000
+/** Streams one peer may hold on this protocol (GuestSessions caps copies under way too). */
+export const MAX_STREAMS = 16
+/** Per peer: a copy of a tree is a stat and a read or write, not hundreds a second. */
+export const RATE_LIMIT = { perSecond: 10, burst: 20 }
