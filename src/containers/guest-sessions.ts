@@ -45,11 +45,11 @@ export class GuestSessions {
       admitAccess(owner, 'exec', policy)
       admitExecUser(command.user, policy)
     }
-    const { id } = containers.target(owner, ref, true)
+    const { id, runtime: sandbox } = containers.target(owner, ref, true)
     const release = this.execs.take(owner)
     try {
       const process = await runtime.exec(id, command, { signal: withTimeout(options.signal, DOCKER_CALL_TIMEOUT) })
-      return new GuardedExec(process, command.cmd[0], release, error => this.failure(error, 'running the command'))
+      return new GuardedExec(process, { command: command.cmd[0], signals: sandbox !== 'runsc' }, release, error => this.failure(error, 'running the command'))
     } catch (err) {
       release()
       throw this.failure(err, 'starting the command')
@@ -197,7 +197,14 @@ const ENGINE_EXEC_FAILURE = /^OCI runtime exec failed/
 class GuardedExec implements ExecSession {
   readonly output: AsyncIterable<LogChunk>
 
-  constructor (private readonly process: ExecSession, private readonly command: string, private readonly release: () => void, private readonly failure: (err: unknown) => unknown) {
+  private closed = false
+
+  /**
+   * `signals`: whether signals reach the command. gVisor's exec does not pass on the signals its
+   * host process gets (it dies of them, and the command runs on in the sandbox), so under runsc a
+   * signal is refused rather than sent; with a terminal, Ctrl-C is a byte and works everywhere.
+   */
+  constructor (private readonly process: ExecSession, private readonly how: { command: string, signals: boolean }, private readonly release: () => void, private readonly failure: (err: unknown) => unknown) {
     this.output = this.read()
   }
 
@@ -207,7 +214,7 @@ class GuardedExec implements ExecSession {
       for await (const chunk of this.process.output) {
         if (first && ENGINE_EXEC_FAILURE.test(Buffer.from(chunk.data.subarray(0, 64)).toString('latin1'))) {
           const why = /permission denied/i.test(Buffer.from(chunk.data).toString('utf8')) ? 'is not executable' : 'was not found'
-          yield { stream: 'stderr', data: Buffer.from(`p2prc: ${this.command.slice(0, 200)} ${why} in the container\n`) }
+          yield { stream: 'stderr', data: Buffer.from(`p2prc: ${this.how.command.slice(0, 200)} ${why} in the container\n`) }
           // The rest of the engine's words go nowhere.
           for await (const _ of this.process.output) continue
           return
@@ -216,6 +223,8 @@ class GuardedExec implements ExecSession {
         yield chunk
       }
     } catch (err) {
+      // Closed by its session: the broken connection is the close, not a failure to report.
+      if (this.closed) return
       throw this.failure(err)
     }
   }
@@ -228,6 +237,7 @@ class GuardedExec implements ExecSession {
   }
 
   async signal (signal: Parameters<ExecSession['signal']>[0]): Promise<void> {
+    if (!this.how.signals) throw new PolicyRefusedError('signals do not reach commands without a terminal under gVisor (runsc) on this node; with -t, Ctrl-C does')
     await this.process.signal(signal).catch(err => {
       // A daemon that may not signal the engine's processes (not root): said plainly.
       if (err?.code === 'EPERM') throw new PolicyRefusedError('this node cannot signal commands in containers (its daemon may not signal the engine\'s processes)')
@@ -246,6 +256,7 @@ class GuardedExec implements ExecSession {
   }
 
   close (): void {
+    this.closed = true
     this.process.close()
     this.release()
   }

@@ -349,11 +349,11 @@ export class HostContainers {
    * The engine ID of one of the owner's containers (the operator's: any) for exec or copy. Exec
    * needs it running; a copy works on an exited one too, as `docker cp` does.
    */
-  target (owner: string | null, ref: string, running: boolean): { id: string, name: string } {
+  target (owner: string | null, ref: string, running: boolean): { id: string, name: string, runtime: string } {
     const t = this.resolve(owner, ref)
     if (running && t.info.state !== 'running') throw new ContainerConflictError(`container ${t.name} is not running (${t.info.state})`)
     if (t.ending != null) throw new ContainerConflictError(`container ${t.name} is being removed (${t.ending})`)
-    return { id: t.info.id, name: t.name }
+    return { id: t.info.id, name: t.name, runtime: t.info.runtime }
   }
 
   /**

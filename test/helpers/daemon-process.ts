@@ -100,15 +100,19 @@ export class Daemons {
   }
 }
 
-/** Runs the CLI to completion and returns what a user would see. */
-export async function runCli (args: string[], env: Record<string, string> = {}): Promise<{ code: number | null, stdout: string, stderr: string }> {
-  const child = spawn(process.execPath, [CLI_BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+/** Runs the CLI to completion and returns what a user would see; `input` is its stdin (else none). */
+export async function runCli (args: string[], env: Record<string, string> = {}, input?: string | Buffer): Promise<{ code: number | null, stdout: string, stderr: string }> {
+  const child = spawn(process.execPath, [CLI_BIN, ...args], { env: { ...process.env, ...env }, stdio: [input != null ? 'pipe' : 'ignore', 'pipe', 'pipe'] })
+  if (input != null) {
+    child.stdin?.on('error', () => {})
+    child.stdin?.end(input)
+  }
   const registered = { kind: 'process' as const, pid: child.pid ?? 0, marker: CLI_BIN }
   sweeper.add(registered)
   let stdout = ''
   let stderr = ''
-  child.stdout.on('data', chunk => { stdout += chunk })
-  child.stderr.on('data', chunk => { stderr += chunk })
+  child.stdout?.on('data', chunk => { stdout += chunk })
+  child.stderr?.on('data', chunk => { stderr += chunk })
   const timer = setTimeout(() => child.kill('SIGKILL'), 60_000)
   const code = await new Promise<number | null>(resolve => child.once('exit', resolve))
   clearTimeout(timer)

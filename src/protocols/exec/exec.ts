@@ -1,7 +1,7 @@
 import { setMaxListeners } from 'node:events'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { execCommandFromSpec, isExecSignal, terminalSize } from '../../containers/exec-request.js'
-import { InvalidArgumentError, ProtocolError, RateLimitedError, errorFromCode } from '../../errors.js'
+import { InvalidArgumentError, P2PRCError, ProtocolError, RateLimitedError, errorFromCode } from '../../errors.js'
 import { withTimeout } from '../../signals.js'
 import { isContainerReference } from '../../units/index.js'
 import { FrameReader, writeFrame } from '../frames.js'
@@ -102,7 +102,7 @@ export class ExecProtocol implements Startable {
         return
       }
       await writeFrame(stream, ExecOutput, { stream: ExecOutput.Stream.STDOUT, data: new Uint8Array(), started: true }, { signal: controller.signal })
-      const input = this.forwardInput(reader, session, peer)
+      const input = this.forwardInput(stream, reader, session, peer)
       const end = await this.forwardOutput(stream, session, peer, controller.signal)
       await writeFrame(stream, ExecOutput, { stream: ExecOutput.Stream.STDOUT, data: new Uint8Array(), started: false, ...end }, { signal: controller.signal })
       await stream.close({ signal: AbortSignal.timeout(REQUEST_TIMEOUT) })
@@ -136,7 +136,7 @@ export class ExecProtocol implements Startable {
    * The requester's input, resizes and signals, until it closes its side (end of input). A
    * message that breaks the protocol ends the session; too many resizes or signals are dropped.
    */
-  private async forwardInput (reader: FrameReader, session: ExecSession, peer: string): Promise<void> {
+  private async forwardInput (stream: Stream, reader: FrameReader, session: ExecSession, peer: string): Promise<void> {
     const control = new PeerRateLimiter(CONTROL_RATE, 'exec control')
     try {
       while (true) {
@@ -157,7 +157,11 @@ export class ExecProtocol implements Startable {
         if (input.resize != null) await session.resize(checkedSize(input.resize))
         if (input.signal !== '') {
           if (!isExecSignal(input.signal)) throw new InvalidArgumentError(`unknown signal ${input.signal.slice(0, 16)}`)
-          await session.signal(input.signal).catch((err: Error) => { this.log('signal %s from %s not delivered: %s', input.signal, peer, err.message) })
+          await session.signal(input.signal).catch(async (err: Error) => {
+            this.log('signal %s from %s not delivered: %s', input.signal, peer, err.message)
+            // Why it did not arrive is the requester's to know: said where its terminal shows it.
+            if (err instanceof P2PRCError) await writeFrame(stream, ExecOutput, { stream: ExecOutput.Stream.STDERR, data: new TextEncoder().encode(`p2prc: ${err.message}\n`), started: false })
+          })
         }
       }
     } catch (err: any) {
