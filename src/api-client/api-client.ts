@@ -128,8 +128,15 @@ export class ApiClient {
 
   /** A tar stream of `size` bytes into a directory of one of my containers (`p2prc cp SRC PEER:C:DIR`). */
   async writeArchive (peer: string, container: string, directory: string, size: number, tar: AsyncIterable<Uint8Array>, options: AbortOptions = {}): Promise<void> {
-    const response = await this.send('PUT', `${containerPath(peer, container)}/archive?path=${encodeURIComponent(directory)}&size=${size}`, tar, { signal: options.signal, contentType: TAR }, null)
-    if (!response.ok) throw await errorOf(response)
+    // A refusal can come before the archive is all sent: the upload is then cut, not finished.
+    const upload = new AbortController()
+    const signal = options.signal != null ? AbortSignal.any([options.signal, upload.signal]) : upload.signal
+    const response = await this.send('PUT', `${containerPath(peer, container)}/archive?path=${encodeURIComponent(directory)}&size=${size}`, tar, { signal, contentType: TAR }, null)
+    if (!response.ok) {
+      const error = await errorOf(response)
+      upload.abort()
+      throw error
+    }
     await readText(response.body)
   }
 

@@ -29,3 +29,6 @@ export const AUTO_ATTEMPTS = 3
 
 /** `ps` across peers waits this long for each; silent peers are left out. */
 export const LIST_TIMEOUT = 5 * second
+
+/** Peers a node remembers as running containers of its own, for `ps` to ask when their records lapse. */
+export const MAX_KNOWN_HOSTS = 1000

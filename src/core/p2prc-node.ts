@@ -4,7 +4,7 @@ import { runRequestFromSpec } from '../containers/run-request.js'
 import { InvalidArgumentError, NotStartedError, SwarmError } from '../errors.js'
 import { withTimeout } from '../signals.js'
 import { localContainers, remoteContainers } from './container-service.js'
-import { LIST_TIMEOUT } from './constants.js'
+import { LIST_TIMEOUT, MAX_KNOWN_HOSTS } from './constants.js'
 import { createNodeServices } from './node-services.js'
 import { runOnBestPeer } from './placement.js'
 import type { Placement } from './placement.js'
@@ -37,6 +37,11 @@ export class P2PRCNode extends TypedEventEmitter<NodeEvents> {
   private readonly components: P2PRCNodeComponents
   private readonly services: NodeServices
   private started = false
+  /**
+   * Peers known to run containers of mine: `ps` asks them even when their records have lapsed
+   * (a host restarting, or gone), so their containers are reported missing rather than left out.
+   */
+  private readonly myHosts = new Set<string>()
 
   constructor (components: P2PRCNodeComponents) {
     super()
@@ -170,8 +175,20 @@ export class P2PRCNode extends TypedEventEmitter<NodeEvents> {
   /** Runs a container on a peer (`auto`: the best one that fits) and answers once it runs. */
   async run (ref: string, spec: RunSpec, options: NodeRunOptions = {}): Promise<ContainerView> {
     const request = runRequestFromSpec(spec)
-    if (ref !== 'auto') return this.containersOn(ref).run(request, options)
-    return runOnBestPeer(this.peers(), request, options, async peerId => this.containersOn(peerId).run(request, options), options.signal)
+    const started = ref !== 'auto'
+      ? await this.containersOn(ref).run(request, options)
+      : await runOnBestPeer(this.peers(), request, options, async peerId => this.containersOn(peerId).run(request, options), options.signal)
+    this.noteHost(started.peerId, true)
+    return started
+  }
+
+  /** Remembers (or forgets) a peer as one that runs containers of mine; bounded, the oldest forgotten first. */
+  private noteHost (peerId: string, runsMine: boolean): void {
+    if (peerId === this.peerId) return
+    this.myHosts.delete(peerId)
+    if (!runsMine) return
+    this.myHosts.add(peerId)
+    if (this.myHosts.size > MAX_KNOWN_HOSTS) this.myHosts.delete(this.myHosts.values().next().value as string)
   }
 
   /**
@@ -180,8 +197,11 @@ export class P2PRCNode extends TypedEventEmitter<NodeEvents> {
    */
   async list (ref?: string, options: AbortOptions = {}): Promise<ContainerView[]> {
     this.assertStarted()
-    if (ref != null) return this.containersOn(ref).list(options)
-    return (await this.listEverywhere(options)).containers
+    if (ref == null) return (await this.listEverywhere(options)).containers
+    const containers = this.containersOn(ref)
+    const list = await containers.list(options)
+    this.noteHost(containers.peerId, list.length > 0)
+    return list
   }
 
   /**
@@ -190,8 +210,9 @@ export class P2PRCNode extends TypedEventEmitter<NodeEvents> {
    */
   async listEverywhere (options: AbortOptions = {}): Promise<ContainerList> {
     this.assertStarted()
-    const targets = [...(this.services.guests.available ? [this.peerId] : []), ...this.peers().filter(p => p.resources?.docker === true).map(p => p.peerId)]
+    const targets = [...new Set([...(this.services.guests.available ? [this.peerId] : []), ...this.peers().filter(p => p.resources?.docker === true).map(p => p.peerId), ...this.myHosts])]
     const lists = await Promise.allSettled(targets.map(async peerId => this.containersOn(peerId).list({ signal: withTimeout(options.signal, LIST_TIMEOUT) })))
+    lists.forEach((l, i) => { if (l.status === 'fulfilled') this.noteHost(targets[i], l.value.length > 0) })
     return {
       containers: lists.flatMap(l => l.status === 'fulfilled' ? l.value : []),
       unreachable: targets.filter((_peer, i) => lists[i].status === 'rejected')
