@@ -134,7 +134,7 @@ describe('network defence: floods from one address leave the node to everyone el
     const normal = await sample()
     const rssBefore = residentBytes(target.info.pid)
     const attacker = await lan.host()
-    const protocols = ['/p2prc/list/1.0.0', '/p2prc/run/1.0.0', '/p2prc/specs/1.0.0', '/p2prc/tunnel/1.0.0']
+    const protocols = ['/p2prc/list/1.0.0', '/p2prc/run/1.0.0', '/p2prc/specs/1.0.0', '/p2prc/tunnel/1.0.0', '/p2prc/exec/1.0.0', '/p2prc/files/1.0.0']
     const { attack, ready: opened } = await Attack.start(attacker.netns, 'streams', { target: targetAddress, count: 4000, protocols, identities: 4 })
     try {
       const during = await sample()

@@ -79,7 +79,7 @@ describe('a host behind NAT, reached through a relay', () => {
   }
 
   /** Runs the web server on the host, from the client, and forwards its port to the client's WAN address. */
-  const serveAndForward = async (host: RunningDaemon, client: RunningDaemon, clientIp: string): Promise<{ url: string, hash: string }> => {
+  const serveAndForward = async (host: RunningDaemon, client: RunningDaemon, clientIp: string): Promise<{ url: string, hash: string, containerId: string }> => {
     const container = await client.api.run(host.info.peerId, { image: TEST_IMAGE, cmd: ['sh', '-c', SERVER], ports: [8080], cpus: 0.5, memory: '64m' })
     const hash = await waitFor(async () => {
       for await (const line of client.api.logs(host.info.peerId, container.containerId, { follow: false, tail: 'all' })) {
@@ -90,7 +90,7 @@ describe('a host behind NAT, reached through a relay', () => {
     }, { timeout: 30_000, message: 'the file hash in the log' })
     // The listener is in the client's namespace: on its WAN address, the test can reach it.
     const forward = await client.api.forward(host.info.peerId, container.containerId, 8080, `${clientIp}:${FORWARD_PORT}`)
-    return { url: `http://${forward.local}/big`, hash }
+    return { url: `http://${forward.local}/big`, hash, containerId: container.containerId }
   }
 
   const fetchHash = async (url: string): Promise<string> => {
@@ -115,10 +115,17 @@ describe('a host behind NAT, reached through a relay', () => {
     // The client learns the host and its resources through the network, never dialling the LAN.
     await waitFor(async () => (await client.api.peers() as Peer[]).some(p => p.peerId === host.info.peerId && p.resources?.docker === true),
       { timeout: 60_000, message: 'the client to see the natted host with Docker' })
-    const { url, hash } = await serveAndForward(host, client, clientIp)
+    const { url, hash, containerId } = await serveAndForward(host, client, clientIp)
     assert.equal(await fetchHash(url), hash)
     const seen = (await client.api.peers() as Peer[]).find(p => p.peerId === host.info.peerId)
     assert.equal(seen?.connection, 'relayed', 'with hole punching off, the only way to the host is the relay')
+    // A command in the container, its input and output through the relay too.
+    const session = await client.api.exec(host.info.peerId, containerId, { cmd: ['sh', '-c', 'read line; echo "got $line"; echo err >&2; exit 4'], stdin: true })
+    await session.write(Buffer.from('through the relay\n'))
+    let output = ''
+    for await (const chunk of session.output) output += `${chunk.stream}:${Buffer.from(chunk.data).toString()}`
+    assert.equal(await session.wait(), 4)
+    assert.equal(output.split('\n').filter(l => l !== '').sort().join('|'), 'stderr:err|stdout:got through the relay')
   })
 
   it('ends a relayed connection that exceeds the relay\'s data limit', async t => {

@@ -165,8 +165,10 @@ export class ExecProtocol implements Startable {
         }
       }
     } catch (err: any) {
+      // A broken message (or a broken stream): the session and its stream end here.
       this.log('exec input from %s ended: %s', peer, err.message)
       session.close()
+      stream.abort(err)
     }
   }
 }
