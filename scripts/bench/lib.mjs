@@ -38,6 +38,7 @@ export async function startDaemon (dataDir, args = [], timeout = 30_000) {
   const readyMs = performance.now() - started
   const token = (await readFile(join(dataDir, 'api.token'), 'utf8')).trim()
   return {
+    dataDir,
     info,
     token,
     readyMs,

@@ -140,9 +140,11 @@ describe('exec and files under abuse', () => {
     assert.equal(accepted?.error, undefined)
     // 4 MiB of "archive" against a 1 MiB limit.
     const chunk = new Uint8Array(256 * 1024)
-    for (let i = 0; i < 16 && s.writeStatus === 'writable'; i++) await writeFrame(s, FilesData, { data: chunk, end: false }).catch(() => {})
-    await writeFrame(s, FilesData, { data: new Uint8Array(), end: true }).catch(() => {})
-    const answer = await reader.next(FilesResponse, 4096, { signal: AbortSignal.timeout(20_000) })
+    for (let i = 0; i < 16 && s.writeStatus === 'writable'; i++) await writeFrame(s, FilesData, { data: chunk, end: false, taken: 0 }).catch(() => {})
+    await writeFrame(s, FilesData, { data: new Uint8Array(), end: true, taken: 0 }).catch(() => {})
+    // Past what the host says it has taken (flow control), its answer.
+    let answer = await reader.next(FilesResponse, 4096, { signal: AbortSignal.timeout(20_000) })
+    while (answer != null && answer.error == null && !answer.done) answer = await reader.next(FilesResponse, 4096, { signal: AbortSignal.timeout(20_000) })
     assert.equal(answer?.error?.code, 'ERR_REFUSED')
     assert.match(answer?.error?.message ?? '', /policy\.maxCopyBytes/)
     // A declared size over the limit is refused before a byte is sent.

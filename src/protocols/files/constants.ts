@@ -11,3 +11,7 @@ export const REQUEST_TIMEOUT = 30_000
 export const MAX_STREAMS = 16
 /** Per peer: a copy of a tree is a stat and a read or write, not hundreds a second. */
 export const RATE_LIMIT = { perSecond: 10, burst: 20 }
+/** Tar bytes a sender keeps in flight beyond what the receiver has said it took. */
+export const WINDOW = 8 * 1024 * 1024
+/** The receiver says what it has taken at least this often. */
+export const ACK_EVERY = 2 * 1024 * 1024

@@ -6,7 +6,7 @@ import { FrameReader, writeFrame } from '../frames.js'
 import { PeerStreams } from '../peer-streams.js'
 import { PeerRateLimiter } from '../rate-limit.js'
 import { handlerOptions, toWireError } from '../rpc.js'
-import { FILES_PROTOCOL, MAX_CHUNK, MAX_MESSAGE_BYTES, MAX_REQUEST_BYTES, MAX_STREAMS, RATE_LIMIT, REQUEST_TIMEOUT } from './constants.js'
+import { ACK_EVERY, FILES_PROTOCOL, MAX_CHUNK, MAX_MESSAGE_BYTES, MAX_REQUEST_BYTES, MAX_STREAMS, RATE_LIMIT, REQUEST_TIMEOUT, WINDOW } from './constants.js'
 import { FilesData, FilesRequest, FilesResponse } from './pb/files.js'
 import type { FilesComponents } from './index.js'
 import type { ArchiveRead, PathStat } from '../../contract/index.js'
@@ -47,7 +47,8 @@ export class FilesProtocol implements Startable {
   /** A path out of one of my containers on a peer, as a tar stream read at my pace. */
   async read (peerId: string, container: string, path: string, options: AbortOptions = {}): Promise<ArchiveRead> {
     const { stream, reader, response } = await this.open(peerId, { operation: Operation.GET, container, path, size: 0 }, options)
-    return { stat: statOf(response, peerId), tar: readArchive(stream, reader, options.signal) }
+    const ack = async (taken: number): Promise<void> => { await writeFrame(stream, FilesData, { data: new Uint8Array(), end: false, taken }, options) }
+    return { stat: statOf(response, peerId), tar: readArchive(stream, reader, ack, options.signal) }
   }
 
   /**
@@ -56,20 +57,27 @@ export class FilesProtocol implements Startable {
    */
   async write (peerId: string, container: string, directory: string, size: number, tar: AsyncIterable<Uint8Array>, options: AbortOptions = {}): Promise<void> {
     const { stream, reader } = await this.open(peerId, { operation: Operation.PUT, container, path: directory, size }, options)
+    // The host's answers while the archive goes: what it has taken, or why it stopped taking.
+    const answer = async (): Promise<FilesResponse> => {
+      const response = await reader.next(FilesResponse, MAX_MESSAGE_BYTES, options)
+      if (response == null) throw new ProtocolError(`${peerId} ended the copy before saying whether the files were written`)
+      if (response.error != null) throw errorFromCode(response.error.code, response.error.message)
+      return response
+    }
     try {
       try {
-        for await (const chunk of tar) {
-          for (let at = 0; at < chunk.byteLength; at += MAX_CHUNK) await writeFrame(stream, FilesData, { data: chunk.subarray(at, at + MAX_CHUNK) as Uint8Array<ArrayBuffer>, end: false }, options)
-        }
+        await sendArchive(stream, tar, async () => {
+          const response = await answer()
+          if (response.done) throw new ProtocolError(`${peerId} said the files were written before the archive ended`)
+          return response.taken
+        }, options)
       } catch (err: any) {
         // Our side failed (a file that could not be read): the host drops what it got.
-        await writeFrame(stream, FilesData, { data: new Uint8Array(), end: false, error: { code: 'ERR_ABORTED', message: 'the sender could not read its files' } }).catch(() => {})
+        await writeFrame(stream, FilesData, { data: new Uint8Array(), end: false, error: { code: 'ERR_ABORTED', message: 'the sender could not read its files' }, taken: 0 }).catch(() => {})
         throw err
       }
-      await writeFrame(stream, FilesData, { data: new Uint8Array(), end: true }, options)
-      const done = await reader.next(FilesResponse, MAX_MESSAGE_BYTES, options)
-      if (done?.error != null) throw errorFromCode(done.error.code, done.error.message)
-      if (done?.done !== true) throw new ProtocolError(`${peerId} did not say whether the files were written`)
+      await writeFrame(stream, FilesData, { data: new Uint8Array(), end: true, taken: 0 }, options)
+      while (!(await answer()).done) continue
       await stream.close(options).catch(() => { stream.abort(new Error('closed')) })
     } catch (err) {
       stream.abort(err as Error)
@@ -124,7 +132,7 @@ export class FilesProtocol implements Startable {
 
   private async answer (request: FilesRequest, stream: Stream, reader: FrameReader, connection: Connection, signal: AbortSignal): Promise<void> {
     const peer = connection.remotePeer.toString()
-    const fail = async (err: unknown): Promise<void> => { await writeFrame(stream, FilesResponse, { error: toWireError(this.log, FILES_PROTOCOL, peer, err), done: false }, { signal }) }
+    const fail = async (err: unknown): Promise<void> => { await writeFrame(stream, FilesResponse, { error: toWireError(this.log, FILES_PROTOCOL, peer, err), done: false, taken: 0 }, { signal }) }
     let archive: ArchiveRead | undefined
     try {
       this.limiter.take(peer)
@@ -133,7 +141,7 @@ export class FilesProtocol implements Startable {
       const sessions = this.components.sessions()
       const options = { signal: withTimeout(signal, REQUEST_TIMEOUT) }
       if (request.operation === Operation.STAT) {
-        await writeFrame(stream, FilesResponse, { stat: await sessions.stat(peer, request.container, request.path, options), done: false }, { signal })
+        await writeFrame(stream, FilesResponse, { stat: await sessions.stat(peer, request.container, request.path, options), done: false, taken: 0 }, { signal })
         return
       }
       if (request.operation === Operation.PUT) {
@@ -146,27 +154,31 @@ export class FilesProtocol implements Startable {
       return
     }
     if (archive != null) {
-      await writeFrame(stream, FilesResponse, { stat: archive.stat, done: false }, { signal })
+      await writeFrame(stream, FilesResponse, { stat: archive.stat, done: false, taken: 0 }, { signal })
+      const taken = async (): Promise<number> => {
+        const ack = await reader.next(FilesData, MAX_MESSAGE_BYTES, { signal })
+        if (ack == null || ack.error != null) throw new ProtocolError('the requester stopped taking the archive')
+        return ack.taken
+      }
       try {
-        for await (const chunk of archive.tar) {
-          for (let at = 0; at < chunk.byteLength; at += MAX_CHUNK) await writeFrame(stream, FilesData, { data: chunk.subarray(at, at + MAX_CHUNK) as Uint8Array<ArrayBuffer>, end: false }, { signal })
-        }
-        await writeFrame(stream, FilesData, { data: new Uint8Array(), end: true }, { signal })
+        await sendArchive(stream, archive.tar, taken, { signal })
+        await writeFrame(stream, FilesData, { data: new Uint8Array(), end: true, taken: 0 }, { signal })
       } catch (err) {
-        if (signal.aborted) throw err
-        await writeFrame(stream, FilesData, { data: new Uint8Array(), end: false, error: toWireError(this.log, FILES_PROTOCOL, peer, err) }, { signal })
+        if (signal.aborted || err instanceof ProtocolError) throw err
+        await writeFrame(stream, FilesData, { data: new Uint8Array(), end: false, error: toWireError(this.log, FILES_PROTOCOL, peer, err), taken: 0 }, { signal })
       }
       return
     }
-    await writeFrame(stream, FilesResponse, { done: false }, { signal })
+    await writeFrame(stream, FilesResponse, { done: false, taken: 0 }, { signal })
+    const ack = async (taken: number): Promise<void> => { await writeFrame(stream, FilesResponse, { done: false, taken }, { signal }) }
     try {
-      await this.components.sessions().write(peer, request.container, request.path, request.size, readArchive(stream, reader, signal, false), { signal })
+      await this.components.sessions().write(peer, request.container, request.path, request.size, readArchive(stream, reader, ack, signal, false), { signal })
     } catch (err) {
       if (signal.aborted) throw err
       await fail(err)
       return
     }
-    await writeFrame(stream, FilesResponse, { done: true }, { signal })
+    await writeFrame(stream, FilesResponse, { done: true, taken: 0 }, { signal })
   }
 }
 
@@ -177,17 +189,45 @@ function statOf (response: FilesResponse, peerId: string): PathStat {
 }
 
 /**
- * The tar bytes of FilesData messages, until the one with end. `own`: the stream is ours to end
- * (the requester's read), so it is closed after the last message, or reset when the reader stops early.
+ * Sends a tar stream as FilesData messages, with at most WINDOW bytes beyond what the receiver
+ * has taken in flight: `taken` waits for its next word on that. Below libp2p a fast sender's
+ * bytes would otherwise pile up in memory, however slowly the far side writes them out.
  */
-async function * readArchive (stream: Stream, reader: FrameReader, signal?: AbortSignal, own = true): AsyncGenerator<Uint8Array> {
+async function sendArchive (stream: Stream, tar: AsyncIterable<Uint8Array>, taken: () => Promise<number>, options: AbortOptions): Promise<void> {
+  let sent = 0
+  let acknowledged = 0
+  for await (const chunk of tar) {
+    for (let at = 0; at < chunk.byteLength; at += MAX_CHUNK) {
+      while (sent - acknowledged > WINDOW) acknowledged = Math.max(acknowledged, await taken())
+      const piece = chunk.subarray(at, at + MAX_CHUNK) as Uint8Array<ArrayBuffer>
+      await writeFrame(stream, FilesData, { data: piece, end: false, taken: 0 }, options)
+      sent += piece.byteLength
+    }
+  }
+}
+
+/**
+ * The tar bytes of FilesData messages, until the one with end, saying with `ack` how much has
+ * been taken every ACK_EVERY bytes. `own`: the stream is ours to end (the requester's read), so
+ * it is closed after the last message, or reset when the reader stops early.
+ */
+async function * readArchive (stream: Stream, reader: FrameReader, ack: (taken: number) => Promise<void>, signal?: AbortSignal, own = true): AsyncGenerator<Uint8Array> {
   let complete = false
+  let taken = 0
+  let acknowledged = 0
   try {
     while (true) {
       const message = await reader.next(FilesData, MAX_MESSAGE_BYTES, { signal })
       if (message == null) throw new ProtocolError('the copy ended before its archive was complete')
       if (message.error != null) throw errorFromCode(message.error.code, message.error.message)
-      if (message.data.byteLength > 0) yield message.data
+      if (message.data.byteLength > 0) {
+        yield message.data
+        taken += message.data.byteLength
+        if (taken - acknowledged >= ACK_EVERY) {
+          acknowledged = taken
+          await ack(taken)
+        }
+      }
       if (message.end) break
     }
     complete = true

@@ -185,6 +185,7 @@ export interface FilesResponse {
   error?: Error
   stat?: PathStat
   done: boolean
+  taken: number
 }
 
 export namespace FilesResponse {
@@ -212,12 +213,18 @@ export namespace FilesResponse {
           w.bool(obj.done)
         }
 
+        if ((obj.taken != null && obj.taken !== 0)) {
+          w.uint32(33)
+          w.double(obj.taken)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
       }, (reader, length, opts = {}) => {
         const obj: any = {
-          done: false
+          done: false,
+          taken: 0
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -240,6 +247,10 @@ export namespace FilesResponse {
             }
             case 3: {
               obj.done = reader.bool()
+              break
+            }
+            case 4: {
+              obj.taken = reader.double()
               break
             }
             default: {
@@ -275,6 +286,13 @@ export namespace FilesResponse {
               yield {
                 field: `${prefix}.done`,
                 value: reader.bool()
+              }
+              break
+            }
+            case 4: {
+              yield {
+                field: `${prefix}.taken`,
+                value: reader.double()
               }
               break
             }
@@ -330,6 +348,11 @@ export namespace FilesResponse {
     value: boolean
   }
 
+  export interface FilesResponseTakenFieldEvent {
+    field: '$.taken'
+    value: number
+  }
+
   export function encode (obj: Partial<FilesResponse>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, FilesResponse.codec())
   }
@@ -338,7 +361,7 @@ export namespace FilesResponse {
     return decodeMessage(buf, FilesResponse.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<FilesResponse>): Generator<FilesResponseErrorCodeFieldEvent | FilesResponseErrorMessageFieldEvent | FilesResponseStatNameFieldEvent | FilesResponseStatSizeFieldEvent | FilesResponseStatModeFieldEvent | FilesResponseStatDirFieldEvent | FilesResponseStatLinkTargetFieldEvent | FilesResponseDoneFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<FilesResponse>): Generator<FilesResponseErrorCodeFieldEvent | FilesResponseErrorMessageFieldEvent | FilesResponseStatNameFieldEvent | FilesResponseStatSizeFieldEvent | FilesResponseStatModeFieldEvent | FilesResponseStatDirFieldEvent | FilesResponseStatLinkTargetFieldEvent | FilesResponseDoneFieldEvent | FilesResponseTakenFieldEvent> {
     return streamMessage(buf, FilesResponse.codec(), opts)
   }
 }
@@ -528,6 +551,7 @@ export interface FilesData {
   data: Uint8Array<ArrayBuffer>
   end: boolean
   error?: Error
+  taken: number
 }
 
 export namespace FilesData {
@@ -555,13 +579,19 @@ export namespace FilesData {
           Error.codec().encode(obj.error, w)
         }
 
+        if ((obj.taken != null && obj.taken !== 0)) {
+          w.uint32(33)
+          w.double(obj.taken)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
       }, (reader, length, opts = {}) => {
         const obj: any = {
           data: uint8ArrayAlloc(0),
-          end: false
+          end: false,
+          taken: 0
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -582,6 +612,10 @@ export namespace FilesData {
               obj.error = Error.codec().decode(reader, reader.uint32(), {
                 limits: opts.limits?.error
               })
+              break
+            }
+            case 4: {
+              obj.taken = reader.double()
               break
             }
             default: {
@@ -620,6 +654,13 @@ export namespace FilesData {
 
               break
             }
+            case 4: {
+              yield {
+                field: `${prefix}.taken`,
+                value: reader.double()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -652,6 +693,11 @@ export namespace FilesData {
     value: string
   }
 
+  export interface FilesDataTakenFieldEvent {
+    field: '$.taken'
+    value: number
+  }
+
   export function encode (obj: Partial<FilesData>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, FilesData.codec())
   }
@@ -660,7 +706,7 @@ export namespace FilesData {
     return decodeMessage(buf, FilesData.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<FilesData>): Generator<FilesDataDataFieldEvent | FilesDataEndFieldEvent | FilesDataErrorCodeFieldEvent | FilesDataErrorMessageFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<FilesData>): Generator<FilesDataDataFieldEvent | FilesDataEndFieldEvent | FilesDataErrorCodeFieldEvent | FilesDataErrorMessageFieldEvent | FilesDataTakenFieldEvent> {
     return streamMessage(buf, FilesData.codec(), opts)
   }
 }
