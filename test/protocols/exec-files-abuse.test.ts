@@ -8,6 +8,7 @@ import { createNode } from '../../dist/index.js'
 import { FrameReader, writeFrame } from '../../dist/protocols/frames.js'
 import { ExecInput, ExecOutput, ExecRequest } from '../../dist/protocols/exec/pb/exec.js'
 import { FilesData, FilesRequest, FilesResponse } from '../../dist/protocols/files/pb/files.js'
+import { residentBytes } from '../helpers/attack.js'
 import { Daemons } from '../helpers/daemon-process.js'
 import { dockerClient, engineAnswers, removeContainersOf, requireEngine, TEST_IMAGE } from '../helpers/docker.js'
 import { TmpDirs } from '../helpers/tmp-dir.js'
@@ -103,7 +104,7 @@ describe('exec and files under abuse', () => {
     const reader = new FrameReader(session)
     await writeFrame(session, ExecRequest, { container: box, cmd: ['sleep', '4343'], env: [], workdir: '', user: '', tty: false, stdin: true })
     assert.equal((await reader.next(ExecOutput, 4096, { signal: AbortSignal.timeout(20_000) }))?.started, true)
-    await writeFrame(session, ExecInput, { stdin: new Uint8Array(200 * 1024), stdinEnd: false, signal: '' })
+    await writeFrame(session, ExecInput, { stdin: new Uint8Array(200 * 1024), stdinEnd: false, signal: '', taken: 0 })
     await endOf(session)
     // The command went with its session.
     await waitFor(async () => {
@@ -119,8 +120,8 @@ describe('exec and files under abuse', () => {
     const reader = new FrameReader(s)
     await writeFrame(s, ExecRequest, { container: box, cmd: ['cat'], env: [], workdir: '', user: '', tty: true, stdin: true, size: { rows: 24, cols: 80 } })
     assert.equal((await reader.next(ExecOutput, 4096, { signal: AbortSignal.timeout(20_000) }))?.started, true)
-    for (let i = 0; i < 10_000; i++) await writeFrame(s, ExecInput, { stdin: new Uint8Array(), stdinEnd: false, resize: { rows: 10 + (i % 50), cols: 80 }, signal: i % 2 === 0 ? 'WINCH' : '' })
-    await writeFrame(s, ExecInput, { stdin: Buffer.from('still here\r'), stdinEnd: false, signal: '' })
+    for (let i = 0; i < 10_000; i++) await writeFrame(s, ExecInput, { stdin: new Uint8Array(), stdinEnd: false, resize: { rows: 10 + (i % 50), cols: 80 }, signal: i % 2 === 0 ? 'WINCH' : '', taken: 0 })
+    await writeFrame(s, ExecInput, { stdin: Buffer.from('still here\r'), stdinEnd: false, signal: '', taken: 0 })
     let out = ''
     while (!out.includes('still here')) {
       const message = await reader.next(ExecOutput, 70_000, { signal: AbortSignal.timeout(20_000) })
@@ -128,6 +129,25 @@ describe('exec and files under abuse', () => {
       out += Buffer.from(message.data).toString()
     }
     s.abort(new Error('done'))
+    await honest()
+  })
+
+  it('a command that floods output to an owner who never reads holds the host\'s memory flat', async t => {
+    if (!await requireEngine(t)) return
+    const s = await stream(EXEC)
+    const reader = new FrameReader(s)
+    await writeFrame(s, ExecRequest, { container: box, cmd: ['cat', '/dev/zero'], env: [], workdir: '', user: '', tty: false, stdin: false })
+    assert.equal((await reader.next(ExecOutput, 4096, { signal: AbortSignal.timeout(20_000) }))?.started, true)
+    const before = residentBytes(host.info.pid)
+    let peak = before
+    const deadline = Date.now() + 6000
+    while (Date.now() < deadline) {
+      peak = Math.max(peak, residentBytes(host.info.pid))
+      await new Promise(resolve => setTimeout(resolve, 100))
+    }
+    s.abort(new Error('done'))
+    // Without flow control the host queued gigabytes here; with it, a few MiB wait for the reader.
+    assert.ok(peak - before < 64 * 2 ** 20, `the host grew ${((peak - before) / 2 ** 20).toFixed(0)} MiB`)
     await honest()
   })
 

@@ -14,3 +14,7 @@ export const MAX_STREAMS = 32
 export const RATE_LIMIT = { perSecond: 10, burst: 30 }
 /** Resizes and signals per session: a terminal being dragged sends many, a flood aimed at the engine more. */
 export const CONTROL_RATE = { perSecond: 20, burst: 40 }
+/** Bytes a sender keeps in flight beyond what the far side said it took (flow control). */
+export const WINDOW = 4 * 1024 * 1024
+/** A receiver says what it has taken at least this often. */
+export const ACK_EVERY = 1024 * 1024

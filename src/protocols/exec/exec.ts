@@ -4,11 +4,12 @@ import { execCommandFromSpec, isExecSignal, terminalSize } from '../../container
 import { InvalidArgumentError, P2PRCError, ProtocolError, RateLimitedError, errorFromCode } from '../../errors.js'
 import { withTimeout } from '../../signals.js'
 import { isContainerReference } from '../../units/index.js'
+import { Credit, Receipts } from '../credit.js'
 import { FrameReader, writeFrame } from '../frames.js'
 import { PeerStreams } from '../peer-streams.js'
 import { PeerRateLimiter } from '../rate-limit.js'
 import { handlerOptions, toWireError } from '../rpc.js'
-import { CONTROL_RATE, EXEC_PROTOCOL, MAX_CHUNK, MAX_MESSAGE_BYTES, MAX_REQUEST_BYTES, MAX_STREAMS, RATE_LIMIT, REQUEST_TIMEOUT } from './constants.js'
+import { ACK_EVERY, CONTROL_RATE, EXEC_PROTOCOL, MAX_CHUNK, MAX_MESSAGE_BYTES, MAX_REQUEST_BYTES, MAX_STREAMS, RATE_LIMIT, REQUEST_TIMEOUT, WINDOW } from './constants.js'
 import { ExecInput, ExecOutput, ExecRequest } from './pb/exec.js'
 import type { ExecComponents } from './index.js'
 import type { ExecSession, ExecSignal, ExecSpec, LogChunk, TerminalSize } from '../../contract/index.js'
@@ -97,14 +98,16 @@ export class ExecProtocol implements Startable {
         await this.components.admit(connection, { signal: withTimeout(controller.signal, REQUEST_TIMEOUT) })
         session = await this.components.sessions().exec(peer, checked(request.container), execCommandFromSpec(specFromWire(request), 'exec request'), { signal: controller.signal })
       } catch (err) {
-        await writeFrame(stream, ExecOutput, { stream: ExecOutput.Stream.STDOUT, data: new Uint8Array(), error: toWireError(this.log, EXEC_PROTOCOL, peer, err), started: false })
+        await writeFrame(stream, ExecOutput, { stream: ExecOutput.Stream.STDOUT, data: new Uint8Array(), error: toWireError(this.log, EXEC_PROTOCOL, peer, err), started: false, taken: 0 })
         await stream.close({ signal: AbortSignal.timeout(REQUEST_TIMEOUT) })
         return
       }
-      await writeFrame(stream, ExecOutput, { stream: ExecOutput.Stream.STDOUT, data: new Uint8Array(), started: true }, { signal: controller.signal })
-      const input = this.forwardInput(stream, reader, session, peer)
-      const end = await this.forwardOutput(stream, session, peer, controller.signal)
-      await writeFrame(stream, ExecOutput, { stream: ExecOutput.Stream.STDOUT, data: new Uint8Array(), started: false, ...end }, { signal: controller.signal })
+      await writeFrame(stream, ExecOutput, { stream: ExecOutput.Stream.STDOUT, data: new Uint8Array(), started: true, taken: 0 }, { signal: controller.signal })
+      const credit = new Credit(WINDOW)
+      stream.addEventListener('close', () => { credit.end() })
+      const input = this.forwardInput(stream, reader, session, credit, peer)
+      const end = await this.forwardOutput(stream, session, credit, peer, controller.signal)
+      await writeFrame(stream, ExecOutput, { stream: ExecOutput.Stream.STDOUT, data: new Uint8Array(), started: false, taken: 0, ...end }, { signal: controller.signal })
       await stream.close({ signal: AbortSignal.timeout(REQUEST_TIMEOUT) })
       await input
     } catch (err: any) {
@@ -118,11 +121,14 @@ export class ExecProtocol implements Startable {
   }
 
   /** The command's output, then how it ended: its exit code, or why it could not go on. */
-  private async forwardOutput (stream: Stream, session: ExecSession, peer: string, signal: AbortSignal): Promise<{ exitCode?: number, error?: { code: string, message: string } }> {
+  private async forwardOutput (stream: Stream, session: ExecSession, credit: Credit, peer: string, signal: AbortSignal): Promise<{ exitCode?: number, error?: { code: string, message: string } }> {
     try {
       for await (const chunk of session.output) {
         for (let at = 0; at < chunk.data.byteLength; at += MAX_CHUNK) {
-          await writeFrame(stream, ExecOutput, { stream: chunk.stream === 'stderr' ? ExecOutput.Stream.STDERR : ExecOutput.Stream.STDOUT, data: chunk.data.subarray(at, at + MAX_CHUNK) as Uint8Array<ArrayBuffer>, started: false }, { signal })
+          const data = chunk.data.subarray(at, at + MAX_CHUNK) as Uint8Array<ArrayBuffer>
+          // A command that writes faster than its requester reads waits here, not in memory.
+          await credit.reserve(data.byteLength)
+          await writeFrame(stream, ExecOutput, { stream: chunk.stream === 'stderr' ? ExecOutput.Stream.STDERR : ExecOutput.Stream.STDOUT, data, started: false, taken: 0 }, { signal })
         }
       }
       return { exitCode: await session.wait() }
@@ -136,8 +142,9 @@ export class ExecProtocol implements Startable {
    * The requester's input, resizes and signals, until it closes its side (end of input). A
    * message that breaks the protocol ends the session; too many resizes or signals are dropped.
    */
-  private async forwardInput (stream: Stream, reader: FrameReader, session: ExecSession, peer: string): Promise<void> {
+  private async forwardInput (stream: Stream, reader: FrameReader, session: ExecSession, credit: Credit, peer: string): Promise<void> {
     const control = new PeerRateLimiter(CONTROL_RATE, 'exec control')
+    const receipts = new Receipts(ACK_EVERY, async taken => { await writeFrame(stream, ExecOutput, { stream: ExecOutput.Stream.STDOUT, data: new Uint8Array(), started: false, taken }) })
     try {
       while (true) {
         const input = await reader.next(ExecInput, MAX_MESSAGE_BYTES)
@@ -145,7 +152,11 @@ export class ExecProtocol implements Startable {
           await session.endInput()
           return
         }
-        if (input.stdin.byteLength > 0) await session.write(input.stdin)
+        credit.grant(input.taken)
+        if (input.stdin.byteLength > 0) {
+          await session.write(input.stdin)
+          await receipts.took(input.stdin.byteLength)
+        }
         if (input.stdinEnd) await session.endInput()
         if (input.resize == null && input.signal === '') continue
         try {
@@ -160,7 +171,7 @@ export class ExecProtocol implements Startable {
           await session.signal(input.signal).catch(async (err: Error) => {
             this.log('signal %s from %s not delivered: %s', input.signal, peer, err.message)
             // Why it did not arrive is the requester's to know: said where its terminal shows it.
-            if (err instanceof P2PRCError) await writeFrame(stream, ExecOutput, { stream: ExecOutput.Stream.STDERR, data: new TextEncoder().encode(`p2prc: ${err.message}\n`), started: false })
+            if (err instanceof P2PRCError) await writeFrame(stream, ExecOutput, { stream: ExecOutput.Stream.STDERR, data: new TextEncoder().encode(`p2prc: ${err.message}\n`), started: false, taken: 0 })
           })
         }
       }
@@ -207,6 +218,9 @@ class RemoteExec implements ExecSession {
   readonly output: AsyncIterable<LogChunk>
   private outcome?: { exitCode: number } | { error: Error }
   private finished = false
+  /** Input in flight; the host's word on what the command took comes with its output, so read that while writing. */
+  private readonly credit = new Credit(WINDOW)
+  private readonly receipts = new Receipts(ACK_EVERY, async taken => { await this.send({ taken }) })
 
   constructor (private readonly stream: Stream, private readonly reader: FrameReader, signal?: AbortSignal) {
     this.output = this.read()
@@ -223,7 +237,11 @@ class RemoteExec implements ExecSession {
           this.outcome = { exitCode: message.exitCode }
           return
         }
-        if (message.data.byteLength > 0) yield { stream: message.stream === ExecOutput.Stream.STDERR ? 'stderr' : 'stdout', data: message.data }
+        this.credit.grant(message.taken)
+        if (message.data.byteLength > 0) {
+          yield { stream: message.stream === ExecOutput.Stream.STDERR ? 'stderr' : 'stdout', data: message.data }
+          await this.receipts.took(message.data.byteLength)
+        }
       }
     } catch (err) {
       this.outcome ??= { error: err as Error }
@@ -234,7 +252,11 @@ class RemoteExec implements ExecSession {
   }
 
   async write (data: Uint8Array): Promise<void> {
-    for (let at = 0; at < data.byteLength; at += MAX_CHUNK) await this.send({ stdin: data.subarray(at, at + MAX_CHUNK) as Uint8Array<ArrayBuffer> })
+    for (let at = 0; at < data.byteLength; at += MAX_CHUNK) {
+      const piece = data.subarray(at, at + MAX_CHUNK) as Uint8Array<ArrayBuffer>
+      await this.credit.reserve(piece.byteLength)
+      await this.send({ stdin: piece })
+    }
   }
 
   async endInput (): Promise<void> {
@@ -264,6 +286,7 @@ class RemoteExec implements ExecSession {
   }
 
   close (): void {
+    this.credit.end()
     if (this.finished) return
     this.finished = true
     this.reader.release()
@@ -272,11 +295,12 @@ class RemoteExec implements ExecSession {
 
   private async send (input: Partial<ExecInput>): Promise<void> {
     if (this.finished || this.stream.writeStatus !== 'writable') return
-    await writeFrame(this.stream, ExecInput, { stdin: new Uint8Array(), stdinEnd: false, signal: '', ...input })
+    await writeFrame(this.stream, ExecInput, { stdin: new Uint8Array(), stdinEnd: false, signal: '', taken: 0, ...input })
   }
 
   /** The command has ended: the stream is closed (cleanly once the host has said how it ended). */
   private finish (): void {
+    this.credit.end()
     if (this.finished) return
     this.finished = true
     this.reader.release()

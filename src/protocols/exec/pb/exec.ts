@@ -413,6 +413,7 @@ export interface ExecInput {
   stdinEnd: boolean
   resize?: TerminalSize
   signal: string
+  taken: number
 }
 
 export namespace ExecInput {
@@ -445,6 +446,11 @@ export namespace ExecInput {
           w.string(obj.signal)
         }
 
+        if ((obj.taken != null && obj.taken !== 0)) {
+          w.uint32(41)
+          w.double(obj.taken)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -452,7 +458,8 @@ export namespace ExecInput {
         const obj: any = {
           stdin: uint8ArrayAlloc(0),
           stdinEnd: false,
-          signal: ''
+          signal: '',
+          taken: 0
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -477,6 +484,10 @@ export namespace ExecInput {
             }
             case 4: {
               obj.signal = reader.string()
+              break
+            }
+            case 5: {
+              obj.taken = reader.double()
               break
             }
             default: {
@@ -522,6 +533,13 @@ export namespace ExecInput {
               }
               break
             }
+            case 5: {
+              yield {
+                field: `${prefix}.taken`,
+                value: reader.double()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -559,6 +577,11 @@ export namespace ExecInput {
     value: string
   }
 
+  export interface ExecInputTakenFieldEvent {
+    field: '$.taken'
+    value: number
+  }
+
   export function encode (obj: Partial<ExecInput>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, ExecInput.codec())
   }
@@ -567,7 +590,7 @@ export namespace ExecInput {
     return decodeMessage(buf, ExecInput.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ExecInput>): Generator<ExecInputStdinFieldEvent | ExecInputStdinEndFieldEvent | ExecInputResizeRowsFieldEvent | ExecInputResizeColsFieldEvent | ExecInputSignalFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ExecInput>): Generator<ExecInputStdinFieldEvent | ExecInputStdinEndFieldEvent | ExecInputResizeRowsFieldEvent | ExecInputResizeColsFieldEvent | ExecInputSignalFieldEvent | ExecInputTakenFieldEvent> {
     return streamMessage(buf, ExecInput.codec(), opts)
   }
 }
@@ -578,6 +601,7 @@ export interface ExecOutput {
   exitCode?: number
   error?: Error
   started: boolean
+  taken: number
 }
 
 export namespace ExecOutput {
@@ -631,6 +655,11 @@ export namespace ExecOutput {
           w.bool(obj.started)
         }
 
+        if ((obj.taken != null && obj.taken !== 0)) {
+          w.uint32(49)
+          w.double(obj.taken)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -638,7 +667,8 @@ export namespace ExecOutput {
         const obj: any = {
           stream: Stream.STDOUT,
           data: uint8ArrayAlloc(0),
-          started: false
+          started: false,
+          taken: 0
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -667,6 +697,10 @@ export namespace ExecOutput {
             }
             case 5: {
               obj.started = reader.bool()
+              break
+            }
+            case 6: {
+              obj.taken = reader.double()
               break
             }
             default: {
@@ -719,6 +753,13 @@ export namespace ExecOutput {
               }
               break
             }
+            case 6: {
+              yield {
+                field: `${prefix}.taken`,
+                value: reader.double()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -761,6 +802,11 @@ export namespace ExecOutput {
     value: boolean
   }
 
+  export interface ExecOutputTakenFieldEvent {
+    field: '$.taken'
+    value: number
+  }
+
   export function encode (obj: Partial<ExecOutput>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, ExecOutput.codec())
   }
@@ -769,7 +815,7 @@ export namespace ExecOutput {
     return decodeMessage(buf, ExecOutput.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ExecOutput>): Generator<ExecOutputStreamFieldEvent | ExecOutputDataFieldEvent | ExecOutputExitCodeFieldEvent | ExecOutputErrorCodeFieldEvent | ExecOutputErrorMessageFieldEvent | ExecOutputStartedFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ExecOutput>): Generator<ExecOutputStreamFieldEvent | ExecOutputDataFieldEvent | ExecOutputExitCodeFieldEvent | ExecOutputErrorCodeFieldEvent | ExecOutputErrorMessageFieldEvent | ExecOutputStartedFieldEvent | ExecOutputTakenFieldEvent> {
     return streamMessage(buf, ExecOutput.codec(), opts)
   }
 }
