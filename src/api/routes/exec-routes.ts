@@ -1,5 +1,6 @@
 import websocket from '@fastify/websocket'
 import { z } from 'zod'
+import { InvalidArgumentError } from '../../errors.js'
 import { parseWith } from '../../validation/index.js'
 import { WS_MAX_MESSAGE } from '../constants.js'
 import { serveExec } from '../exec-socket.js'
@@ -40,18 +41,29 @@ const execQuery = z.strictObject({
 export const execRoutes: FastifyPluginAsync<RouteOptions> = async (app, { node }) => {
   await app.register(websocket, { options: { maxPayload: WS_MAX_MESSAGE } })
 
-  // A bad request is answered on the socket like any other failure: an `error` control.
-  app.get('/v1/peers/:peer/containers/:id/exec', { websocket: true }, (socket, request) => {
-    void serveExec(socket, async () => {
-      const { peer, id } = parseWith(containerParams, request.params, 'path')
-      return node.exec(peer, id, parseWith(execQuery, request.query, 'query'))
-    })
+  // A bad request is answered on the socket like any other failure: an `error` control. A plain
+  // HTTP request (no upgrade) is told what the endpoint is.
+  const notUpgraded = async (): Promise<never> => { throw new InvalidArgumentError('this is a WebSocket endpoint: connect with Upgrade: websocket (see openapi.yaml)') }
+  app.route({
+    method: 'GET',
+    url: '/v1/peers/:peer/containers/:id/exec',
+    handler: notUpgraded,
+    wsHandler: (socket, request) => {
+      void serveExec(socket, async () => {
+        const { peer, id } = parseWith(containerParams, request.params, 'path')
+        return node.exec(peer, id, parseWith(execQuery, request.query, 'query'))
+      })
+    }
   })
-
-  app.get('/v1/host/containers/:id/exec', { websocket: true }, (socket, request) => {
-    void serveExec(socket, async () => {
-      const { id } = parseWith(hostParams, request.params, 'path')
-      return node.hostExec(id, parseWith(execQuery, request.query, 'query'))
-    })
+  app.route({
+    method: 'GET',
+    url: '/v1/host/containers/:id/exec',
+    handler: notUpgraded,
+    wsHandler: (socket, request) => {
+      void serveExec(socket, async () => {
+        const { id } = parseWith(hostParams, request.params, 'path')
+        return node.hostExec(id, parseWith(execQuery, request.query, 'query'))
+      })
+    }
   })
 }
