@@ -388,6 +388,7 @@ export class HostContainers {
       }
     }
     this.tracked.delete(t.info.id)
+    clearTimeout(t.timer)
     const ended = this.ended.record(this.view(t), reason)
     this.init.log('removed %s (owner %s): %s', t.info.id.slice(0, 12), t.owner, reason)
     this.init.onChange()
@@ -444,10 +445,11 @@ export class HostContainers {
   private arm (t: Tracked): void {
     const due = this.dueAt(t)
     clearTimeout(t.timer)
-    if (due == null) return
+    // One being removed, or no longer tracked (its die event came during its removal), needs none.
+    if (due == null || t.ending != null || this.tracked.get(t.info.id) !== t) return
     t.timer = setTimeout(() => {
       const now = this.dueAt(t)
-      if (now == null) return
+      if (now == null || this.tracked.get(t.info.id) !== t) return
       if (now > Date.now()) {
         this.arm(t)
         return
