@@ -27,10 +27,10 @@ describe('what happened to my container: exit code, OOM, finished time and why i
     assert.equal(r.code, 0, r.stderr)
     return (JSON.parse(r.stdout) as PsEntry[]).find(c => c.containerId === id)
   }
-  // Ended: the reason given, and no longer running (one being removed already has its reason).
+  // Ended: the reason given, and settled (one being removed, running or `removing`, has its reason already).
   const ended = async (id: string, reason: string): Promise<PsEntry> => waitFor(async () => {
     const e = await entry(id)
-    return e?.endReason === reason && e.state !== 'running' ? e : null
+    return e?.endReason === reason && ['exited', 'dead', 'removed'].includes(e.state) ? e : null
   }, { timeout: 60_000, message: `the container to end with reason ${reason}` })
 
   before(async () => {
