@@ -1,10 +1,10 @@
-import { randomBytes } from 'node:crypto'
 import { posix } from 'node:path'
 import { Readable } from 'node:stream'
-import { ContainerNotFoundError, DockerUnavailableError, InternalError, InvalidArgumentError, NotFoundError, P2PRCError, PolicyRefusedError } from '../errors.js'
+import { InvalidArgumentError, NotFoundError, PolicyRefusedError } from '../errors.js'
 import { withTimeout } from '../signals.js'
 import { formatBytes } from '../units/index.js'
 import { DOCKER_CALL_TIMEOUT } from './constants.js'
+import { engineFailure } from './engine-failure.js'
 import { admitAccess, admitExecUser } from './policy.js'
 import type { HostContainers } from './host-containers.js'
 import type { Policy } from '../config/schema.js'
@@ -136,20 +136,10 @@ export class GuestSessions {
     }
   }
 
-  /** What a peer is told when the engine failed: our words, the detail in this host's log under a reference. */
   private failure (err: unknown, what: string): unknown {
-    if ((err as Error)?.name === 'AbortError') return err
-    if (err instanceof P2PRCError && !(err.name in ENGINE_ERRORS)) return err
-    const reference = randomBytes(4).toString('hex')
-    this.init.log.error('%s failed (reference %s): %s', what, reference, (err as Error)?.message ?? String(err))
-    if (err instanceof DockerUnavailableError) return new DockerUnavailableError(`this node's container engine is not answering (reference ${reference} in its log)`)
-    if (err instanceof ContainerNotFoundError) return new ContainerNotFoundError(`the container or path is gone (${what})`)
-    return new InternalError(`${what} failed on this node (reference ${reference} in its log)`)
+    return engineFailure(this.init.log, err, what)
   }
 }
-
-/** Engine failures whose messages carry the engine's text. */
-const ENGINE_ERRORS: Record<string, true> = { DockerUnavailableError: true, ContainerConflictError: true, ContainerNotFoundError: true }
 
 function overLimit (bytes: number, max: number): PolicyRefusedError {
   return new PolicyRefusedError(`the copy is ${formatBytes(bytes)}, more than this node allows in one copy (${formatBytes(max)}, policy.maxCopyBytes)`)

@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto'
 import { setMaxListeners } from 'node:events'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { ContainerConflictError, ContainerNotFoundError, DockerUnavailableError, ImageNotFoundError, ImagePullError, InternalError, InvalidArgumentError, P2PRCError, PolicyRefusedError } from '../errors.js'
+import { ContainerConflictError, ContainerNotFoundError, ImageNotFoundError, ImagePullError, InvalidArgumentError, PolicyRefusedError } from '../errors.js'
 import { withTimeout } from '../signals.js'
 import { refersTo } from '../units/index.js'
 import { CONTAINER_OVERHEAD_BYTES, DISK_CHECK_INTERVAL, DOCKER_CALL_TIMEOUT, EVENTS_RETRY_MAX, EVENTS_RETRY_MIN, MAX_TIMER, PID_SHARE, REMOVE_RETRY_MAX, REMOVE_RETRY_MIN, SWEEP_INTERVAL } from './constants.js'
 import { EndedContainers } from './ended.js'
+import { engineFailure, logFailure } from './engine-failure.js'
 import { GuestNetworks } from './guest-networks.js'
 import { LABEL_EXPIRES_AT, LABEL_GPUS, LABEL_NAME, LABEL_NODE, LABEL_OWNER, LABEL_REQUEST_ID, LABEL_RUN_ID } from './labels.js'
 import { admit } from './policy.js'
@@ -573,23 +574,12 @@ export class HostContainers {
     }
   }
 
-  /**
-   * What a peer is told when the engine failed: the kind of failure, never the engine's text
-   * (host paths, what answers where); the detail goes to this host's log under a reference.
-   */
   private engineFailure (err: unknown, what: string): unknown {
-    if ((err as Error)?.name === 'AbortError') return err
-    if (err instanceof P2PRCError && !(err.name in ENGINE_ERRORS)) return err
-    const reference = this.logFailure(what, err)
-    if (err instanceof DockerUnavailableError) return new DockerUnavailableError(`this node's container engine is not answering (reference ${reference} in its log)`)
-    if (err instanceof ContainerNotFoundError) return new ContainerNotFoundError(`the container is gone (${what})`)
-    return new InternalError(`${what} failed on this node (reference ${reference} in its log)`)
+    return engineFailure(this.init.log, err, what)
   }
 
   private logFailure (what: string, err: unknown): string {
-    const reference = randomBytes(4).toString('hex')
-    this.init.log.error('%s failed (reference %s): %s', what, reference, (err as Error)?.message ?? String(err))
-    return reference
+    return logFailure(this.init.log, what, err)
   }
 
   private view (t: Tracked): ContainerView {
@@ -618,9 +608,6 @@ export class HostContainers {
 function naturalEnd (info: ContainerInfo): EndReason {
   return info.oomKilled ? 'oom' : 'exited'
 }
-
-/** Engine failures whose messages carry the engine's text: said to peers in our own words. */
-const ENGINE_ERRORS: Record<string, true> = { DockerUnavailableError: true, ContainerConflictError: true, ContainerNotFoundError: true, ImagePullError: true }
 
 function toStatsView (s: StatsSample): StatsView {
   return { ...s, cpuPercent: Math.round(s.cpuPercent * 100) / 100, at: new Date(s.at).toISOString() }

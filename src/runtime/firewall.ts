@@ -66,9 +66,23 @@ function chainRules (init: FirewallInit, dns: string[]): { input: string[][], fo
 }
 
 /**
- * Puts the rules in place (idempotent: chains are refilled, jumps added once). Needs root; answers
- * what it did, or why it could not, rather than throwing: a node without them still runs guests,
- * and `p2prc host check` says what is missing.
+ * Fills both chains in one commit (`iptables-restore --noflush`: a declared chain is created or
+ * emptied, refilled, and the table swapped at once). Flushing and appending rule by rule left a
+ * moment with no rules at all, and with several nodes on one host taking guests at once, guests
+ * reached the host in it.
+ */
+async function fillChains (chains: Array<[string, string[][]]>, options: AbortOptions): Promise<void> {
+  const script = ['*filter', ...chains.flatMap(([chain, rules]) => [`:${chain} - [0:0]`, ...rules.map(rule => `-A ${chain} ${rule.join(' ')}`)]), 'COMMIT', ''].join('\n')
+  await new Promise<void>((resolve, reject) => {
+    const child = execFile('iptables-restore', ['-w', '5', '--noflush'], { timeout: 15_000, signal: options.signal }, err => { if (err != null) reject(err); else resolve() })
+    child.stdin?.end(script)
+  })
+}
+
+/**
+ * Puts the rules in place (idempotent: chains are refilled at once, jumps added once). Needs root;
+ * answers what it did, or why it could not, rather than throwing: a node without them still runs
+ * guests, and `p2prc host check` says what is missing.
  */
 export async function applyGuestFirewall (init: FirewallInit, options: AbortOptions = {}): Promise<FirewallStatus> {
   try {
@@ -76,10 +90,8 @@ export async function applyGuestFirewall (init: FirewallInit, options: AbortOpti
     // Docker's DOCKER-USER chain is where its users' rules go, ahead of its own; without it (Docker
     // not managing iptables) FORWARD itself.
     const forwardFrom = await succeeds(['-n', '-L', 'DOCKER-USER']) ? 'DOCKER-USER' : 'FORWARD'
-    for (const [chain, rules, from] of [[INPUT_CHAIN, input, 'INPUT'], [FORWARD_CHAIN, forward, forwardFrom]] as const) {
-      if (!await succeeds(['-n', '-L', chain])) await iptables(['-N', chain], options)
-      await iptables(['-F', chain], options)
-      for (const rule of rules) await iptables(['-A', chain, ...rule], options)
+    await fillChains([[INPUT_CHAIN, input], [FORWARD_CHAIN, forward]], options)
+    for (const [chain, from] of [[INPUT_CHAIN, 'INPUT'], [FORWARD_CHAIN, forwardFrom]] as const) {
       for (const guests of [init.outbound, init.isolated]) {
         const jump = ['-i', guests, '-j', chain]
         if (!await succeeds(['-C', from, ...jump])) await iptables(['-I', from, '1', ...jump], options)

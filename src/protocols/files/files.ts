@@ -2,6 +2,7 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import { InvalidArgumentError, ProtocolError, errorFromCode } from '../../errors.js'
 import { withTimeout } from '../../signals.js'
 import { isContainerReference } from '../../units/index.js'
+import { Receipts } from '../credit.js'
 import { FrameReader, writeFrame } from '../frames.js'
 import { PeerStreams } from '../peer-streams.js'
 import { PeerRateLimiter } from '../rate-limit.js'
@@ -190,8 +191,8 @@ function statOf (response: FilesResponse, peerId: string): PathStat {
 
 /**
  * Sends a tar stream as FilesData messages, with at most WINDOW bytes beyond what the receiver
- * has taken in flight: `taken` waits for its next word on that. Below libp2p a fast sender's
- * bytes would otherwise pile up in memory, however slowly the far side writes them out.
+ * has taken in flight (see credit.ts): `taken` reads its next word on that. The sender reads those
+ * words itself, only when it must wait, so no second reader runs beside it.
  */
 async function sendArchive (stream: Stream, tar: AsyncIterable<Uint8Array>, taken: () => Promise<number>, options: AbortOptions): Promise<void> {
   let sent = 0
@@ -213,8 +214,7 @@ async function sendArchive (stream: Stream, tar: AsyncIterable<Uint8Array>, take
  */
 async function * readArchive (stream: Stream, reader: FrameReader, ack: (taken: number) => Promise<void>, signal?: AbortSignal, own = true): AsyncGenerator<Uint8Array> {
   let complete = false
-  let taken = 0
-  let acknowledged = 0
+  const receipts = new Receipts(ACK_EVERY, ack)
   try {
     while (true) {
       const message = await reader.next(FilesData, MAX_MESSAGE_BYTES, { signal })
@@ -222,11 +222,7 @@ async function * readArchive (stream: Stream, reader: FrameReader, ack: (taken: 
       if (message.error != null) throw errorFromCode(message.error.code, message.error.message)
       if (message.data.byteLength > 0) {
         yield message.data
-        taken += message.data.byteLength
-        if (taken - acknowledged >= ACK_EVERY) {
-          acknowledged = taken
-          await ack(taken)
-        }
+        await receipts.took(message.data.byteLength)
       }
       if (message.end) break
     }
