@@ -108,9 +108,10 @@ export async function run () {
   } finally {
     await client.stop()
     await host.stop()
-    for (const c of await docker.listContainers({ all: true, filters: { label: [`p2prc.node=${host.info.peerId}`] } })) {
-      await docker.getContainer(c.Id).remove({ force: true }).catch(() => {})
-    }
+    // What the host made for the bench: its containers, and the guest network they were on.
+    const mine = { label: [`p2prc.node=${host.info.peerId}`] }
+    for (const c of await docker.listContainers({ all: true, filters: mine })) await docker.getContainer(c.Id).remove({ force: true }).catch(() => {})
+    for (const n of await docker.listNetworks({ filters: mine })) await docker.getNetwork(n.Id).remove().catch(() => {})
     await removeDir(root)
   }
 }
