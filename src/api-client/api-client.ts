@@ -1,3 +1,4 @@
+import { ARCHIVE_HTTP } from '../contract/index.js'
 import { DaemonNotRunningError, errorFromCode, ProtocolError } from '../errors.js'
 import { openExec } from './exec-client.js'
 import { exchange, readText } from './http-exchange.js'
@@ -120,7 +121,7 @@ export class ApiClient {
   async readArchive (peer: string, container: string, path: string, options: AbortOptions = {}): Promise<ArchiveRead> {
     const response = await this.send('GET', `${containerPath(peer, container)}/archive?path=${encodeURIComponent(path)}`, undefined, { signal: options.signal, accept: TAR }, null)
     if (!response.ok) throw await errorOf(response)
-    const header = response.body.headers['p2prc-path-stat']
+    const header = response.body.headers[ARCHIVE_HTTP.statHeader]
     const stat = typeof header === 'string' ? JSON.parse(Buffer.from(header, 'base64').toString('utf8')) as PathStat : null
     if (stat == null) throw new ProtocolError('the daemon sent an archive without saying what the path is')
     return { stat, tar: readTar(response) }
@@ -256,7 +257,7 @@ export class ApiClient {
 }
 
 const NDJSON = 'application/x-ndjson'
-const TAR = 'application/x-tar'
+const TAR = ARCHIVE_HTTP.contentType
 
 /** The typed error of an error answer. */
 async function errorOf (response: HttpAnswer): Promise<Error> {
@@ -269,7 +270,7 @@ async function * readTar (response: HttpAnswer): AsyncGenerator<Uint8Array> {
   let complete = false
   try {
     for await (const chunk of response.body) yield chunk as Uint8Array
-    const trailer = response.body.trailers['p2prc-error']
+    const trailer = response.body.trailers[ARCHIVE_HTTP.errorTrailer]
     if (trailer != null) {
       const json: any = JSON.parse(Buffer.from(trailer, 'base64').toString('utf8'))
       throw errorFromCode(json?.error?.code ?? 'ERR_HTTP', json?.error?.message ?? 'the copy failed')

@@ -42,19 +42,6 @@ export function execCommandFromSpec (spec: unknown, source = 'exec'): ExecComman
   }
 }
 
-/** The spec a command was made from, for sending it on (the wire's and the API's shape). */
-export function execSpecOf (command: ExecCommand): ExecSpec {
-  return {
-    cmd: command.cmd,
-    env: command.env,
-    ...(command.workdir != null ? { workdir: command.workdir } : {}),
-    ...(command.user != null ? { user: command.user } : {}),
-    tty: command.tty,
-    stdin: command.stdin,
-    ...(command.size != null ? { size: command.size } : {})
-  }
-}
-
 export function isExecSignal (name: string): name is ExecSignal {
   return (EXEC_SIGNALS as readonly string[]).includes(name)
 }

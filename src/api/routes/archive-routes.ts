@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { ARCHIVE_HTTP } from '../../contract/index.js'
 import { parseWith } from '../../validation/index.js'
 import { toHttpError } from '../http-errors.js'
 import { requestSignal } from '../request-signal.js'
@@ -10,9 +11,7 @@ const containerParams = z.strictObject({ peer: z.string().min(1).max(128), id: z
 const pathQuery = z.strictObject({ path: z.string().min(1).max(4096) })
 const putQuery = z.strictObject({ path: z.string().min(1).max(4096), size: z.coerce.number().int().min(0).max(2 ** 53) })
 
-/** Where a failure after the archive began is said: a trailer, since the status has gone out. */
-export const ERROR_TRAILER = 'p2prc-error'
-export const TAR = 'application/x-tar'
+const { contentType: TAR, statHeader, errorTrailer } = ARCHIVE_HTTP
 
 /**
  * Files in and out of my containers on peers, as `docker cp` does against its engine: the stat
@@ -39,8 +38,9 @@ export const archiveRoutes: FastifyPluginAsync<RouteOptions> = async (app, { nod
     out.writeHead(200, {
       'content-type': TAR,
       'cache-control': 'no-store',
-      'p2prc-path-stat': Buffer.from(JSON.stringify(archive.stat)).toString('base64'),
-      trailer: ERROR_TRAILER
+      [statHeader]: Buffer.from(JSON.stringify(archive.stat)).toString('base64'),
+      // A failure after the archive began is said in a trailer: the status has gone out.
+      trailer: errorTrailer
     })
     try {
       for await (const chunk of archive.tar) {
@@ -48,7 +48,7 @@ export const archiveRoutes: FastifyPluginAsync<RouteOptions> = async (app, { nod
       }
     } catch (err: any) {
       if (out.destroyed) return
-      out.addTrailers({ [ERROR_TRAILER]: Buffer.from(JSON.stringify(toHttpError(err).body)).toString('base64') })
+      out.addTrailers({ [errorTrailer]: Buffer.from(JSON.stringify(toHttpError(err).body)).toString('base64') })
     }
     out.end()
   })
