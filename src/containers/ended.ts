@@ -23,8 +23,8 @@ export class EndedContainers {
     return [...this.ended.values()].filter(v => owner == null || v.owner === owner)
   }
 
-  forget (containerId: string): void {
-    this.ended.delete(containerId)
+  has (containerId: string): boolean {
+    return this.ended.has(containerId)
   }
 
   private prune (now: number): void {

@@ -97,12 +97,19 @@ export class HostContainers {
    * `resumed`: the node kept running and only its engine was away.
    */
   async start (options: AbortOptions & { resumed?: boolean } = {}): Promise<void> {
-    this.controller = new AbortController()
+    const controller = new AbortController()
+    this.controller = controller
+    const signal = controller.signal
     // One long-lived signal is handed to many concurrent calls, each adding a listener.
-    setMaxListeners(Infinity, this.controller.signal)
+    setMaxListeners(Infinity, signal)
     if (options.resumed !== true) this.nodeStartedAt = Date.now()
-    await this.reconcile(options)
-    const signal = this.controller.signal
+    await this.reconcile({ signal: options.signal != null ? AbortSignal.any([options.signal, signal]) : signal })
+    // Stopped while it took them back (the node stopping just after it started): it must not go on
+    // to follow the engine, which would hold the process open, nor keep the deadlines it armed.
+    if (signal.aborted) {
+      this.stop()
+      return
+    }
     void this.follow(signal)
     this.sweepTimer = setInterval(() => {
       this.reconcile({ signal }).catch(err => { this.init.log('sweep failed: %s', err.message) })
@@ -501,6 +508,9 @@ export class HostContainers {
   private async refresh (id: string, signal: AbortSignal): Promise<void> {
     try {
       const info = await this.init.runtime.inspect(id, { signal })
+      // Read before this host removed it (an event or a sweep during a kill): it is gone, and why
+      // is already recorded; tracking it again would later record it as removed by someone else.
+      if (!this.tracked.has(id) && this.ended.has(id)) return
       const before = this.tracked.get(id)?.info.state
       this.track(info)
       if (before !== info.state) this.init.onChange()

@@ -40,6 +40,9 @@ export class Guests {
   private engineSeen: EngineInfo | null = null
   /** Guests were taken before: a start now is the engine coming back, not the node. */
   private resumed = false
+  /** Counts stops, so that a start under way knows it was stopped meanwhile. */
+  private generation = 0
+  private closed = false
 
   constructor (private readonly components: GuestsComponents) {
     const { runtime, resources, ...init } = components
@@ -57,7 +60,7 @@ export class Guests {
    */
   async follow (engine: EngineInfo, options: AbortOptions = {}): Promise<void> {
     this.engineSeen = engine
-    if (this.containers == null) return
+    if (this.containers == null || this.closed) return
     const runtime = this.components.policy.runtime
     const refusal = !engine.available
       ? `its Docker engine is not answering (${engine.reason ?? 'unknown'})`
@@ -79,24 +82,39 @@ export class Guests {
     // Every time: the engine may have come back with a fresh firewall of its own.
     this.firewall = await applyGuestFirewall(FIREWALL, options)
     if (!this.firewall.active) this.components.log.error('guests are not isolated from this host: %s', this.firewall.detail)
+    const generation = this.generation
     try {
       await this.containers?.start({ ...options, resumed: this.resumed })
+      // Stopped meanwhile: the containers' start saw it and stopped too.
+      if (generation !== this.generation) return
       this.running = true
       this.resumed = true
       this.components.log('taking guests')
     } catch (err: any) {
+      if (generation !== this.generation) return
       this.why = `its Docker engine failed at start (${err.message})`
       this.components.log.error('could not take guests: %s', err.message)
     }
   }
 
   stop (): void {
-    if (this.running) this.containers?.stop()
+    // Also while a start is under way: that start must not go on to take guests.
+    this.generation++
+    this.containers?.stop()
     this.running = false
   }
 
-  /** The node stops: its next start is a node's start again. */
+  /** The node starts (again): measurements may take up the engine. */
+  open (): void {
+    this.closed = false
+  }
+
+  /**
+   * The node stops: its next start is a node's start again. Until then no measurement (a peer's
+   * request for specs still being answered) takes up the engine.
+   */
   shutdown (): void {
+    this.closed = true
     this.stop()
     this.resumed = false
   }

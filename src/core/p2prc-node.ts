@@ -115,6 +115,7 @@ export class P2PRCNode extends TypedEventEmitter<NodeEvents> {
     await this.components.lock.acquire()
     try {
       await this.components.host.start()
+      this.services.guests.open()
       // The first record is issued before anything is announced, so the first advert is complete;
       // measuring the machine also starts the host side when there is an engine.
       await this.services.issuer.issue(options)

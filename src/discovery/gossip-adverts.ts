@@ -86,8 +86,8 @@ export class GossipAdverts implements Startable {
     this.retryTimer = undefined
     this.soonTimer = undefined
     try {
-      const { signed } = await this.components.issuer.issue({ signal: AbortSignal.timeout(this.init.farewellTimeout ?? FAREWELL_TIMEOUT), ttl: FAREWELL_TTL })
-      await this.publish(signed.envelope)
+      const signed = await this.components.issuer.farewell(FAREWELL_TTL, { signal: AbortSignal.timeout(this.init.farewellTimeout ?? FAREWELL_TIMEOUT) })
+      if (signed != null) await this.publish(signed.envelope)
     } catch (err: any) {
       this.components.log('farewell advert not sent: %s', err.message)
     }

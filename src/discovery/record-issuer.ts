@@ -84,22 +84,36 @@ export class RecordIssuer {
    */
   async issue (options: AbortOptions & { ttl?: number } = {}): Promise<Issued> {
     const machine = await this.init.probe(options)
+    const resources = toResources(machine, offeredCapacity(machine, this.init.offer), this.init.usage())
+    const signed = await this.seal(resources, options.ttl ?? this.init.ttl, options)
+    const significant = this.latest == null || isSignificantChange(this.latest.record, signed.record)
+    if (options.ttl == null) this.latest = signed
+    return { signed, significant }
+  }
+
+  /**
+   * The current record signed again with a short lifetime, for a node that is leaving: nothing is
+   * measured (a node stopping must not start taking up its engine), and it is not remembered.
+   */
+  async farewell (ttl: number, options: AbortOptions = {}): Promise<SignedResourceRecord | undefined> {
+    if (this.latest == null) return undefined
+    return this.seal(this.latest.record.resources, ttl, options)
+  }
+
+  private async seal (resources: Resources, ttl: number, options: AbortOptions): Promise<SignedResourceRecord> {
     const now = Date.now()
     this.lastSeq = Math.max(now, this.lastSeq + 1)
     const unsigned: UnsignedRecord = {
       seq: this.lastSeq,
       issuedAt: now,
-      expiresAt: now + (options.ttl ?? this.init.ttl),
+      expiresAt: now + ttl,
       name: this.init.name,
       labels: this.init.labels,
       multiaddrs: this.init.addresses().slice(0, 16),
-      resources: toResources(machine, offeredCapacity(machine, this.init.offer), this.init.usage())
+      resources
     }
     const envelope = await sealRecord(unsigned, this.init.privateKey, options)
-    const signed = { record: { peerId: this.peerId, ...unsigned }, envelope }
-    const significant = this.latest == null || isSignificantChange(this.latest.record, signed.record)
-    if (options.ttl == null) this.latest = signed
-    return { signed, significant }
+    return { record: { peerId: this.peerId, ...unsigned }, envelope }
   }
 }
 

@@ -68,4 +68,30 @@ describe('a host whose engine goes away, or comes late', () => {
     assert.equal((await inspectOrNull(run.containerId))?.State.Running, true)
     assert.equal((await host.api.node()).docker.available, true)
   })
+
+  it('a daemon stopped while it is still taking up its engine stops at once, holding nothing open', async t => {
+    if (!await requireEngine(t)) return
+    const proxy = new EngineProxy(join(await dirs.make(), 'docker.sock'))
+    proxies.push(proxy)
+    const dir = await dirs.make()
+    await writeFile(join(dir, 'config.json'), JSON.stringify({ advertInterval: '1s' }))
+    // Its log says how it took the stop: as a stop, not as an engine that failed.
+    const host = await daemons.start(dir, ['--name', 'stopped-early', '--docker', proxy.url], { env: { DEBUG: 'p2prc:containers*,p2prc:daemon' } })
+    hosts.push(host)
+    // The engine comes, but the listing of this node's containers (its first step in taking
+    // guests) does not answer yet: the node is in the middle of taking up its engine.
+    proxy.hold(/^GET \/[^ ]*containers\/json/m)
+    await proxy.start()
+    try {
+      await waitFor(() => proxy.held > 0, { timeout: 30_000, message: 'the host to start taking up its engine' })
+      const asked = Date.now()
+      const code = await host.stop()
+      assert.equal(code, 0, host.output())
+      assert.ok(Date.now() - asked < 8000, `stopped in ${Date.now() - asked} ms`)
+      assert.match(host.output(), /daemon stopped/)
+      assert.doesNotMatch(host.output(), /could not take guests|took too long/)
+    } finally {
+      proxy.release()
+    }
+  })
 })

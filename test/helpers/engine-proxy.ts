@@ -11,6 +11,8 @@ import type { Server, Socket } from 'node:net'
 export class EngineProxy {
   requests = 0
   private server?: Server
+  private holding: RegExp | null = null
+  private readonly holds: Array<() => void> = []
   private readonly sockets = new Set<Socket>()
 
   constructor (readonly socketPath: string, private readonly engine = '/var/run/docker.sock') {}
@@ -31,16 +33,41 @@ export class EngineProxy {
         this.sockets.delete(client)
         this.sockets.delete(upstream)
       }
+      // What the client sends from a held request on, until release().
+      let held: Buffer[] | null = null
       client.on('data', (chunk: Buffer) => {
-        this.requests += (chunk.toString('latin1').match(/^(GET|POST|PUT|DELETE|HEAD) \//gm) ?? []).length
+        const text = chunk.toString('latin1')
+        this.requests += (text.match(/^(GET|POST|PUT|DELETE|HEAD) \//gm) ?? []).length
+        if (held == null && this.holding?.test(text) === true) {
+          held = []
+          this.holds.push(() => { for (const c of held ?? []) upstream.write(c); held = null })
+        }
+        if (held != null) held.push(chunk)
+        else if (!upstream.write(chunk)) client.pause()
       })
-      client.pipe(upstream).pipe(client)
+      upstream.on('drain', () => client.resume())
+      upstream.pipe(client)
       client.on('error', drop).on('close', drop)
       upstream.on('error', drop).on('close', drop)
     })
     server.listen(this.socketPath)
     await once(server, 'listening')
     this.server = server
+  }
+
+  /** Requests whose request line matches (and what follows them on their connection) wait until release(). */
+  hold (requestLine: RegExp): void {
+    this.holding = requestLine
+  }
+
+  /** How many requests are being held now. */
+  get held (): number {
+    return this.holds.length
+  }
+
+  release (): void {
+    this.holding = null
+    for (const resume of this.holds.splice(0)) resume()
   }
 
   /** The engine goes away: open connections are cut and new ones refused. */
