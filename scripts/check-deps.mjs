@@ -15,12 +15,13 @@ import { dirname, join, relative, resolve, sep } from 'node:path'
 
 const LAYERS = [
   ['errors', 'polyfill', 'signals', 'version', 'contract', 'units'],
-  ['validation'],
+  ['validation', 'archive'],
   ['config', 'identity', 'resources', 'runtime'],
   ['records', 'swarm'],
   ['containers'],
   ['host', 'discovery', 'protocols'],
   ['core'],
+  ['jobs'],
   ['api', 'api-client'],
   ['daemon'],
   ['cli'],
@@ -29,7 +30,7 @@ const LAYERS = [
 ]
 
 const CLIENT_FOLDERS = new Set(['cli', 'api-client'])
-const CLIENT_MAY_IMPORT = new Set(['contract', 'api-client', 'errors', 'units', 'version', 'cli'])
+const CLIENT_MAY_IMPORT = new Set(['contract', 'api-client', 'errors', 'units', 'version', 'archive', 'cli'])
 /** `p2prc start` runs the daemon: loaded with import() in that command only. */
 const LAZY_EXCEPTIONS = [{ from: 'cli/commands/start.ts', to: 'daemon/daemon-cli.ts' }]
 

@@ -3,6 +3,7 @@ import { DaemonNotRunningError, errorFromCode, ProtocolError } from '../errors.j
 import { openExec } from './exec-client.js'
 import { exchange, readText } from './http-exchange.js'
 import type { HttpAnswer } from './http-exchange.js'
+import type { JobExecResult, JobLogLine, JobSubmission, JobView } from '../contract/index.js'
 import type { ArchiveRead, ContainerList, ExecSession, ExecSpec, PathStat, InviteResult, SwarmInfo, SwarmRole, ConnectResult, ContainerView, ForwardView, HostCheck, LogEntry, LogsQuery, NodeStatus, PeerRecordView, PeerSummary, PullProgressEvent, RunSpec, StatsView } from '../contract/index.js'
 
 export interface AbortOptions {
@@ -212,6 +213,47 @@ export class ApiClient {
 
   async rotateSwarmKey (options: AbortOptions = {}): Promise<SwarmInfo> {
     return this.request('POST', '/v1/swarm/rotate', undefined, options)
+  }
+
+  /** Submits a job (a job file's text, or a spec); it starts at once. */
+  async submitJob (submission: JobSubmission, options: AbortOptions = {}): Promise<JobView> {
+    return this.request('POST', '/v1/jobs', submission, options)
+  }
+
+  async jobs (options: AbortOptions = {}): Promise<JobView[]> {
+    return this.request('GET', '/v1/jobs', undefined, options)
+  }
+
+  async job (job: string, options: AbortOptions = {}): Promise<JobView> {
+    return this.request('GET', `/v1/jobs/${encodeURIComponent(job)}`, undefined, options)
+  }
+
+  async cancelJob (job: string, options: AbortOptions = {}): Promise<JobView> {
+    return this.request('POST', `/v1/jobs/${encodeURIComponent(job)}/cancel`, undefined, options)
+  }
+
+  /** Forgets a finished job, with its logs and outputs. */
+  async removeJob (job: string, options: AbortOptions = {}): Promise<JobView> {
+    return this.request('DELETE', `/v1/jobs/${encodeURIComponent(job)}`, undefined, options)
+  }
+
+  /** A command in every running task of a job; what each gave. */
+  async execJob (job: string, cmd: string[], options: AbortOptions = {}): Promise<JobExecResult[]> {
+    return this.request('POST', `/v1/jobs/${encodeURIComponent(job)}/exec`, { cmd }, options)
+  }
+
+  /** Every task's lines, each with its index; with follow, until the job ends. */
+  async * jobLogs (job: string, query: { follow?: boolean } = {}, options: AbortOptions = {}): AsyncGenerator<JobLogLine> {
+    const follow = query.follow === true
+    const response = await this.send('GET', `/v1/jobs/${encodeURIComponent(job)}/logs?follow=${follow}`, undefined, { signal: options.signal, accept: NDJSON }, follow ? null : REQUEST_TIMEOUT)
+    yield * readNdjson<JobLogLine>(response)
+  }
+
+  /** The outputs collected so far, as a tar stream of `<task index>/<path in the container>`. */
+  async jobOutputs (job: string, options: AbortOptions = {}): Promise<AsyncIterable<Uint8Array>> {
+    const response = await this.send('GET', `/v1/jobs/${encodeURIComponent(job)}/outputs`, undefined, { signal: options.signal, accept: TAR }, null)
+    if (!response.ok) throw await errorOf(response)
+    return readTar(response)
   }
 
   async request<T> (method: string, path: string, body?: unknown, options: AbortOptions = {}): Promise<T> {

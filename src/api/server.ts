@@ -10,16 +10,20 @@ import { execRoutes } from './routes/exec-routes.js'
 import { forwardRoutes } from './routes/forward-routes.js'
 import { healthRoutes, PUBLIC_PATHS } from './routes/health-routes.js'
 import { hostRoutes } from './routes/host-routes.js'
+import { jobRoutes } from './routes/job-routes.js'
 import { metricsRoutes } from './routes/metrics-routes.js'
 import { nodeRoutes } from './routes/node-routes.js'
 import { peerRoutes } from './routes/peer-routes.js'
 import { swarmRoutes } from './routes/swarm-routes.js'
 import { tokenMatches } from './token.js'
 import type { P2PRCNode } from '../core/p2prc-node.js'
+import type { Jobs } from '../jobs/index.js'
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify'
 
 export interface ApiInit {
   node: P2PRCNode
+  /** The node's jobs; without them the job routes answer that this node runs none. */
+  jobs?: Jobs
   token: string
   /** HOST:PORT; port 0 picks a free one. */
   listen: string
@@ -31,6 +35,7 @@ export interface ApiInit {
 
 export interface RouteOptions {
   node: P2PRCNode
+  jobs?: Jobs
   restartNode?: () => Promise<void>
 }
 
@@ -42,7 +47,7 @@ export interface ApiServer {
   close(): Promise<void>
 }
 
-export const ROUTES: Array<FastifyPluginAsync<RouteOptions>> = [healthRoutes, nodeRoutes, peerRoutes, containerRoutes, execRoutes, archiveRoutes, hostRoutes, forwardRoutes, swarmRoutes, eventRoutes, metricsRoutes]
+export const ROUTES: Array<FastifyPluginAsync<RouteOptions>> = [healthRoutes, nodeRoutes, peerRoutes, containerRoutes, execRoutes, archiveRoutes, hostRoutes, jobRoutes, forwardRoutes, swarmRoutes, eventRoutes, metricsRoutes]
 
 export function buildApp (init: Omit<ApiInit, 'listen'>): FastifyInstance {
   // forceCloseConnections: event and log streams never end by themselves; stop must not wait on them.
@@ -71,7 +76,7 @@ export function buildApp (init: Omit<ApiInit, 'listen'>): FastifyInstance {
   })
 
   for (const routes of [...ROUTES, ...(init.routes ?? [])]) {
-    void app.register(routes, { node: init.node, restartNode: init.restartNode })
+    void app.register(routes, { node: init.node, jobs: init.jobs, restartNode: init.restartNode })
   }
   return app
 }

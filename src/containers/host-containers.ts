@@ -282,7 +282,8 @@ export class HostContainers {
       runtime: policy.runtime,
       user: policy.user,
       readOnlyRootfs: policy.readOnlyRootfs,
-      storageBytes: this.storageQuota !== 'no' ? policy.diskPerContainer : null
+      storageBytes: this.storageQuota !== 'no' ? policy.diskPerContainer : null,
+      hold: request.hold
     }
     try {
       const info = await runtime.run(spec, { signal })
@@ -344,6 +345,17 @@ export class HostContainers {
   async kill (owner: string | null, ref: string, options: AbortOptions = {}): Promise<ContainerView> {
     const t = this.resolve(owner, ref)
     return this.end(t, owner == null ? 'killed by host operator' : 'killed by owner', options)
+  }
+
+  /** Starts a container its owner ran with `hold`, once its files are in. */
+  async startHeld (owner: string, ref: string, options: AbortOptions = {}): Promise<ContainerView> {
+    const t = this.resolve(owner, ref)
+    if (t.ending != null) throw new ContainerConflictError(`container ${t.name} is being removed (${t.ending})`)
+    if (t.info.state !== 'created') throw new ContainerConflictError(`container ${t.name} is ${t.info.state}, not waiting to start`)
+    const info = await this.engine(async () => this.init.runtime.start(t.info.id, { signal: withTimeout(options.signal, DOCKER_CALL_TIMEOUT) }), 'starting the container')
+    const started = this.track(info)
+    this.init.onChange()
+    return this.view(started)
   }
 
   /** Removes a container that has exited (`p2prc rm`); one still running is refused, naming kill. */

@@ -35,7 +35,8 @@ export const runRequestSchema = z.strictObject({
   gpus,
   ttlMs: ttlMs.nullable(),
   name: name.nullable(),
-  requestId: z.string().regex(/^[a-zA-Z0-9-]{1,64}$/).nullable()
+  requestId: z.string().regex(/^[a-zA-Z0-9-]{1,64}$/).nullable(),
+  hold: z.boolean()
 })
 
 export function validateRunRequest (value: unknown, source = 'run request'): RunRequest {
@@ -72,6 +73,7 @@ export function runRequestFromSpec (spec: unknown, source = 'run'): RunRequest {
     gpus: parsed.gpus ?? 0,
     ttlMs: parsed.ttl ?? null,
     name: parsed.name ?? null,
-    requestId: null
+    requestId: null,
+    hold: false
   }
 }

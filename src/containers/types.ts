@@ -14,4 +14,6 @@ export interface RunRequest {
   name: string | null
   /** Set by the requester so a retried request is recognisable; made up when absent. */
   requestId: string | null
+  /** Created, not started: the requester copies files in, then starts it. */
+  hold: boolean
 }

@@ -1,4 +1,5 @@
 import type { PeerSummary } from './peers.js'
+import type { JobView, TaskView } from './jobs.js'
 
 /** What a node emits (library) and streams on `GET /v1/events` (as `event: NAME`, `data: { at, detail }`). */
 export interface NodeEvents {
@@ -9,3 +10,13 @@ export interface NodeEvents {
 }
 
 export type NodeEventName = keyof NodeEvents
+
+/** What the jobs a node runs emit (library) and stream on `GET /v1/events` beside the node's. */
+export interface JobEvents {
+  /** A job's state or its task counts changed. */
+  'job:update': CustomEvent<Omit<JobView, 'tasks'>>
+  /** One task changed state (with the job's ID). */
+  'task:update': CustomEvent<TaskView & { jobId: string }>
+}
+
+export type JobEventName = keyof JobEvents

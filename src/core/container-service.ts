@@ -24,6 +24,8 @@ export interface ContainerService {
   kill: (ref: string, options?: AbortOptions) => Promise<ContainerView>
   /** Removes one that has exited. */
   remove: (ref: string, options?: AbortOptions) => Promise<ContainerView>
+  /** Starts one run with `hold`. */
+  startHeld: (ref: string, options?: AbortOptions) => Promise<ContainerView>
   /** Runs a command in a running one; resolves once it runs. */
   exec: (ref: string, spec: ExecSpec, options?: AbortOptions) => Promise<ExecSession>
   /** What a path in one is. */
@@ -45,6 +47,7 @@ export function localContainers (self: string, guests: GuestHost, sessions: Gues
     logs: (ref, query, options) => guests().logs(self, ref, query, options),
     kill: async (ref, options) => guests().kill(self, ref, options),
     remove: async (ref, options) => guests().remove(self, ref, options),
+    startHeld: async (ref, options) => guests().startHeld(self, ref, options),
     exec: async (ref, spec, options) => sessions().exec(self, ref, execCommandFromSpec(spec), options),
     stat: async (ref, path, options) => sessions().stat(self, ref, path, options),
     read: async (ref, path, options) => sessions().read(self, ref, path, options),
@@ -54,7 +57,7 @@ export function localContainers (self: string, guests: GuestHost, sessions: Gues
 
 export interface RemoteProtocols {
   run: Pick<RunProtocol, 'run'>
-  containers: Pick<ContainerProtocols, 'list' | 'stats' | 'statsStream' | 'logs' | 'kill' | 'remove'>
+  containers: Pick<ContainerProtocols, 'list' | 'stats' | 'statsStream' | 'logs' | 'kill' | 'remove' | 'startHeld'>
   exec: Pick<ExecProtocol, 'exec'>
   files: Pick<FilesProtocol, 'stat' | 'read' | 'write'>
 }
@@ -71,6 +74,7 @@ export function remoteContainers (peerId: string, protocols: RemoteProtocols): C
     logs: (ref, query, options) => containers.logs(peerId, ref, query, options),
     kill: async (ref, options) => containers.kill(peerId, ref, options),
     remove: async (ref, options) => containers.remove(peerId, ref, options),
+    startHeld: async (ref, options) => containers.startHeld(peerId, ref, options),
     exec: async (ref, spec, options) => exec.exec(peerId, ref, spec, options),
     stat: async (ref, path, options) => files.stat(peerId, ref, path, options),
     read: async (ref, path, options) => files.read(peerId, ref, path, options),

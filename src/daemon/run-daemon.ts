@@ -3,6 +3,7 @@ import { logger } from '@libp2p/logger'
 import { startApi } from '../api/server.js'
 import { loadOrCreateToken } from '../api/token.js'
 import { createNode } from '../core/create-node.js'
+import { Jobs } from '../jobs/index.js'
 import { removeNodeInfo, writeNodeInfo } from './node-info-file.js'
 import type { ApiServer } from '../api/server.js'
 import type { NodeOptions } from '../core/create-node.js'
@@ -15,6 +16,8 @@ const STOP_DEADLINE = 10_000
 
 export interface Daemon {
   node: P2PRCNode
+  /** The jobs this node drives as a client. */
+  jobs: Jobs
   api: ApiServer
   stop(): Promise<void>
 }
@@ -26,12 +29,14 @@ export async function startDaemon (options: NodeOptions): Promise<Daemon> {
   const daemon: Daemon = {
     // Set below, before anything can use them.
     node: undefined as unknown as P2PRCNode,
+    jobs: undefined as unknown as Jobs,
     api: undefined as unknown as ApiServer,
     stop: async () => {
       stopping ??= (async () => {
         await restarting?.catch(() => {})
         await removeNodeInfo(daemon.node.config.dataDir)
         await daemon.api.close()
+        daemon.jobs.stop()
         await daemon.node.stop()
         log('daemon stopped')
       })()
@@ -44,14 +49,18 @@ export async function startDaemon (options: NodeOptions): Promise<Daemon> {
     // The node claims the data dir: a second daemon on it fails here, before it touches anything.
     const node = await createNode(options)
     await node.start()
+    const jobs = new Jobs({ node, dataDir: node.config.dataDir, log: logger('p2prc:jobs') })
     try {
+      await jobs.start()
       const token = await loadOrCreateToken(node.config.dataDir)
-      daemon.api = await startApi({ node, token, listen: listen ?? node.config.api, restartNode })
+      daemon.api = await startApi({ node, jobs, token, listen: listen ?? node.config.api, restartNode })
     } catch (err) {
+      jobs.stop()
       await node.stop()
       throw err
     }
     daemon.node = node
+    daemon.jobs = jobs
     await writeNodeInfo(node.config.dataDir, { peerId: node.peerId, multiaddrs: node.multiaddrs, api: daemon.api.url, pid: process.pid })
   }
 
@@ -66,6 +75,7 @@ export async function startDaemon (options: NodeOptions): Promise<Daemon> {
       const bound = daemon.api.bound
       log('restarting the node')
       await daemon.api.close()
+      daemon.jobs.stop()
       await daemon.node.stop()
       try {
         await bringUp(bound)

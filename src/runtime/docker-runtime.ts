@@ -69,8 +69,9 @@ export class DockerRuntime {
   }
 
   /**
-   * Creates and starts a container with the hardening of security.ts. On any failure, abort
-   * included, the created container is removed before this rejects: nothing is left behind.
+   * Creates and starts a container (only creates it with `hold`) with the hardening of
+   * security.ts. On any failure, abort included, the created container is removed before this
+   * rejects: nothing is left behind.
    */
   async run (spec: ContainerSpec, options: AbortOptions = {}): Promise<ContainerInfo> {
     const createOptions = buildCreateOptions(spec)
@@ -89,7 +90,7 @@ export class DockerRuntime {
       throw toRuntimeError(err, IMAGE)
     }
     try {
-      await this.call(CONTAINER, signal, async () => this.docker.getContainer(id).start({ abortSignal: signal }))
+      if (spec.hold !== true) await this.call(CONTAINER, signal, async () => this.docker.getContainer(id).start({ abortSignal: signal }))
       return await this.inspect(id, options)
     } catch (err) {
       const cleanupError = await this.discard(id)
@@ -332,6 +333,13 @@ export class DockerRuntime {
   }
 
   /** Force-removes the container (a running one is killed) and its anonymous volumes. */
+  /** Starts a container created with `hold`. */
+  async start (id: string, options: AbortOptions = {}): Promise<ContainerInfo> {
+    assertContainerReference(id)
+    await this.call(CONTAINER, options.signal, async () => this.docker.getContainer(id).start({ abortSignal: options.signal }))
+    return this.inspect(id, options)
+  }
+
   async remove (id: string, options: AbortOptions = {}): Promise<void> {
     assertContainerReference(id)
     await this.call(CONTAINER, options.signal, async () =>

@@ -34,6 +34,8 @@ export interface ContainerSpec {
   readOnlyRootfs: boolean
   /** The writable layer's size limit (StorageOpt size; the storage driver must support it); null: none. */
   storageBytes: number | null
+  /** Created and not started (files go in first; see start()). */
+  hold?: boolean
 }
 
 /** A Docker network for one owner's containers on this host. */

@@ -7,7 +7,7 @@ import type { PolicyContext } from '../../dist/containers/policy.js'
 import type { RunRequest } from '../../dist/containers/types.js'
 
 const GiB = 1024 ** 3
-const request = (overrides: Partial<RunRequest> = {}): RunRequest => ({ image: 'busybox', cmd: [], env: {}, ports: [], cpus: null, memoryBytes: null, gpus: 0, ttlMs: null, name: null, requestId: null, ...overrides })
+const request = (overrides: Partial<RunRequest> = {}): RunRequest => ({ image: 'busybox', cmd: [], env: {}, ports: [], cpus: null, memoryBytes: null, gpus: 0, ttlMs: null, name: null, requestId: null, hold: false, ...overrides })
 const ctx = (overrides: Partial<PolicyContext> = {}): PolicyContext => ({
   policy: DEFAULT_POLICY,
   offer: { cpus: 8, memoryBytes: 8 * GiB, gpus: 1, containers: 0 },

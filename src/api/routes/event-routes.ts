@@ -1,4 +1,4 @@
-import type { NodeEventName } from '../../contract/index.js'
+import type { JobEventName, NodeEventName } from '../../contract/index.js'
 import type { RouteOptions } from '../server.js'
 import type { FastifyPluginAsync } from 'fastify'
 
@@ -6,12 +6,13 @@ import type { FastifyPluginAsync } from 'fastify'
 const KEEPALIVE_INTERVAL = 15_000
 
 const STREAMED: NodeEventName[] = ['peer:update', 'peer:connect', 'peer:disconnect']
+const JOB_EVENTS: JobEventName[] = ['job:update', 'task:update']
 
 /**
  * `GET /v1/events`: the node's events as server-sent events, for dashboards and scripts that
  * want to react instead of polling. Each event is `event: <name>` and `data: <json>`.
  */
-export const eventRoutes: FastifyPluginAsync<RouteOptions> = async (app, { node }) => {
+export const eventRoutes: FastifyPluginAsync<RouteOptions> = async (app, { node, jobs }) => {
   app.get('/v1/events', async (request, reply) => {
     reply.hijack()
     const out = reply.raw
@@ -21,10 +22,12 @@ export const eventRoutes: FastifyPluginAsync<RouteOptions> = async (app, { node 
       out.write(`event: ${event.type}\ndata: ${JSON.stringify({ at: new Date().toISOString(), detail: event.detail })}\n\n`)
     }
     for (const name of STREAMED) node.addEventListener(name, send)
+    for (const name of JOB_EVENTS) jobs?.addEventListener(name, send)
     const keepalive = setInterval(() => out.write(': keepalive\n\n'), KEEPALIVE_INTERVAL)
     request.raw.socket.once('close', () => {
       clearInterval(keepalive)
       for (const name of STREAMED) node.removeEventListener(name, send)
+      for (const name of JOB_EVENTS) jobs?.removeEventListener(name, send)
     })
   })
 }

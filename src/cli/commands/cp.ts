@@ -3,7 +3,7 @@ import { basename, dirname, posix, resolve, sep } from 'node:path'
 import { Command } from 'commander'
 import { InvalidArgumentError, NotFoundError } from '../../errors.js'
 import { CliContext } from '../context.js'
-import { extractTo, localSource, packSource } from '../local-archive.js'
+import { extractTo, localSource, packSource } from '../../archive/local-archive.js'
 import { CopyProgress } from '../progress-bar.js'
 import type { ApiClient } from '../../api-client/api-client.js'
 

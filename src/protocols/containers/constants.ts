@@ -1,6 +1,7 @@
 export const LIST_PROTOCOL = '/p2prc/list/1.0.0'
 export const KILL_PROTOCOL = '/p2prc/kill/1.0.0'
 export const REMOVE_PROTOCOL = '/p2prc/remove/1.0.0'
+export const START_PROTOCOL = '/p2prc/start/1.0.0'
 export const STATS_PROTOCOL = '/p2prc/stats/1.0.0'
 export const LOGS_PROTOCOL = '/p2prc/logs/1.0.0'
 

@@ -3,7 +3,7 @@ import { withTimeout } from '../../signals.js'
 import { isContainerReference } from '../../units/index.js'
 import { containerFromWire, containerToWire } from '../common/index.js'
 import { call, callOnce, handlerOptions, rpcHandler } from '../rpc.js'
-import { CALL_TIMEOUT, RATE_LIMIT, KILL_PROTOCOL, LIST_PROTOCOL, LOGS_PROTOCOL, MAX_LOG_CHUNK, REMOVE_PROTOCOL, MAX_REQUEST_BYTES, MAX_RESPONSE_BYTES, MAX_STREAMS, REQUEST_TIMEOUT, STATS_PROTOCOL } from './constants.js'
+import { CALL_TIMEOUT, RATE_LIMIT, KILL_PROTOCOL, LIST_PROTOCOL, LOGS_PROTOCOL, MAX_LOG_CHUNK, REMOVE_PROTOCOL, MAX_REQUEST_BYTES, MAX_RESPONSE_BYTES, MAX_STREAMS, REQUEST_TIMEOUT, START_PROTOCOL, STATS_PROTOCOL } from './constants.js'
 import { sampleFromWire, sampleToWire } from './convert.js'
 import { Chunk, KillRequest, KillResponse, ListRequest, ListResponse, LogsRequest, LogsResponse, StatsRequest, StatsResponse } from './pb/containers.js'
 import type { ContainerProtocolsComponents } from './index.js'
@@ -20,7 +20,7 @@ function checked (ref: string): string {
 type WithError = { error?: WireError }
 
 /**
- * /p2prc/list, kill, remove, stats and logs: the requester's own containers on this node (a container of
+ * /p2prc/list, kill, remove, start, stats and logs: the requester's own containers on this node (a container of
  * anyone else does not exist for it), and the same calls to peers.
  */
 export class ContainerProtocols implements Startable {
@@ -41,6 +41,10 @@ export class ContainerProtocols implements Startable {
     })
     await this.handle(REMOVE_PROTOCOL, KillRequest, KillResponse, error => ({ error }), async (request, ctx) => {
       const view = await this.components.guests().remove(ctx.remotePeer, checked(request.container), { signal: ctx.signal })
+      await ctx.send({ container: containerToWire(view) })
+    })
+    await this.handle(START_PROTOCOL, KillRequest, KillResponse, error => ({ error }), async (request, ctx) => {
+      const view = await this.components.guests().startHeld(ctx.remotePeer, checked(request.container), { signal: ctx.signal })
       await ctx.send({ container: containerToWire(view) })
     })
     await this.handle(STATS_PROTOCOL, StatsRequest, StatsResponse, error => ({ error }), async (request, ctx) => {
@@ -64,7 +68,7 @@ export class ContainerProtocols implements Startable {
   }
 
   async stop (): Promise<void> {
-    await this.components.registrar.unhandle([LIST_PROTOCOL, KILL_PROTOCOL, REMOVE_PROTOCOL, STATS_PROTOCOL, LOGS_PROTOCOL])
+    await this.components.registrar.unhandle([LIST_PROTOCOL, KILL_PROTOCOL, REMOVE_PROTOCOL, START_PROTOCOL, STATS_PROTOCOL, LOGS_PROTOCOL])
   }
 
   /** The containers I started on a peer. */
@@ -83,6 +87,13 @@ export class ContainerProtocols implements Startable {
   async remove (peerId: string, container: string, options: AbortOptions = {}): Promise<ContainerView> {
     const response = await callOnce(this.components.dialer, peerId, callInit(REMOVE_PROTOCOL, KillRequest, KillResponse), { container }, { signal: withTimeout(options.signal, CALL_TIMEOUT) })
     if (response.container == null) throw new ProtocolError(`${peerId} answered remove without the container`)
+    return containerFromWire(peerId, response.container)
+  }
+
+  /** Starts one of my containers on a peer that was run with `hold`. */
+  async startHeld (peerId: string, container: string, options: AbortOptions = {}): Promise<ContainerView> {
+    const response = await callOnce(this.components.dialer, peerId, callInit(START_PROTOCOL, KillRequest, KillResponse), { container }, { signal: withTimeout(options.signal, CALL_TIMEOUT) })
+    if (response.container == null) throw new ProtocolError(`${peerId} answered start without the container`)
     return containerFromWire(peerId, response.container)
   }
 

@@ -1,7 +1,7 @@
 import { ContainerProtocols } from './containers.js'
 import type { GuestProtocolComponents } from '../common/index.js'
 
-export { KILL_PROTOCOL, LIST_PROTOCOL, LOGS_PROTOCOL, REMOVE_PROTOCOL, STATS_PROTOCOL } from './constants.js'
+export { KILL_PROTOCOL, LIST_PROTOCOL, LOGS_PROTOCOL, REMOVE_PROTOCOL, START_PROTOCOL, STATS_PROTOCOL } from './constants.js'
 export { ContainerProtocols } from './containers.js'
 
 export type ContainerProtocolsComponents = GuestProtocolComponents

@@ -13,7 +13,8 @@ export function requestToWire (request: RunRequest): WireRequest {
     gpus: request.gpus === 'all' ? -1 : request.gpus,
     ttlMs: request.ttlMs ?? 0,
     name: request.name ?? '',
-    requestId: request.requestId ?? ''
+    requestId: request.requestId ?? '',
+    hold: request.hold
   }
 }
 
@@ -29,6 +30,7 @@ export function requestFromWire (wire: WireRequest): RunRequest {
     gpus: wire.gpus < 0 ? 'all' : wire.gpus,
     ttlMs: wire.ttlMs !== 0 ? wire.ttlMs : null,
     name: wire.name !== '' ? wire.name : null,
-    requestId: wire.requestId !== '' ? wire.requestId : null
+    requestId: wire.requestId !== '' ? wire.requestId : null,
+    hold: wire.hold
   })
 }

@@ -15,6 +15,7 @@ export interface RunRequest {
   ttlMs: number
   name: string
   requestId: string
+  hold: boolean
 }
 
 export namespace RunRequest {
@@ -195,6 +196,11 @@ export namespace RunRequest {
           w.string(obj.requestId)
         }
 
+        if ((obj.hold != null && obj.hold !== false)) {
+          w.uint32(88)
+          w.bool(obj.hold)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -209,7 +215,8 @@ export namespace RunRequest {
           gpus: 0,
           ttlMs: 0,
           name: '',
-          requestId: ''
+          requestId: '',
+          hold: false
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -273,6 +280,10 @@ export namespace RunRequest {
             }
             case 10: {
               obj.requestId = reader.string()
+              break
+            }
+            case 11: {
+              obj.hold = reader.bool()
               break
             }
             default: {
@@ -390,6 +401,13 @@ export namespace RunRequest {
               }
               break
             }
+            case 11: {
+              yield {
+                field: `${prefix}.hold`,
+                value: reader.bool()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -455,6 +473,11 @@ export namespace RunRequest {
     value: string
   }
 
+  export interface RunRequestHoldFieldEvent {
+    field: '$.hold'
+    value: boolean
+  }
+
   export function encode (obj: Partial<RunRequest>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, RunRequest.codec())
   }
@@ -463,7 +486,7 @@ export namespace RunRequest {
     return decodeMessage(buf, RunRequest.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<RunRequest>): Generator<RunRequestImageFieldEvent | RunRequestCmdFieldEvent | RunRequestEnvFieldEvent | RunRequestPortsFieldEvent | RunRequestCpuMillisFieldEvent | RunRequestMemoryBytesFieldEvent | RunRequestGpusFieldEvent | RunRequestTtlMsFieldEvent | RunRequestNameFieldEvent | RunRequestRequestIdFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<RunRequest>): Generator<RunRequestImageFieldEvent | RunRequestCmdFieldEvent | RunRequestEnvFieldEvent | RunRequestPortsFieldEvent | RunRequestCpuMillisFieldEvent | RunRequestMemoryBytesFieldEvent | RunRequestGpusFieldEvent | RunRequestTtlMsFieldEvent | RunRequestNameFieldEvent | RunRequestRequestIdFieldEvent | RunRequestHoldFieldEvent> {
     return streamMessage(buf, RunRequest.codec(), opts)
   }
 }

@@ -104,3 +104,10 @@ async function moveInto (from: string, to: string): Promise<void> {
   await rm(to, { recursive: true, force: true })
   await rename(from, to)
 }
+
+/** Extracts a whole archive into a directory (made if missing), as `tar -x -C dir` would, owners not kept. */
+export async function extractAll (tarStream: AsyncIterable<Uint8Array>, dir: string): Promise<void> {
+  const tar = await import('tar')
+  await mkdir(dir, { recursive: true })
+  await pipeline(Readable.from(tarStream), tar.x({ cwd: dir, preserveOwner: false, chmod: true, processUmask: DROPPED_MODE_BITS, strict: true }))
+}

@@ -1,0 +1,6 @@
+export { Jobs, jobView, taskView } from './jobs.js'
+export type { JobsInit } from './jobs.js'
+export type { JobsNode } from './job-run.js'
+export { jobSpecSchema } from './job-spec.js'
+export type { JobSpec, JobSpecInput } from './job-spec.js'
+export { parseJobFile, parseJobSpec } from './job-file.js'
