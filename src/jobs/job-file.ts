@@ -23,7 +23,13 @@ export function parseJobFile (text: string, source: string, baseDir: string): Jo
     const at = lines.linePos(first.pos[0])
     throw new InvalidArgumentError(`${source}:${at.line}: ${first.message.split('\n')[0]}`)
   }
-  const value: unknown = doc.toJS({ maxAliasCount: 16 })
+  let value: unknown
+  try {
+    value = doc.toJS({ maxAliasCount: 16 })
+  } catch {
+    // yaml's guard against aliases of aliases ("billion laughs") growing in memory.
+    throw new InvalidArgumentError(`${source}: too many aliases (a job file needs few)`)
+  }
   if (value == null || typeof value !== 'object' || Array.isArray(value)) throw new InvalidArgumentError(`${source}: a job file is a mapping of fields (name, image, cmd, count, ...)`)
   const result = jobSpecSchema.safeParse(value)
   if (!result.success) throw new InvalidArgumentError(result.error.issues.map(issue => describe(issue, doc, lines, source)).join('; '))
@@ -59,15 +65,16 @@ function lineOf (doc: Doc, lines: LineCounter, path: Array<string | number>, key
   let node: unknown = doc.contents
   let found: unknown = null
   for (const part of path) {
-    if (!isMap(node) && !(node != null && typeof node === 'object' && 'items' in node)) break
+    // A field left out has no line: the message names it.
+    if (!isMap(node) && !(node != null && typeof node === 'object' && 'items' in node)) return ''
     const items = (node as { items: unknown[] }).items
     const next = isMap(node)
       ? (node.items.find(pair => isScalar(pair.key) && String(pair.key.value) === String(part)) ?? null)
       : (typeof part === 'number' ? items[part] ?? null : null)
-    if (next == null) break
+    if (next == null) return ''
     found = isMap(node) ? (key ? (next as { key: unknown }).key : (next as { value: unknown }).value ?? (next as { key: unknown }).key) : next
     node = isMap(node) ? (next as { value: unknown }).value : next
   }
-  const range = (found as { range?: [number, number, number] } | null)?.range ?? (doc.contents as { range?: [number, number, number] } | null)?.range
+  const range = (found as { range?: [number, number, number] } | null)?.range
   return range != null ? `:${lines.linePos(range[0]).line}` : ''
 }

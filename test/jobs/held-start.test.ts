@@ -1,0 +1,80 @@
+import assert from 'node:assert/strict'
+import { writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { after, before, describe, it } from 'node:test'
+import { createNode } from '../../dist/index.js'
+import { runRequestFromSpec } from '../../dist/containers/run-request.js'
+import { Daemons } from '../helpers/daemon-process.js'
+import { engineAnswers, inspectOrNull, removeContainersOf, requireEngine, TEST_IMAGE } from '../helpers/docker.js'
+import { TmpDirs } from '../helpers/tmp-dir.js'
+import { waitFor } from '../helpers/wait-for.js'
+import type { P2PRCNode } from '../../dist/index.js'
+import type { RunningDaemon } from '../helpers/daemon-process.js'
+
+/**
+ * What jobs run on: a container created and held (files go in first), then started by its owner
+ * over /p2prc/start/1.0.0. Only the owner starts it, once; one never started ends at its time limit.
+ */
+describe('held containers: run with hold, then start', () => {
+  const dirs = new TmpDirs()
+  const daemons = new Daemons()
+  let host: RunningDaemon
+  let owner: P2PRCNode
+  let other: P2PRCNode
+  const held = (ttl?: string) => ({ ...runRequestFromSpec({ image: TEST_IMAGE, cmd: ['sleep', '300'], cpus: 0.1, memory: '16m', ttl }), hold: true })
+
+  before(async () => {
+    const hostDir = await dirs.make()
+    await writeFile(join(hostDir, 'config.json'), JSON.stringify({ advertInterval: '2s', recordTtl: '10s' }))
+    host = await daemons.start(hostDir, ['--name', 'holder'])
+    owner = await createNode({ dataDir: await dirs.make(), listen: ['/ip4/127.0.0.1/tcp/0'], bootstrap: [host.info.multiaddrs[0]], docker: null })
+    other = await createNode({ dataDir: await dirs.make(), listen: ['/ip4/127.0.0.1/tcp/0'], bootstrap: [host.info.multiaddrs[0]], docker: null })
+    for (const node of [owner, other]) {
+      await node.start()
+      await waitFor(() => node.peers().some(p => p.peerId === host.info.peerId && p.resources?.docker === true), { message: 'the peer to know the host' })
+    }
+  })
+  after(async () => {
+    await owner?.stop()
+    await other?.stop()
+    await daemons.stopAll()
+    if (host != null) await removeContainersOf(host.info.peerId)
+    await dirs.cleanup()
+  })
+
+  it('a held container waits created; a file put in before the start is there when it runs; only its owner starts it, once', async t => {
+    if (!await requireEngine(t)) return
+    const containers = owner.containersOn(host.info.peerId)
+    const view = await containers.run(held())
+    assert.equal(view.state, 'created')
+    assert.equal((await inspectOrNull(view.containerId))?.State.Status, 'created', 'the engine has not started it')
+    const tar = (await import('tar')).c({ cwd: await (async () => {
+      const dir = await dirs.make()
+      await writeFile(join(dir, 'hello.txt'), 'before the start\n')
+      return dir
+    })(), portable: true }, ['hello.txt']) as unknown as AsyncIterable<Uint8Array>
+    await containers.write(view.containerId, '/tmp', 2048, tar)
+
+    await assert.rejects(other.containersOn(host.info.peerId).startHeld(view.containerId), { name: 'ContainerNotFoundError' })
+    assert.equal((await inspectOrNull(view.containerId))?.State.Status, 'created', 'another peer could not start it')
+
+    const started = await containers.startHeld(view.containerId)
+    assert.equal(started.state, 'running')
+    assert.equal((await inspectOrNull(view.containerId))?.State.Running, true)
+    const session = await owner.exec(host.info.peerId, view.containerId, { cmd: ['cat', '/tmp/hello.txt'] })
+    let out = ''
+    for await (const chunk of session.output) out += Buffer.from(chunk.data).toString()
+    assert.equal(out, 'before the start\n')
+    await assert.rejects(containers.startHeld(view.containerId), { name: 'ContainerConflictError', message: /is running, not waiting to start/ })
+    await containers.kill(view.containerId)
+  })
+
+  it('a held container never started is ended at its time limit', async t => {
+    if (!await requireEngine(t)) return
+    const view = await owner.containersOn(host.info.peerId).run(held('3s'))
+    await waitFor(async () => await inspectOrNull(view.containerId) == null, { timeout: 30_000, message: 'the host to end it at its time limit' })
+    const gone = (await owner.list(host.info.peerId)).find(c => c.containerId === view.containerId)
+    assert.equal(gone?.endReason, 'time limit')
+    if (!await engineAnswers()) t.diagnostic('no engine')
+  })
+})
