@@ -49,7 +49,7 @@ export async function startDaemon (options: NodeOptions): Promise<Daemon> {
     // The node claims the data dir: a second daemon on it fails here, before it touches anything.
     const node = await createNode(options)
     await node.start()
-    const jobs = new Jobs({ node, dataDir: node.config.dataDir, log: logger('p2prc:jobs') })
+    const jobs = new Jobs({ node, dataDir: node.config.dataDir })
     try {
       await jobs.start()
       const token = await loadOrCreateToken(node.config.dataDir)

@@ -1,5 +1,6 @@
 import { join } from 'node:path'
 import { TypedEventEmitter, setMaxListeners } from '@libp2p/interface'
+import { logger } from '@libp2p/logger'
 import { ContainerConflictError, InvalidArgumentError, NotFoundError } from '../errors.js'
 import { MAX_EXEC_OUTPUT, MAX_JOBS } from './constants.js'
 import { parseJobFile, parseJobSpec } from './job-file.js'
@@ -15,7 +16,8 @@ export interface JobsInit {
   node: JobsNode
   /** The node's data dir: jobs live in its `jobs/` folder. */
   dataDir: string
-  log: Logger
+  /** @default logger('p2prc:jobs') (DEBUG=p2prc:jobs) */
+  log?: Logger
 }
 
 const TASK_STATES: TaskState[] = ['pending', 'starting', 'running', 'collecting', 'done', 'failed', 'cancelled']
@@ -28,9 +30,11 @@ export class Jobs extends TypedEventEmitter<JobEvents> {
   readonly store: JobStore
   private readonly runs = new Map<string, JobRun>()
   private started = false
+  private readonly init: Required<JobsInit>
 
-  constructor (private readonly init: JobsInit) {
+  constructor (init: JobsInit) {
     super()
+    this.init = { ...init, log: init.log ?? logger('p2prc:jobs') }
     // Every `job logs -f` waits on these.
     setMaxListeners(Infinity, this)
     this.store = new JobStore(join(init.dataDir, 'jobs'))
