@@ -39,7 +39,8 @@ export async function run () {
       // Exactly the container the host creates (same hardening, limits and log options).
       const c = await docker.createContainer(buildCreateOptions({
         image: IMAGE, cmd: ['sleep', '300'], env: {}, ports: [], cpus: 0.1, memoryBytes: 32 * 1024 * 1024, gpus: null,
-        name: `p2prc-bench-direct-${process.pid}-${n++}`, labels: { 'p2prc.bench': '1' }, pidsLimit: 512
+        name: `p2prc-bench-direct-${process.pid}-${n++}`, labels: { 'p2prc.bench': '1' }, pidsLimit: 512,
+        network: { name: 'bridge', aliases: [] }, runtime: null, user: null, readOnlyRootfs: false, storageBytes: null
       }))
       created.push(c.id)
       await c.start()

@@ -1,5 +1,5 @@
-/** How often a job looks at its hosts and places what waits. */
-export const TICK_INTERVAL = 1000
+/** How often a job looks at its hosts (one listing per host) and places what waits. */
+export const TICK_INTERVAL = 500
 /** How long a task may wait for a peer with room, unless the job says. */
 export const DEFAULT_QUEUE_TIMEOUT = 10 * 60_000
 /** How long a task's host may not answer before the task runs elsewhere, unless the job says. */

@@ -42,6 +42,8 @@ const now = (): string => new Date().toISOString()
 export class JobRun {
   private timer?: ReturnType<typeof setTimeout>
   private ticking = false
+  /** Something ended during a round: another follows at once. */
+  private again = false
   /** Tasks with a start or a collection under way: the tick leaves them alone. */
   private readonly busy = new Set<number>()
   /** When each host last answered a listing. */
@@ -127,9 +129,16 @@ export class JobRun {
     this.timer = setTimeout(() => { void this.tick() }, delay)
   }
 
+  /** A task ended or started: the next round comes now, so a free slot is filled at once. */
+  private soon (): void {
+    if (this.ticking) this.again = true
+    else this.schedule(0)
+  }
+
   private async tick (): Promise<void> {
     if (this.ticking || this.controller.signal.aborted) return
     this.ticking = true
+    this.again = false
     try {
       await this.watch()
       this.place()
@@ -138,7 +147,7 @@ export class JobRun {
       this.init.log.error('job %s: %s', this.job.jobId, err.message)
     } finally {
       this.ticking = false
-      if (!this.terminal) this.schedule(TICK_INTERVAL)
+      if (!this.terminal) this.schedule(this.again ? 0 : TICK_INTERVAL)
     }
   }
 
@@ -200,7 +209,8 @@ export class JobRun {
     if (this.terminal) return
     const { spec } = this.job
     const limit = spec.parallelism ?? spec.count
-    let active = this.job.tasks.filter(t => ACTIVE.has(t.state)).length
+    // A task being collected has ended: its slot is free while its results come back.
+    let active = this.job.tasks.filter(t => t.state === 'starting' || t.state === 'running').length
     const onPeer = new Map<string, number>()
     for (const task of this.job.tasks) {
       const peer = task.attempts.at(-1)?.peerId
@@ -316,6 +326,7 @@ export class JobRun {
     this.busy.add(task.index)
     task.state = 'collecting'
     this.init.changed(this.job, task)
+    this.soon()
     let missing: string[] = []
     try {
       await saveLogs(containers, containerId, this.init.store.logFile(this.job.jobId, task.index), { signal })
@@ -349,6 +360,7 @@ export class JobRun {
     task.exitCode = 0
     task.reason = missing.length > 0 ? `outputs not found in the container: ${missing.join(', ')}` : null
     this.init.changed(this.job, task)
+    this.soon()
   }
 
   /** The latest attempt ended without success: the task runs again while retries last, else it failed. */
@@ -369,6 +381,7 @@ export class JobRun {
       task.reason = end.reason
     }
     this.init.changed(this.job, task)
+    this.soon()
   }
 
   /** The job's own state from its tasks'. */
