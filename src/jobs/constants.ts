@@ -13,3 +13,6 @@ export const MAX_JOBS = 1000
 /** A `job exec` command's output kept per task. */
 export const MAX_EXEC_OUTPUT = 1024 * 1024
 
+/** After a job ends, how often and how long it still tries to end containers a lost host kept. */
+export const LEFT_BEHIND_INTERVAL = 5000
+export const LEFT_BEHIND_FOR = 60 * 60_000

@@ -1,7 +1,7 @@
 import { runRequestFromSpec } from '../containers/run-request.js'
 import { withTimeout } from '../signals.js'
 import { formatAge } from '../units/index.js'
-import { DEFAULT_LOST_AFTER, DEFAULT_QUEUE_TIMEOUT, HOST_CALL_TIMEOUT, PLACE_TRIES, TICK_INTERVAL } from './constants.js'
+import { DEFAULT_LOST_AFTER, DEFAULT_QUEUE_TIMEOUT, HOST_CALL_TIMEOUT, LEFT_BEHIND_FOR, LEFT_BEHIND_INTERVAL, PLACE_TRIES, TICK_INTERVAL } from './constants.js'
 import { describeRejections, placeTask } from './placement.js'
 import { collectOutputs, copyInputs, InputError, saveLogs } from './task-io.js'
 import type { ContainerView, PeerSummary } from '../contract/index.js'
@@ -71,7 +71,13 @@ export class JobRun {
   }
 
   start (): void {
-    if (!this.terminal) this.schedule(0)
+    if (!this.terminal || this.leftBehind()) this.schedule(0)
+  }
+
+  /** Containers of lost hosts still to be ended, for a while after the job: the host's time limit ends them in the end. */
+  private leftBehind (): boolean {
+    if (this.job.finishedAt != null && Date.now() - this.job.finishedAt > LEFT_BEHIND_FOR) return false
+    return this.job.tasks.some(t => t.attempts.some(a => a.abandoned))
   }
 
   /** The client stops: work under way is dropped where it is; the saved state takes it up again. */
@@ -148,6 +154,7 @@ export class JobRun {
     } finally {
       this.ticking = false
       if (!this.terminal) this.schedule(this.again ? 0 : TICK_INTERVAL)
+      else if (this.leftBehind()) this.schedule(LEFT_BEHIND_INTERVAL)
     }
   }
 

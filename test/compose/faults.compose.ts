@@ -106,4 +106,43 @@ describe('the testbed under faults', () => {
       return before.every(id => listed.includes(id)) && JSON.stringify(listed) === JSON.stringify(actual)
     }, { timeout: 60_000, interval: 1000, message: 'ps after the restart to list exactly the engine\'s containers' })
   })
+
+  it('a job across both compute nodes, one stopped mid-job: its tasks run again on the other, and every output comes back', async () => {
+    const job = {
+      name: 'bed-job', image: TEST_IMAGE, count: 4, retries: 2, lostAfter: '3s', outputs: ['/out/r'], resources: { cpus: 0.05, memory: '16m' },
+      cmd: ['sh', '-c', 'sleep 8; mkdir -p /out; echo "r $P2PRC_TASK_INDEX" > /out/r']
+    }
+    await exec('docker', ['exec', bed.container('client-2'), 'sh', '-c', `printf '%s' '${JSON.stringify(job)}' > /tmp/job.json`])
+    const { jobId } = await bed.json<{ jobId: string }>('client-2', ['job', 'run', '/tmp/job.json'])
+    interface Status { state: string, tasks: Array<{ index: number, peerId: string, state: string, attempts: number, containerId: string }> }
+    const running = await waitFor(async () => {
+      const status = await bed.json<Status>('client-2', ['job', 'status', jobId])
+      return status.tasks.every(t => t.state === 'running') ? status : null
+    }, { timeout: 60_000, interval: 500, message: 'every task running' })
+    const hosts = new Set(running.tasks.map(t => t.peerId))
+    assert.deepEqual([...hosts].sort(), [ids.get('compute-1'), ids.get('compute-2')].sort(), 'on both compute nodes')
+    const stranded = running.tasks.filter(t => t.peerId === ids.get('compute-1'))
+    await exec('docker', ['stop', '-t', '5', bed.container('compute-1')])
+    const done = await waitFor(async () => {
+      const status = await bed.json<Status>('client-2', ['job', 'status', jobId])
+      return ['done', 'failed', 'cancelled'].includes(status.state) ? status : null
+    }, { timeout: 120_000, interval: 1000, message: 'the job to end' })
+    assert.equal(done.state, 'done')
+    for (const t of stranded) {
+      assert.equal(done.tasks[t.index].attempts, 2)
+      assert.equal(done.tasks[t.index].peerId, ids.get('compute-2'))
+    }
+    const got = await bed.cli('client-2', ['job', 'get', jobId, '/tmp/bed-out'])
+    assert.equal(got.code, 0, got.stderr)
+    for (let i = 0; i < 4; i++) {
+      const { stdout } = await exec('docker', ['exec', bed.container('client-2'), 'cat', `/tmp/bed-out/${i}/out/r`])
+      assert.equal(stdout, `r ${i}\n`)
+    }
+    // The stopped node comes back: the client ends the containers it left there.
+    await exec('docker', ['start', bed.container('compute-1')])
+    await waitFor(async () => {
+      const left = await engineContainers('compute-1', 'client-2')
+      return stranded.every(t => !left.includes(t.containerId))
+    }, { timeout: 90_000, interval: 1000, message: 'the left-behind containers on compute-1 to be ended' })
+  })
 })
