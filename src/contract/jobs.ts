@@ -34,6 +34,8 @@ export interface TaskView {
   /** Why it waits, failed or ended, in words; null when there is nothing to say. */
   reason: string | null
   history: TaskAttempt[]
+  /** Bytes of inputs copied into its latest attempt. */
+  inputBytes: number
   /** Bytes of its outputs collected so far. */
   outputBytes: number
 }

@@ -281,7 +281,7 @@ export class JobRun {
           continue
         }
         try {
-          await copyInputs(containers, attempt.containerId, this.job.spec.inputs, task.index, { signal })
+          task.inputBytes = await copyInputs(containers, attempt.containerId, this.job.spec.inputs, task.index, { signal })
           await containers.startHeld(attempt.containerId, { signal: withTimeout(signal, HOST_CALL_TIMEOUT) })
         } catch (err: any) {
           if (signal.aborted) return

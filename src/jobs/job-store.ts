@@ -24,6 +24,7 @@ export interface TaskRecord {
   attempts: AttemptRecord[]
   /** Since when it waits for a peer (ms). */
   pendingSince: number
+  inputBytes: number
   outputBytes: number
 }
 
@@ -65,6 +66,7 @@ const recordSchema = z.object({
     exitCode: z.number().nullable(),
     attempts: z.array(attemptSchema),
     pendingSince: z.number(),
+    inputBytes: z.number().default(0),
     outputBytes: z.number()
   }))
 })

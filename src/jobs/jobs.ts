@@ -77,7 +77,7 @@ export class Jobs extends TypedEventEmitter<JobEvents> {
       state: 'queued',
       createdAt: Date.now(),
       finishedAt: null,
-      tasks: Array.from({ length: spec.count }, (_v, index) => ({ index, state: 'pending' as const, reason: null, exitCode: null, attempts: [], pendingSince: Date.now(), outputBytes: 0 }))
+      tasks: Array.from({ length: spec.count }, (_v, index) => ({ index, state: 'pending' as const, reason: null, exitCode: null, attempts: [], pendingSince: Date.now(), inputBytes: 0, outputBytes: 0 }))
     }
     await this.store.save(job)
     const run = this.track(job)
@@ -223,6 +223,7 @@ export function taskView (task: TaskRecord): TaskView {
     attempts: task.attempts.length,
     reason: task.reason,
     history: task.attempts.map(({ failed: _f, abandoned: _a, ...attempt }) => attempt),
+    inputBytes: task.inputBytes,
     outputBytes: task.outputBytes
   }
 }

@@ -10,6 +10,50 @@ import type { RunningDaemon } from '../helpers/daemon-process.js'
 import type { JobView } from '../../dist/contract/index.js'
 
 const HOSTS = 3
+
+interface SeenEvent { name: string, detail: any }
+
+/**
+ * The daemon's server-sent events until a job of this name is done (or the timeout); resolves
+ * once the stream is open, with the events to come.
+ */
+async function collectEvents (daemon: RunningDaemon, jobName: string, timeout: number): Promise<{ events: Promise<SeenEvent[]> }> {
+  const controller = new AbortController()
+  const timer = setTimeout(() => controller.abort(), timeout)
+  const response = await fetch(`${daemon.info.api}/v1/events`, { headers: { authorization: `Bearer ${daemon.token}` }, signal: controller.signal })
+  const body = (response.body as unknown as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]()
+  // The server's first line: from here on, every event is seen.
+  await body.next()
+  return { events: readEvents(body, jobName, controller, timer) }
+}
+
+async function readEvents (body: AsyncIterator<Uint8Array>, jobName: string, controller: AbortController, timer: ReturnType<typeof setTimeout>): Promise<SeenEvent[]> {
+  const seen: SeenEvent[] = []
+  try {
+    let buffer = ''
+    for (let next = await body.next(); next.done !== true; next = await body.next()) {
+      const chunk = next.value
+      buffer += Buffer.from(chunk).toString('utf8')
+      let end
+      while ((end = buffer.indexOf('\n\n')) >= 0) {
+        const block = buffer.slice(0, end)
+        buffer = buffer.slice(end + 2)
+        const name = /^event: (.*)$/m.exec(block)?.[1]
+        const data = /^data: (.*)$/m.exec(block)?.[1]
+        if (name == null || data == null) continue
+        const detail = JSON.parse(data).detail
+        seen.push({ name, detail })
+        if (name === 'job:update' && detail.name === jobName && detail.state === 'done') return seen
+      }
+    }
+  } catch {
+    // Aborted at the timeout: what was seen is asserted on.
+  } finally {
+    clearTimeout(timer)
+    controller.abort()
+  }
+  return seen
+}
 const SMALL = { cpus: 0.1, memory: '24m' }
 
 /** Jobs over real daemons: one client (no engine of its own) and three hosts on the real engine. */
@@ -65,6 +109,7 @@ describe('jobs: batch work across peers from one file', () => {
     if (!await requireEngine(t)) return
     await writeFile(join(work, 'common.txt'), 'shared input\n')
     for (let i = 0; i < 8; i++) await writeFile(join(work, `part-${i}.txt`), `part ${i}\n`)
+    const eventsSeen = (await collectEvents(client, 'fan', 90_000)).events
     const jobId = await submit('fan', {
       name: 'fan',
       image: TEST_IMAGE,
@@ -75,8 +120,17 @@ describe('jobs: batch work across peers from one file', () => {
       inputs: [{ from: 'common.txt', to: '/in/common.txt' }, { from: 'part-{index}.txt', to: '/in/part.txt' }],
       outputs: ['/out/result.txt']
     })
+    // Followed from the start: every task's lines as they come, and the stream ends with the job.
+    const followed = cli(['job', 'logs', jobId, '-f'])
     const job = await ended(jobId)
     assert.equal(job.state, 'done', JSON.stringify(job.tasks.map(t => t.reason)))
+    const live = await followed
+    assert.equal(live.code, 0, live.stderr)
+    for (let i = 0; i < 8; i++) assert.equal(live.stdout.split('\n').filter(l => l === `[${i}] task ${i} of 8 in ${jobId}`).length, 1, live.stdout)
+    assert.ok(job.tasks.every(t => t.inputBytes > 0 && t.outputBytes > 0))
+    const events = await eventsSeen
+    assert.ok(events.some(e => e.name === 'job:update' && e.detail.jobId === jobId && e.detail.state === 'done'), 'job:update on /v1/events')
+    assert.ok(events.filter(e => e.name === 'task:update' && e.detail.jobId === jobId && e.detail.state === 'done').length >= 8, 'task:update for every task')
     const perPeer = new Map<string, number>()
     for (const task of job.tasks) perPeer.set(task.peerId as string, (perPeer.get(task.peerId as string) ?? 0) + 1)
     assert.deepEqual([...perPeer.keys()].sort(), hosts.map(h => h.info.peerId).sort(), 'on all three hosts')

@@ -19,13 +19,16 @@ function statusJson (job: JobView): unknown {
     jobId: job.jobId,
     name: job.name,
     state: job.state,
-    tasks: job.tasks.map(t => ({ index: t.index, peerId: t.peerId, containerId: t.containerId, state: t.state, exitCode: t.exitCode, attempts: t.attempts, reason: t.reason, outputBytes: t.outputBytes }))
+    tasks: job.tasks.map(t => ({ index: t.index, peerId: t.peerId, containerId: t.containerId, state: t.state, exitCode: t.exitCode, attempts: t.attempts, reason: t.reason, inputBytes: t.inputBytes, outputBytes: t.outputBytes }))
   }
 }
 
 function progressLine (job: JobView): string {
   const c = job.counts
-  return `job ${job.jobId} (${job.name}) ${job.state}: ${c.done} done, ${c.running + c.starting + c.collecting} running, ${c.pending} pending, ${c.failed} failed${c.cancelled > 0 ? `, ${c.cancelled} cancelled` : ''} of ${job.tasks.length}`
+  const bytesIn = job.tasks.reduce((sum, t) => sum + t.inputBytes, 0)
+  const bytesOut = job.tasks.reduce((sum, t) => sum + t.outputBytes, 0)
+  const moved = bytesIn + bytesOut > 0 ? ` (inputs ${formatBytes(bytesIn)}, outputs ${formatBytes(bytesOut)})` : ''
+  return `job ${job.jobId} (${job.name}) ${job.state}: ${c.done} done, ${c.running + c.starting + c.collecting} running, ${c.pending} pending, ${c.failed} failed${c.cancelled > 0 ? `, ${c.cancelled} cancelled` : ''} of ${job.tasks.length}${moved}`
 }
 
 function renderStatus (job: JobView): string {
