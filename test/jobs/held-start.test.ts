@@ -25,7 +25,7 @@ describe('held containers: run with hold, then start', () => {
 
   before(async () => {
     const hostDir = await dirs.make()
-    await writeFile(join(hostDir, 'config.json'), JSON.stringify({ advertInterval: '2s', recordTtl: '10s' }))
+    await writeFile(join(hostDir, 'config.json'), JSON.stringify({ advertInterval: '2s', recordTtl: '10s', policy: { maxContainersPerPeer: 3 } }))
     host = await daemons.start(hostDir, ['--name', 'holder'])
     owner = await createNode({ dataDir: await dirs.make(), listen: ['/ip4/127.0.0.1/tcp/0'], bootstrap: [host.info.multiaddrs[0]], docker: null })
     other = await createNode({ dataDir: await dirs.make(), listen: ['/ip4/127.0.0.1/tcp/0'], bootstrap: [host.info.multiaddrs[0]], docker: null })
@@ -67,6 +67,24 @@ describe('held containers: run with hold, then start', () => {
     assert.equal(out, 'before the start\n')
     await assert.rejects(containers.startHeld(view.containerId), { name: 'ContainerConflictError', message: /is running, not waiting to start/ })
     await containers.kill(view.containerId)
+  })
+
+  it('held containers count against the owner\'s quota: a peer cannot park more than it may run', async t => {
+    if (!await requireEngine(t)) return
+    const containers = other.containersOn(host.info.peerId)
+    const parked = []
+    for (let i = 0; i < 3; i++) parked.push((await containers.run(held('2m'))).containerId)
+    await assert.rejects(containers.run(held('2m')), { name: 'PolicyRefusedError', message: /3/ })
+    // A flood of starts for what is not there is refused (not found, then rate-limited), and harms nothing.
+    // Twenty at a time (within the streams a peer may hold), as fast as they are answered.
+    const answers: Array<PromiseSettledResult<unknown>> = []
+    for (let round = 0; round < 4; round++) answers.push(...await Promise.allSettled(Array.from({ length: 20 }, async (_v, i) => containers.startHeld(`nothing${round}x${i}`))))
+    assert.ok(answers.every(a => a.status === 'rejected'))
+    const names = new Set(answers.map(a => (a as PromiseRejectedResult).reason.name))
+    assert.ok([...names].every(n => n === 'ContainerNotFoundError' || n === 'RateLimitedError'), [...names].join(', '))
+    assert.ok(names.has('RateLimitedError'), 'the flood met the rate limit')
+    for (const id of parked) assert.equal((await inspectOrNull(id))?.State.Status, 'created', 'parked ones still only created')
+    for (const id of parked) await containers.kill(id)
   })
 
   it('a held container never started is ended at its time limit', async t => {
