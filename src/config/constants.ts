@@ -57,7 +57,8 @@ export const DEFAULT_POLICY = {
   allowExec: true,
   allowCopy: true,
   maxCopyBytes: 8 * 1024 ** 3,
-  exitedRetention: 60 * 60_000
+  exitedRetention: 60 * 60_000,
+  allowFetchHosts: ['*']
 }
 
 /**

@@ -92,7 +92,12 @@ const policySchema = z.strictObject({
   /** The most one copy may carry (its archive's bytes), either way. */
   maxCopyBytes: size.pipe(z.number().min(1024, { message: 'at least 1 KiB' })),
   /** How long an exited container is kept (for its owner's logs, cp and ps) before the host removes it. */
-  exitedRetention: duration(1000, 365 * 86_400_000)
+  exitedRetention: duration(1000, 365 * 86_400_000),
+  /**
+   * Hosts this node downloads job inputs from into its guests' containers, as `host[:port]`
+   * patterns (`*` any public host; `[]` none); private and loopback hosts only when listed by name.
+   */
+  allowFetchHosts: z.array(registryPattern).max(256)
 })
 
 /** Circuit relay v2: relaying connections for peers that cannot be dialled (behind NAT). */

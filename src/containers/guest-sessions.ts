@@ -1,10 +1,11 @@
-import { posix } from 'node:path'
+import { dirname, posix } from 'node:path'
 import { Readable } from 'node:stream'
 import { InvalidArgumentError, NotFoundError, PolicyRefusedError } from '../errors.js'
 import { withTimeout } from '../signals.js'
 import { formatBytes } from '../units/index.js'
 import { DOCKER_CALL_TIMEOUT } from './constants.js'
 import { engineFailure } from './engine-failure.js'
+import { checkFetchUrl, fetchToFile } from './fetch-input.js'
 import { admitAccess, admitExecUser } from './policy.js'
 import type { HostContainers } from './host-containers.js'
 import type { Policy } from '../config/schema.js'
@@ -107,6 +108,33 @@ export class GuestSessions {
     try {
       const source = Readable.from(this.counted(tar, this.init.policy.maxCopyBytes, () => {}), { objectMode: false })
       await this.engine(async () => this.init.runtime.putArchive(id, checkedPath(directory), source, options), 'writing the files')
+    } finally {
+      release()
+    }
+  }
+
+  /**
+   * Downloads a URL (a job's input from the web) to a file in the container, under
+   * policy.allowFetchHosts and the copy limit; parent directories are made. Returns the bytes.
+   */
+  async fetchInto (owner: string | null, ref: string, url: string, path: string, options: AbortOptions = {}): Promise<number> {
+    const { policy, runtime, containers } = this.init
+    if (owner != null) admitAccess(owner, 'copy', policy)
+    checkFetchUrl(url, policy)
+    const target = checkedPath(path)
+    if (target === '/') throw new InvalidArgumentError('a download goes to a file path, not /')
+    const { id } = containers.target(owner, ref, false)
+    const release = this.copies.take(owner)
+    try {
+      const fetched = await fetchToFile(url, policy, options)
+      try {
+        const tar = await import('tar')
+        const packed = tar.c({ cwd: dirname(fetched.file), portable: true, onWriteEntry: (entry: { path: string }) => { entry.path = target.slice(1) } }, ['input']) as unknown as AsyncIterable<Uint8Array>
+        await this.engine(async () => runtime.putArchive(id, '/', Readable.from(packed), options), 'writing the files')
+      } finally {
+        await fetched.cleanup()
+      }
+      return fetched.bytes
     } finally {
       release()
     }

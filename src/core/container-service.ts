@@ -32,6 +32,8 @@ export interface ContainerService {
   stat: (ref: string, path: string, options?: AbortOptions) => Promise<PathStat>
   /** A path out of one, as a tar stream. */
   read: (ref: string, path: string, options?: AbortOptions) => Promise<ArchiveRead>
+  /** Has the host download a URL to a file in one (a job's input from the web). */
+  fetch: (ref: string, url: string, path: string, options?: AbortOptions) => Promise<void>
   /** A tar stream of `size` bytes into a directory of one. */
   write: (ref: string, directory: string, size: number, tar: AsyncIterable<Uint8Array>, options?: AbortOptions) => Promise<void>
 }
@@ -51,7 +53,8 @@ export function localContainers (self: string, guests: GuestHost, sessions: Gues
     exec: async (ref, spec, options) => sessions().exec(self, ref, execCommandFromSpec(spec), options),
     stat: async (ref, path, options) => sessions().stat(self, ref, path, options),
     read: async (ref, path, options) => sessions().read(self, ref, path, options),
-    write: async (ref, directory, size, tar, options) => sessions().write(self, ref, directory, size, tar, options)
+    write: async (ref, directory, size, tar, options) => sessions().write(self, ref, directory, size, tar, options),
+    fetch: async (ref, url, path, options) => { await sessions().fetchInto(self, ref, url, path, options) }
   }
 }
 
@@ -59,7 +62,7 @@ export interface RemoteProtocols {
   run: Pick<RunProtocol, 'run'>
   containers: Pick<ContainerProtocols, 'list' | 'stats' | 'statsStream' | 'logs' | 'kill' | 'remove' | 'startHeld'>
   exec: Pick<ExecProtocol, 'exec'>
-  files: Pick<FilesProtocol, 'stat' | 'read' | 'write'>
+  files: Pick<FilesProtocol, 'stat' | 'read' | 'write' | 'fetch'>
 }
 
 /** My containers on a peer, over the run, container, exec and files protocols. */
@@ -78,6 +81,7 @@ export function remoteContainers (peerId: string, protocols: RemoteProtocols): C
     exec: async (ref, spec, options) => exec.exec(peerId, ref, spec, options),
     stat: async (ref, path, options) => files.stat(peerId, ref, path, options),
     read: async (ref, path, options) => files.read(peerId, ref, path, options),
-    write: async (ref, directory, size, tar, options) => files.write(peerId, ref, directory, size, tar, options)
+    write: async (ref, directory, size, tar, options) => files.write(peerId, ref, directory, size, tar, options),
+    fetch: async (ref, url, path, options) => files.fetch(peerId, ref, url, path, options)
   }
 }

@@ -44,7 +44,12 @@ export function parseJobSpec (value: unknown, source: string, baseDir: string): 
 }
 
 function withBase (spec: JobSpec, baseDir: string): JobSpec {
-  return { ...spec, inputs: spec.inputs.map(input => ({ ...input, from: isAbsolute(input.from) ? input.from : join(baseDir, input.from) })) }
+  return { ...spec, inputs: spec.inputs.map(input => ({ ...input, from: isAbsolute(input.from) || isUrl(input.from) ? input.from : join(baseDir, input.from) })) }
+}
+
+/** An input the host downloads itself rather than one copied from here. */
+export function isUrl (from: string): boolean {
+  return /^https?:\/\//i.test(from)
 }
 
 type Doc = ReturnType<typeof parseDocument>

@@ -44,7 +44,7 @@ export const jobSpecSchema = z.strictObject({
   queueTimeout: duration(1000, 30 * DAY, 'a queue timeout').optional().describe('How long a task may wait for a peer with room; then the job fails. Default 10m.'),
   lostAfter: duration(1000, DAY, 'lostAfter').optional().describe('How long a task\'s host may not answer before the task runs elsewhere. Default 30s.'),
   inputs: z.array(z.strictObject({
-    from: z.string().min(1).max(4096).describe('A local file or directory (relative to the job file); {index} is the task\'s index.'),
+    from: z.string().min(1).max(2048).describe('A local file or directory (relative to the job file), or an http(s) URL the host downloads itself; {index} is the task\'s index.'),
     to: containerPath.describe('Where it goes in the container.')
   })).max(MAX_INPUTS).default([]),
   outputs: z.array(containerPath).max(MAX_OUTPUTS).default([]).describe('Paths collected from every task when it exits (`p2prc job get`).')

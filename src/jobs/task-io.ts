@@ -4,6 +4,7 @@ import { basename, dirname, join } from 'node:path'
 import { once } from 'node:events'
 import { extractTo, localSource, packSource } from '../archive/local-archive.js'
 import { InvalidArgumentError, NotFoundError } from '../errors.js'
+import { isUrl } from './job-file.js'
 import type { ContainerService } from '../core/container-service.js'
 import type { AbortOptions } from '@libp2p/interface'
 
@@ -26,6 +27,11 @@ export async function copyInputs (containers: ContainerService, containerId: str
   let bytes = 0
   for (const input of inputs) {
     const from = inputPath(input.from, index)
+    if (isUrl(from)) {
+      // Fetched by the host, from where the task runs (under its policy.allowFetchHosts).
+      await containers.fetch(containerId, from, input.to, options)
+      continue
+    }
     const source = await localSource(from).catch(() => { throw new InputError(`input ${from}: no such file or directory`) })
     const tar = await packSource(source, input.to.replace(/^\/+/, '').replace(/\/+$/, ''))
     await containers.write(containerId, '/', source.size, tar, options)

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict'
+import { once } from 'node:events'
 import { writeFile } from 'node:fs/promises'
+import { createServer } from 'node:http'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { createNode } from '../../dist/index.js'
@@ -10,6 +12,7 @@ import { TmpDirs } from '../helpers/tmp-dir.js'
 import { waitFor } from '../helpers/wait-for.js'
 import type { P2PRCNode } from '../../dist/index.js'
 import type { RunningDaemon } from '../helpers/daemon-process.js'
+import type { AddressInfo } from 'node:net'
 
 /**
  * What jobs run on: a container created and held (files go in first), then started by its owner
@@ -85,6 +88,28 @@ describe('held containers: run with hold, then start', () => {
     assert.ok(names.has('RateLimitedError'), 'the flood met the rate limit')
     for (const id of parked) assert.equal((await inspectOrNull(id))?.State.Status, 'created', 'parked ones still only created')
     for (const id of parked) await containers.kill(id)
+  })
+
+  it('a download into a container: an internal host is refused unless the operator names it; only http(s), no credentials, owner only', async t => {
+    if (!await requireEngine(t)) return
+    const web = createServer((_req, res) => { res.writeHead(200).end('secret of the host\n') })
+    web.listen(0, '127.0.0.1')
+    await once(web, 'listening')
+    const port = (web.address() as AddressInfo).port
+    const containers = owner.containersOn(host.info.peerId)
+    const box = await containers.run(held('2m'))
+    try {
+      // This host's policy names no host: loopback, the LAN and the metadata address are out.
+      await assert.rejects(containers.fetch(box.containerId, `http://127.0.0.1:${port}/x`, '/in/x'), { name: 'PolicyRefusedError', message: /127\.0\.0\.1:\d+ is inside this host's network; .*policy\.allowFetchHosts/ })
+      await assert.rejects(containers.fetch(box.containerId, 'http://169.254.169.254/latest/meta-data/', '/in/x'), { name: 'PolicyRefusedError' })
+      await assert.rejects(containers.fetch(box.containerId, 'file:///etc/passwd', '/in/x'), { name: 'InvalidArgumentError', message: /http or https only/ })
+      await assert.rejects(containers.fetch(box.containerId, 'http://user:pw@example.org/x', '/in/x'), { name: 'InvalidArgumentError', message: /credentials/ })
+      await assert.rejects(other.containersOn(host.info.peerId).fetch(box.containerId, 'http://example.org/x', '/in/x'), { name: 'ContainerNotFoundError' })
+      await assert.rejects(containers.stat(box.containerId, '/in/x'), { name: 'NotFoundError' }, 'nothing was written')
+    } finally {
+      web.close()
+      await containers.kill(box.containerId)
+    }
   })
 
   it('a held container never started is ended at its time limit', async t => {

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict'
+import { once } from 'node:events'
 import { readFile, writeFile } from 'node:fs/promises'
+import { createServer } from 'node:http'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { Daemons, runCli } from '../helpers/daemon-process.js'
@@ -8,6 +10,7 @@ import { TmpDirs } from '../helpers/tmp-dir.js'
 import { waitFor } from '../helpers/wait-for.js'
 import type { RunningDaemon } from '../helpers/daemon-process.js'
 import type { JobView } from '../../dist/contract/index.js'
+import type { AddressInfo } from 'node:net'
 
 const HOSTS = 3
 
@@ -91,7 +94,8 @@ describe('jobs: batch work across peers from one file', () => {
     work = await dirs.make()
     for (let i = 0; i < HOSTS; i++) {
       const dir = await dirs.make()
-      await writeFile(join(dir, 'config.json'), JSON.stringify({ advertInterval: '2s', recordTtl: '10s', labels: { zone: `z${i}` } }))
+      // Loopback named: the test's web server for URL inputs is on 127.0.0.1.
+      await writeFile(join(dir, 'config.json'), JSON.stringify({ advertInterval: '2s', recordTtl: '10s', labels: { zone: `z${i}` }, policy: { allowFetchHosts: ['127.0.0.1'] } }))
       hosts.push(await daemons.start(dir, ['--name', `job-host-${i}`, ...(i > 0 ? ['--bootstrap', hosts[0].info.multiaddrs[0]] : [])]))
     }
     clientDir = await dirs.make()
@@ -154,6 +158,40 @@ describe('jobs: batch work across peers from one file', () => {
     assert.match(table.stdout, /8 done/)
     // Collected, so gone from the hosts.
     for (const host of hosts) assert.equal((await containersOf(host.info.peerId)).filter(c => c.Labels['p2prc.owner'] === client.info.peerId && c.Names.some(n => n.includes('fan-'))).length, 0)
+  })
+
+  it('an input from a URL is downloaded by the host into each task, per task with its index', async t => {
+    if (!await requireEngine(t)) return
+    const served: string[] = []
+    const web = createServer((req, res) => {
+      served.push(req.url ?? '')
+      if (req.url === '/moved') { res.writeHead(302, { location: 'http://169.254.169.254/latest/meta-data/' }).end(); return }
+      const match = /^\/data\/(\d+)$/.exec(req.url ?? '')
+      if (match == null) { res.writeHead(404).end(); return }
+      res.writeHead(200, { 'content-type': 'text/plain' }).end(`web ${match[1]}\n`)
+    })
+    web.listen(0, '127.0.0.1')
+    await once(web, 'listening')
+    try {
+      const port = (web.address() as AddressInfo).port
+      const jobId = await submit('web', {
+        name: 'web', image: TEST_IMAGE, count: 3, resources: SMALL,
+        inputs: [{ from: `http://127.0.0.1:${port}/data/{index}`, to: '/in/deep/web.txt' }],
+        cmd: ['cat', '/in/deep/web.txt']
+      })
+      const job = await ended(jobId)
+      assert.equal(job.state, 'done', JSON.stringify(job.tasks.map(t => t.reason)))
+      const logs = await cli(['job', 'logs', jobId])
+      for (let i = 0; i < 3; i++) assert.ok(logs.stdout.includes(`[${i}] web ${i}\n`), logs.stdout)
+      assert.deepEqual(served.sort(), ['/data/0', '/data/1', '/data/2'])
+
+      // A redirect is not followed (it could point anywhere, the metadata address included).
+      const moved = await ended(await submit('moved', { image: TEST_IMAGE, cmd: ['true'], resources: SMALL, inputs: [{ from: `http://127.0.0.1:${port}/moved`, to: '/in/x' }] }))
+      assert.equal(moved.state, 'failed')
+      assert.match(moved.tasks[0].reason as string, /answered with a redirect \(302\); give the final URL/)
+    } finally {
+      web.close()
+    }
   })
 
   it('job exec runs a command in every running task; cancel ends them all', async t => {

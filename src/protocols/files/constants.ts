@@ -15,3 +15,5 @@ export const RATE_LIMIT = { perSecond: 10, burst: 20 }
 export const WINDOW = 8 * 1024 * 1024
 /** The receiver says what it has taken at least this often. */
 export const ACK_EVERY = 2 * 1024 * 1024
+/** A download the host makes for a job's input (FETCH) may take this long. */
+export const FETCH_TIMEOUT = 10 * 60_000

@@ -7,7 +7,7 @@ import { FrameReader, writeFrame } from '../frames.js'
 import { PeerStreams } from '../peer-streams.js'
 import { PeerRateLimiter } from '../rate-limit.js'
 import { handlerOptions, toWireError } from '../rpc.js'
-import { ACK_EVERY, FILES_PROTOCOL, MAX_CHUNK, MAX_MESSAGE_BYTES, MAX_REQUEST_BYTES, MAX_STREAMS, RATE_LIMIT, REQUEST_TIMEOUT, WINDOW } from './constants.js'
+import { ACK_EVERY, FETCH_TIMEOUT, FILES_PROTOCOL, MAX_CHUNK, MAX_MESSAGE_BYTES, MAX_REQUEST_BYTES, MAX_STREAMS, RATE_LIMIT, REQUEST_TIMEOUT, WINDOW } from './constants.js'
 import { FilesData, FilesRequest, FilesResponse } from './pb/files.js'
 import type { FilesComponents } from './index.js'
 import type { ArchiveRead, PathStat } from '../../contract/index.js'
@@ -39,15 +39,22 @@ export class FilesProtocol implements Startable {
 
   /** What a path in one of my containers on a peer is. */
   async stat (peerId: string, container: string, path: string, options: AbortOptions = {}): Promise<PathStat> {
-    const { stream, reader, response } = await this.open(peerId, { operation: Operation.STAT, container, path, size: 0 }, options)
+    const { stream, reader, response } = await this.open(peerId, { operation: Operation.STAT, container, path, size: 0, url: '' }, options)
     reader.release()
     await stream.close().catch(() => { stream.abort(new Error('closed')) })
     return statOf(response, peerId)
   }
 
+  /** Has the host download a URL to a file in one of my containers (a job's input from the web). */
+  async fetch (peerId: string, container: string, url: string, path: string, options: AbortOptions = {}): Promise<void> {
+    const { stream, reader } = await this.open(peerId, { operation: Operation.FETCH, container, path, size: 0, url }, options, FETCH_TIMEOUT)
+    reader.release()
+    await stream.close().catch(() => { stream.abort(new Error('closed')) })
+  }
+
   /** A path out of one of my containers on a peer, as a tar stream read at my pace. */
   async read (peerId: string, container: string, path: string, options: AbortOptions = {}): Promise<ArchiveRead> {
-    const { stream, reader, response } = await this.open(peerId, { operation: Operation.GET, container, path, size: 0 }, options)
+    const { stream, reader, response } = await this.open(peerId, { operation: Operation.GET, container, path, size: 0, url: '' }, options)
     const ack = async (taken: number): Promise<void> => { await writeFrame(stream, FilesData, { data: new Uint8Array(), end: false, taken }, options) }
     return { stat: statOf(response, peerId), tar: readArchive(stream, reader, ack, options.signal) }
   }
@@ -57,7 +64,7 @@ export class FilesProtocol implements Startable {
    * copy over its limit before anything is sent; resolves once the files are in place.
    */
   async write (peerId: string, container: string, directory: string, size: number, tar: AsyncIterable<Uint8Array>, options: AbortOptions = {}): Promise<void> {
-    const { stream, reader } = await this.open(peerId, { operation: Operation.PUT, container, path: directory, size }, options)
+    const { stream, reader } = await this.open(peerId, { operation: Operation.PUT, container, path: directory, size, url: '' }, options)
     // The host's answers while the archive goes: what it has taken, or why it stopped taking.
     const answer = async (): Promise<FilesResponse> => {
       const response = await reader.next(FilesResponse, MAX_MESSAGE_BYTES, options)
@@ -89,8 +96,8 @@ export class FilesProtocol implements Startable {
   }
 
   /** Sends a request and reads the host's first answer, throwing its error. */
-  private async open (peerId: string, request: FilesRequest, options: AbortOptions): Promise<{ stream: Stream, reader: FrameReader, response: FilesResponse }> {
-    const signal = withTimeout(options.signal, REQUEST_TIMEOUT)
+  private async open (peerId: string, request: FilesRequest, options: AbortOptions, timeout = REQUEST_TIMEOUT): Promise<{ stream: Stream, reader: FrameReader, response: FilesResponse }> {
+    const signal = withTimeout(options.signal, timeout)
     const stream = await this.components.dialer.dialProtocol(peerIdFromString(peerId), FILES_PROTOCOL, { signal, runOnLimitedConnection: true })
     const reader = new FrameReader(stream)
     try {
@@ -141,6 +148,11 @@ export class FilesProtocol implements Startable {
       if (!isContainerReference(request.container)) throw new InvalidArgumentError('not a container ID or name')
       const sessions = this.components.sessions()
       const options = { signal: withTimeout(signal, REQUEST_TIMEOUT) }
+      if (request.operation === Operation.FETCH) {
+        await sessions.fetchInto(peer, request.container, request.url, request.path, { signal: withTimeout(signal, FETCH_TIMEOUT) })
+        await writeFrame(stream, FilesResponse, { done: true, taken: 0 }, { signal })
+        return
+      }
       if (request.operation === Operation.STAT) {
         await writeFrame(stream, FilesResponse, { stat: await sessions.stat(peer, request.container, request.path, options), done: false, taken: 0 }, { signal })
         return

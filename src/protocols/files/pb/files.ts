@@ -10,19 +10,22 @@ export interface FilesRequest {
   container: string
   path: string
   size: number
+  url: string
 }
 
 export namespace FilesRequest {
   export enum Operation {
     STAT = 'STAT',
     GET = 'GET',
-    PUT = 'PUT'
+    PUT = 'PUT',
+    FETCH = 'FETCH'
   }
 
   enum __OperationValues {
     STAT = 0,
     GET = 1,
-    PUT = 2
+    PUT = 2,
+    FETCH = 3
   }
 
   export namespace Operation {
@@ -60,6 +63,11 @@ export namespace FilesRequest {
           w.double(obj.size)
         }
 
+        if ((obj.url != null && obj.url !== '')) {
+          w.uint32(42)
+          w.string(obj.url)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -68,7 +76,8 @@ export namespace FilesRequest {
           operation: Operation.STAT,
           container: '',
           path: '',
-          size: 0
+          size: 0,
+          url: ''
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -91,6 +100,10 @@ export namespace FilesRequest {
             }
             case 4: {
               obj.size = reader.double()
+              break
+            }
+            case 5: {
+              obj.url = reader.string()
               break
             }
             default: {
@@ -136,6 +149,13 @@ export namespace FilesRequest {
               }
               break
             }
+            case 5: {
+              yield {
+                field: `${prefix}.url`,
+                value: reader.string()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -168,6 +188,11 @@ export namespace FilesRequest {
     value: number
   }
 
+  export interface FilesRequestUrlFieldEvent {
+    field: '$.url'
+    value: string
+  }
+
   export function encode (obj: Partial<FilesRequest>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, FilesRequest.codec())
   }
@@ -176,7 +201,7 @@ export namespace FilesRequest {
     return decodeMessage(buf, FilesRequest.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<FilesRequest>): Generator<FilesRequestOperationFieldEvent | FilesRequestContainerFieldEvent | FilesRequestPathFieldEvent | FilesRequestSizeFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<FilesRequest>): Generator<FilesRequestOperationFieldEvent | FilesRequestContainerFieldEvent | FilesRequestPathFieldEvent | FilesRequestSizeFieldEvent | FilesRequestUrlFieldEvent> {
     return streamMessage(buf, FilesRequest.codec(), opts)
   }
 }
