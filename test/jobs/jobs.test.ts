@@ -95,7 +95,7 @@ describe('jobs: batch work across peers from one file', () => {
     for (let i = 0; i < HOSTS; i++) {
       const dir = await dirs.make()
       // Loopback named: the test's web server for URL inputs is on 127.0.0.1.
-      await writeFile(join(dir, 'config.json'), JSON.stringify({ advertInterval: '2s', recordTtl: '10s', labels: { zone: `z${i}` }, policy: { allowFetchHosts: ['127.0.0.1'] } }))
+      await writeFile(join(dir, 'config.json'), JSON.stringify({ advertInterval: '2s', recordTtl: '10s', labels: { zone: `z${i}`, ...(i === 0 ? { pool: 'p' } : {}) }, policy: { allowFetchHosts: ['127.0.0.1'] } }))
       hosts.push(await daemons.start(dir, ['--name', `job-host-${i}`, ...(i > 0 ? ['--bootstrap', hosts[0].info.multiaddrs[0]] : [])]))
     }
     clientDir = await dirs.make()
@@ -215,6 +215,25 @@ describe('jobs: batch work across peers from one file', () => {
     const rm = await cli(['job', 'rm', jobId])
     assert.equal(rm.code, 0, rm.stderr)
     assert.equal((await cli(['job', 'status', jobId])).code, 1)
+  })
+
+  it('a task a host refuses goes to the next peer, and the refusal is not an attempt', async t => {
+    if (!await requireEngine(t)) return
+    const dir = await dirs.make()
+    // In the pool, but its policy takes no image: every run it is asked is refused.
+    await writeFile(join(dir, 'config.json'), JSON.stringify({ advertInterval: '2s', recordTtl: '10s', labels: { pool: 'p' }, policy: { allowImages: [] } }))
+    const picky = await daemons.start(dir, ['--name', 'job-picky', '--bootstrap', hosts[0].info.multiaddrs[0]])
+    try {
+      await waitFor(async () => (await client.api.peers()).some(p => p.peerId === picky.info.peerId && p.resources?.docker === true && p.verified), { timeout: 30_000, message: 'the client to know the picky host' })
+      // Two tasks in the pool: the second goes first to the pool member with none of them, which refuses.
+      const jobId = await submit('refused', { name: 'refused', image: TEST_IMAGE, cmd: ['true'], count: 2, resources: SMALL, constraints: { labels: { pool: 'p' } } })
+      const job = await ended(jobId)
+      assert.equal(job.state, 'done', JSON.stringify(job.tasks.map(t => t.reason)))
+      assert.deepEqual(job.tasks.map(t => [t.peerId, t.attempts]), [[hosts[0].info.peerId, 1], [hosts[0].info.peerId, 1]])
+      assert.equal((await containersOf(picky.info.peerId)).length, 0)
+    } finally {
+      assert.equal(await picky.stop(), 0)
+    }
   })
 
   it('a job no peer fits says why for each peer, then fails at its queue timeout', async t => {
