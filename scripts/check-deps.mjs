@@ -15,7 +15,7 @@ import { dirname, join, relative, resolve, sep } from 'node:path'
 
 const LAYERS = [
   ['errors', 'polyfill', 'signals', 'version', 'contract', 'units'],
-  ['validation', 'archive'],
+  ['validation', 'archive', 'storage'],
   ['config', 'identity', 'resources', 'runtime'],
   ['records', 'swarm'],
   ['containers'],

@@ -1,13 +1,13 @@
 import { randomBytes } from 'node:crypto'
-import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises'
+import { mkdir, readdir, readFile, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { z } from 'zod'
+import { writeWhole } from '../storage/write-whole.js'
 import type { JobState, TaskAttempt, TaskState } from '../contract/index.js'
 import type { JobSpec } from './job-spec.js'
 
 // The client node owns its jobs: each one's state lives in DATA_DIR/jobs/<job ID>/job.json,
-// replaced whole (written beside it, flushed, renamed over it) at every change, so a crash leaves
-// the last complete state. Logs and outputs collected from tasks sit beside it.
+// replaced whole (storage/write-whole.ts) at every change, so a crash leaves the last complete state. Logs and outputs collected from tasks sit beside it.
 
 export interface AttemptRecord extends TaskAttempt {
   /** It failed in a way that uses up a retry (not a refusal or a client restart). */
@@ -108,15 +108,7 @@ export class JobStore {
   private async write (jobId: string, text: string): Promise<void> {
     const dir = this.jobDir(jobId)
     await mkdir(join(dir, 'logs'), { recursive: true, mode: 0o700 })
-    const scratch = join(dir, `.job.json.${randomBytes(4).toString('hex')}`)
-    const file = await open(scratch, 'w', 0o600)
-    try {
-      await file.writeFile(text)
-      await file.sync()
-    } finally {
-      await file.close()
-    }
-    await rename(scratch, join(dir, 'job.json'))
+    await writeWhole(join(dir, 'job.json'), text)
   }
 
   /** Every job on record; one whose file cannot be read is reported and left alone. */

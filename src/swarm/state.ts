@@ -1,9 +1,9 @@
-import { randomBytes } from 'node:crypto'
-import { chmod, mkdir, open, readFile, rename, rm } from 'node:fs/promises'
+import { readFile, rename, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { privateKeyFromProtobuf, privateKeyToProtobuf, publicKeyToProtobuf } from '@libp2p/crypto/keys'
 import { z } from 'zod'
 import { ConfigError } from '../errors.js'
+import { writeWhole } from '../storage/write-whole.js'
 import { ROLES } from './constants.js'
 import { Rotation, SignedRotation } from './pb/swarm.js'
 import type { PrivateKey } from '@libp2p/interface'
@@ -108,18 +108,4 @@ async function settlePendingKey (dataDir: string, state: SwarmStateFile): Promis
 
 export async function removeSwarm (dataDir: string): Promise<void> {
   await rm(dirOf(dataDir), { recursive: true, force: true })
-}
-
-async function writeWhole (path: string, bytes: Uint8Array): Promise<void> {
-  await mkdir(join(path, '..'), { recursive: true, mode: 0o700 })
-  const draft = `${path}.${process.pid}.${randomBytes(4).toString('hex')}`
-  const file = await open(draft, 'wx', 0o600)
-  try {
-    await file.writeFile(bytes)
-    await file.sync()
-  } finally {
-    await file.close()
-  }
-  await chmod(draft, 0o600)
-  await rename(draft, path)
 }
