@@ -126,6 +126,8 @@ export class JobRun {
       } else if (task.state === 'collecting') {
         task.state = 'running'
       }
+      // A host gets its full grace from now: the client has only begun to dial it again.
+      if (task.state === 'running' && attempt != null) this.answered.set(attempt.peerId, Date.now())
     }
   }
 
@@ -273,6 +275,12 @@ export class JobRun {
           const view = await containers.run(this.taskRequest(task), { signal })
           attempt.containerId = view.containerId
           this.init.changed(this.job, task)
+          // Cancelled while the host made it: it must not be left there. The client stopping: the next start ends it.
+          if (this.terminal) {
+            await this.discard(containers, attempt, 'cancelled')
+            return
+          }
+          if (signal.aborted) return
         } catch (err: any) {
           if (signal.aborted) return
           // Refused (full, policy, the image): not a try of the task; the next peer is asked.
@@ -284,8 +292,12 @@ export class JobRun {
           task.inputBytes = await copyInputs(containers, attempt.containerId, this.job.spec.inputs, task.index, { signal })
           await containers.startHeld(attempt.containerId, { signal: withTimeout(signal, HOST_CALL_TIMEOUT) })
         } catch (err: any) {
-          if (signal.aborted) return
-          await containers.kill(attempt.containerId, { signal: AbortSignal.timeout(HOST_CALL_TIMEOUT) }).catch(() => { attempt.abandoned = true })
+          // Cancelled meanwhile: its container goes. The client stopping: the next start ends it.
+          if (signal.aborted) {
+            if (this.terminal) await this.discard(containers, attempt, 'cancelled')
+            return
+          }
+          await this.discard(containers, attempt)
           if (err instanceof InputError) {
             attempt.endedAt = now()
             attempt.reason = err.message
@@ -297,7 +309,10 @@ export class JobRun {
           this.endAttempt(task, { reason: `could not start: ${err.message}`, failed: true })
           return
         }
-        if (this.terminal) return
+        if (this.terminal) {
+          await this.discard(containers, attempt, 'cancelled')
+          return
+        }
         task.state = 'running'
         this.answered.set(peerId, Date.now())
         this.init.changed(this.job, task)
@@ -309,6 +324,18 @@ export class JobRun {
     } finally {
       this.busy.delete(task.index)
     }
+  }
+
+  /**
+   * Ends an attempt's container (one that cannot be ended now is ended when its host answers);
+   * with an end reason, the attempt is over.
+   */
+  private async discard (containers: ContainerService, attempt: AttemptRecord, reason?: string): Promise<void> {
+    if (attempt.containerId != null) await containers.kill(attempt.containerId, { signal: AbortSignal.timeout(HOST_CALL_TIMEOUT) }).catch(() => { attempt.abandoned = true })
+    if (reason == null) return
+    attempt.endedAt ??= now()
+    attempt.reason ??= reason
+    this.init.changed(this.job)
   }
 
   private taskRequest (task: TaskRecord): RunRequest {
