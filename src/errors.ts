@@ -48,6 +48,13 @@ export class UnauthorizedError extends P2PRCError {
   override name = 'UnauthorizedError'
 }
 
+/** A browser request the API will not take: a foreign Host or Origin, or a missing CSRF token. */
+export class ForbiddenError extends P2PRCError {
+  static readonly code = 'ERR_FORBIDDEN'
+  readonly code = ForbiddenError.code
+  override name = 'ForbiddenError'
+}
+
 export class NotFoundError extends P2PRCError {
   static readonly code = 'ERR_NOT_FOUND'
   readonly code = NotFoundError.code
@@ -178,6 +185,7 @@ const BY_CODE: Record<string, new (message: string) => P2PRCError> = {
   [DialError.code]: DialError,
   [NotStartedError.code]: NotStartedError,
   [UnauthorizedError.code]: UnauthorizedError,
+  [ForbiddenError.code]: ForbiddenError,
   [NotFoundError.code]: NotFoundError,
   [DaemonNotRunningError.code]: DaemonNotRunningError,
   [PolicyRefusedError.code]: PolicyRefusedError,

@@ -32,6 +32,15 @@ export interface PeersQuery {
 export class ApiClient {
   constructor (private readonly url: string, private readonly token: string) {}
 
+  /**
+   * A one-time login URL for the web dashboard (`p2prc dashboard`). The code sits in the URL's
+   * fragment, which a browser never sends to a server, and is spent on first use.
+   */
+  async dashboardUrl (options: AbortOptions = {}): Promise<{ url: string, expiresAt: string }> {
+    const { code, expiresAt } = await this.request<{ code: string, expiresAt: string }>('POST', '/v1/dashboard/codes', undefined, options)
+    return { url: `${this.url}/#code=${encodeURIComponent(code)}`, expiresAt }
+  }
+
   async node (options: AbortOptions = {}): Promise<NodeStatus> {
     return this.request('GET', '/v1/node', undefined, options)
   }

@@ -1,7 +1,11 @@
 import Fastify from 'fastify'
-import { ConfigError, NotFoundError, UnauthorizedError } from '../errors.js'
+import { ConfigError, NotFoundError } from '../errors.js'
 import { parseHostPort } from '../units/index.js'
 import { API_BODY_LIMIT, API_HEADERS_TIMEOUT, API_REQUEST_TIMEOUT } from './constants.js'
+import { authorize } from './dashboard/access.js'
+import { secureHeaders } from './dashboard/browser-guard.js'
+import { dashboardRoutes, isDashboardPublic } from './dashboard/dashboard-routes.js'
+import { DashboardSessions } from './dashboard/sessions.js'
 import { toHttpError } from './http-errors.js'
 import { archiveRoutes } from './routes/archive-routes.js'
 import { containerRoutes } from './routes/container-routes.js'
@@ -15,7 +19,7 @@ import { metricsRoutes } from './routes/metrics-routes.js'
 import { nodeRoutes } from './routes/node-routes.js'
 import { peerRoutes } from './routes/peer-routes.js'
 import { swarmRoutes } from './routes/swarm-routes.js'
-import { tokenMatches } from './token.js'
+import type { Caller } from './dashboard/access.js'
 import type { P2PRCNode } from '../core/p2prc-node.js'
 import type { Jobs } from '../jobs/index.js'
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify'
@@ -25,6 +29,8 @@ export interface ApiInit {
   /** The node's jobs; without them the job routes answer that this node runs none. */
   jobs?: Jobs
   token: string
+  /** The dashboard's logins; the daemon keeps one across node restarts, so a swarm join logs no one out. */
+  sessions?: DashboardSessions
   /** HOST:PORT; port 0 picks a free one. */
   listen: string
   /** Route plugins added by later layers, each given the node. */
@@ -54,16 +60,25 @@ export function buildApp (init: Omit<ApiInit, 'listen'>): FastifyInstance {
   const app = Fastify({ bodyLimit: API_BODY_LIMIT, requestTimeout: API_REQUEST_TIMEOUT, logger: false, forceCloseConnections: true })
   app.server.headersTimeout = API_HEADERS_TIMEOUT
 
-  app.addHook('onRequest', async request => {
-    if (PUBLIC_PATHS.has(request.url)) return
-    if (!tokenMatches(init.token, request.headers.authorization)) {
-      throw new UnauthorizedError('missing or wrong bearer token (see DATA_DIR/api.token)')
-    }
+  const sessions = init.sessions ?? new DashboardSessions()
+  // Cookies do not keep ports apart: two nodes on one machine must not overwrite each other's.
+  const cookieName = `p2prc_${init.node.peerId.slice(-10)}`
+  const callers = new WeakMap<object, Caller>()
+  const access = {
+    token: init.token,
+    sessions,
+    cookieName,
+    apiHosts: init.node.config.apiHosts,
+    isPublic: (request: { url: string, method: string }) => PUBLIC_PATHS.has(request.url) || isDashboardPublic(request)
+  }
+  app.addHook('onRequest', async (request, reply) => {
+    secureHeaders(reply)
+    callers.set(request, authorize(request, access))
   })
 
   app.setErrorHandler((err: Error & { statusCode?: number }, _request, reply) => {
     // Fastify's own errors (bad JSON, body too large) carry a 4xx status; keep it.
-    if (err.statusCode != null && err.statusCode < 500 && err.name !== 'UnauthorizedError') {
+    if (err.statusCode != null && err.statusCode < 500 && err.name !== 'UnauthorizedError' && err.name !== 'ForbiddenError') {
       return reply.status(err.statusCode).send({ error: { code: 'ERR_INVALID_ARGUMENT', message: err.message } })
     }
     const { status, body } = toHttpError(err)
@@ -78,6 +93,7 @@ export function buildApp (init: Omit<ApiInit, 'listen'>): FastifyInstance {
   for (const routes of [...ROUTES, ...(init.routes ?? [])]) {
     void app.register(routes, { node: init.node, jobs: init.jobs, restartNode: init.restartNode })
   }
+  void app.register(dashboardRoutes, { sessions, cookieName, callerOf: request => callers.get(request) ?? { kind: 'public' } })
   return app
 }
 

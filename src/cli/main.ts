@@ -4,6 +4,7 @@ import { endOptionsAtProgram } from './command-words.js'
 import { packageVersion } from '../version.js'
 import { connectCommand } from './commands/connect.js'
 import { cpCommand } from './commands/cp.js'
+import { dashboardCommand } from './commands/dashboard.js'
 import { execCommand, shellCommand } from './commands/exec.js'
 import { forwardCommand } from './commands/forward.js'
 import { hostCommand } from './commands/host.js'
@@ -30,7 +31,7 @@ export function buildProgram (): Command {
     .option('--json', 'print only JSON on stdout')
     .showHelpAfterError('(run with --help for usage)')
 
-  for (const command of [startCommand(), idCommand(), peersCommand(), specsCommand(), connectCommand(), runCommand(), forwardCommand(), psCommand(), statsCommand(), logsCommand(), execCommand(), shellCommand(), cpCommand(), killCommand(), rmCommand(), jobCommand(), hostCommand(), swarmCommand(), inviteCommand(), joinCommand()]) {
+  for (const command of [startCommand(), idCommand(), peersCommand(), specsCommand(), connectCommand(), runCommand(), forwardCommand(), psCommand(), statsCommand(), logsCommand(), execCommand(), shellCommand(), cpCommand(), killCommand(), rmCommand(), jobCommand(), dashboardCommand(), hostCommand(), swarmCommand(), inviteCommand(), joinCommand()]) {
     program.addCommand(command)
   }
   // Every command and subcommand shares the exit-code rules below.

@@ -28,6 +28,7 @@ function defaults (env: Record<string, string | undefined>): Config {
     listen: DEFAULT_LISTEN,
     bootstrap: [],
     api: DEFAULT_API,
+    apiHosts: [],
     name: DEFAULT_NAME(),
     labels: {},
     mdns: false,

@@ -154,6 +154,12 @@ const configShape = z.strictObject({
   listen: z.array(multiaddrString).min(1).max(16),
   bootstrap: z.array(peerMultiaddrString).max(64),
   api: hostPort,
+  /**
+   * Names a browser may reach the API by (the Host header), beside localhost and IP addresses:
+   * any other name is refused, so a page whose domain is re-pointed at this machine (DNS
+   * rebinding) cannot talk to it.
+   */
+  apiHosts: z.array(z.string().trim().toLowerCase().regex(/^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$/, { message: 'expected a host name, e.g. node1.lab.example' })).max(32),
   name: z.string().trim().min(1).max(64).regex(VISIBLE_TEXT, { message: 'no control or invisible (format) characters, such as a zero-width space' }),
   labels,
   mdns: z.boolean(),

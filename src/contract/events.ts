@@ -1,3 +1,4 @@
+import type { ContainerView } from './containers.js'
 import type { PeerSummary } from './peers.js'
 import type { JobView, TaskView } from './jobs.js'
 
@@ -7,6 +8,10 @@ export interface NodeEvents {
   'peer:disconnect': CustomEvent<string>
   /** A p2prc peer entered the peer table or sent a newer record. */
   'peer:update': CustomEvent<PeerSummary>
+  /** One of my containers changed by this node's doing (run, kill, remove): what `ps` now shows of it. */
+  'container:update': CustomEvent<ContainerView>
+  /** What runs on this node for others changed (started, ended, removed): `GET /v1/host/containers` has it. */
+  'guests:change': CustomEvent<null>
 }
 
 export type NodeEventName = keyof NodeEvents

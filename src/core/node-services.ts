@@ -106,7 +106,10 @@ export function createNodeServices (components: P2PRCNodeComponents, events: Pic
     policy: config.policy,
     resources: () => issuer.current?.record.resources,
     log: logger.forComponent('p2prc:containers'),
-    onChange: () => { gossip.advertiseSoon() }
+    onChange: () => {
+      gossip.advertiseSoon()
+      events.safeDispatchEvent('guests:change', { detail: null })
+    }
   })
   const served = (): HostContainers => guests.host
   const identified = new IdentifiedConnections(host)

@@ -180,6 +180,7 @@ export class P2PRCNode extends TypedEventEmitter<NodeEvents> {
       ? await this.containersOn(ref).run(request, options)
       : await runOnBestPeer(this.peers(), request, options, async peerId => this.containersOn(peerId).run(request, options), options.signal)
     this.noteHost(started.peerId, true)
+    this.safeDispatchEvent('container:update', { detail: started })
     return started
   }
 
@@ -235,12 +236,16 @@ export class P2PRCNode extends TypedEventEmitter<NodeEvents> {
   }
 
   async kill (ref: string, container: string, options: AbortOptions = {}): Promise<ContainerView> {
-    return this.containersOn(ref).kill(container, options)
+    const killed = await this.containersOn(ref).kill(container, options)
+    this.safeDispatchEvent('container:update', { detail: killed })
+    return killed
   }
 
   /** Removes one of my containers that has exited. */
   async remove (ref: string, container: string, options: AbortOptions = {}): Promise<ContainerView> {
-    return this.containersOn(ref).remove(container, options)
+    const removed = await this.containersOn(ref).remove(container, options)
+    this.safeDispatchEvent('container:update', { detail: removed })
+    return removed
   }
 
   /**

@@ -1,5 +1,6 @@
 import '../polyfill.js'
 import { logger } from '@libp2p/logger'
+import { DashboardSessions } from '../api/dashboard/sessions.js'
 import { startApi } from '../api/server.js'
 import { loadOrCreateToken } from '../api/token.js'
 import { createNode } from '../core/create-node.js'
@@ -24,6 +25,8 @@ export interface Daemon {
 
 /** Starts a node and its control API, and announces them in DATA_DIR/node.json. */
 export async function startDaemon (options: NodeOptions): Promise<Daemon> {
+  // Outlives node restarts (a swarm join), so the dashboard stays logged in through them.
+  const sessions = new DashboardSessions()
   let stopping: Promise<void> | undefined
   let restarting: Promise<void> | undefined
   const daemon: Daemon = {
@@ -53,7 +56,7 @@ export async function startDaemon (options: NodeOptions): Promise<Daemon> {
     try {
       await jobs.start()
       const token = await loadOrCreateToken(node.config.dataDir)
-      daemon.api = await startApi({ node, jobs, token, listen: listen ?? node.config.api, restartNode })
+      daemon.api = await startApi({ node, jobs, token, sessions, listen: listen ?? node.config.api, restartNode })
     } catch (err) {
       jobs.stop()
       await node.stop()

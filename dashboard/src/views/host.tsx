@@ -1,0 +1,79 @@
+import { useEffect, useMemo, useState } from 'preact/hooks'
+import { api } from '../api.js'
+import { debounced, useEvents } from '../events.js'
+import { bytes, cpus, relative, shortId } from '../format.js'
+import type { ContainerView } from '../../../src/contract/containers.js'
+import type { NodeStatus } from '../../../src/contract/node.js'
+import type { PeerSummary } from '../../../src/contract/peers.js'
+
+function Meter ({ label, used, offered, format }: { label: string, used: number, offered: number, format: (n: number) => string }) {
+  return (
+    <div class="meter">
+      <span>{label}</span>
+      <meter min={0} max={Math.max(offered, 1e-9)} value={used} aria-label={`${label} in use`} />
+      <span>{format(used)} of {format(offered)}</span>
+    </div>
+  )
+}
+
+/** The operator's view: what this node runs for others, who asked for it, and a kill for each. */
+export function HostView ({ node: initial }: { node: NodeStatus }) {
+  const [guests, setGuests] = useState<ContainerView[] | null>(null)
+  const [node, setNode] = useState(initial)
+  const [names, setNames] = useState<Map<string, string>>(new Map())
+  const [error, setError] = useState<string | null>(null)
+  const [killing, setKilling] = useState<string | null>(null)
+  const load = useMemo(() => () => {
+    api<ContainerView[]>('GET', '/v1/host/containers').then(list => { setGuests(list); setError(null) }, err => { setError(err.message) })
+    api<NodeStatus>('GET', '/v1/node').then(setNode, () => {})
+    api<PeerSummary[]>('GET', '/v1/peers').then(peers => { setNames(new Map(peers.filter(p => p.name != null).map(p => [p.peerId, p.name as string]))) }, () => {})
+  }, [])
+  useEffect(load, [])
+  useEvents(['guests:change'], useMemo(() => debounced(load, 200), []))
+  const kill = async (c: ContainerView): Promise<void> => {
+    if (!confirm(`Kill ${c.name}, run for ${names.get(c.owner) ?? c.owner}?`)) return
+    setKilling(c.containerId)
+    try {
+      await api('DELETE', `/v1/host/containers/${encodeURIComponent(c.containerId)}`)
+      load()
+    } catch (err) {
+      setError((err as Error).message)
+    } finally {
+      setKilling(null)
+    }
+  }
+  const { offer, used } = node.resources
+  return (
+    <section aria-labelledby="host-title">
+      <h1 id="host-title">This host <span class="count">{guests?.length ?? ''}</span></h1>
+      {!node.docker.available && <p class="warn">This node takes no guests: {node.docker.reason ?? 'no Docker engine'}.</p>}
+      <div class="meters panel" aria-label="offer and use">
+        <Meter label="CPUs" used={used.cpus} offered={offer.cpus} format={cpus} />
+        <Meter label="memory" used={used.memoryBytes} offered={offer.memoryBytes} format={bytes} />
+        <Meter label="GPUs" used={used.gpus} offered={offer.gpus} format={String} />
+        <Meter label="containers" used={used.containers} offered={Math.max(used.containers, node.resources.offer.containers)} format={String} />
+      </div>
+      {error != null && <p class="error" role="alert">{error}</p>}
+      <div class="scroll">
+        <table class="guests">
+          <thead><tr><th>name</th><th>owner</th><th>image</th><th>state</th><th>limits</th><th>created</th><th>expires</th><th /></tr></thead>
+          <tbody>
+            {guests?.map(c => (
+              <tr key={c.containerId} data-container={c.containerId}>
+                <td>{c.name}</td>
+                <td title={c.owner}>{names.get(c.owner) ?? ''} <code>{shortId(c.owner)}</code></td>
+                <td>{c.image}</td>
+                <td class={`state ${c.state}`}>{c.state}{c.endReason != null ? ` (${c.endReason})` : ''}</td>
+                <td>{cpus(c.limits.cpus)} CPUs, {bytes(c.limits.memoryBytes)}{c.limits.gpus > 0 ? `, ${c.limits.gpus} GPUs` : ''}</td>
+                <td>{relative(c.createdAt)}</td>
+                <td>{relative(c.expiresAt)}</td>
+                <td><button type="button" class="danger" disabled={killing === c.containerId} onClick={() => { void kill(c) }} aria-label={`kill ${c.name}`}>Kill</button></td>
+              </tr>
+            ))}
+            {guests?.length === 0 && <tr><td colSpan={8} class="muted">No guest containers run here.</td></tr>}
+          </tbody>
+        </table>
+      </div>
+    </section>
+  )
+}
