@@ -67,7 +67,7 @@ export function HostView ({ node: initial }: { node: NodeStatus }) {
                 <td>{cpus(c.limits.cpus)} CPUs, {bytes(c.limits.memoryBytes)}{c.limits.gpus > 0 ? `, ${c.limits.gpus} GPUs` : ''}</td>
                 <td>{relative(c.createdAt)}</td>
                 <td>{relative(c.expiresAt)}</td>
-                <td><button type="button" class="danger" disabled={killing === c.containerId} onClick={() => { void kill(c) }} aria-label={`kill ${c.name}`}>Kill</button></td>
+                <td>{c.endReason == null && <button type="button" class="danger" disabled={killing === c.containerId} onClick={() => { void kill(c) }} aria-label={`kill ${c.name}`}>Kill</button>}</td>
               </tr>
             ))}
             {guests?.length === 0 && <tr><td colSpan={8} class="muted">No guest containers run here.</td></tr>}

@@ -2,6 +2,7 @@ import { useEffect, useMemo, useState } from 'preact/hooks'
 import { api } from '../api.js'
 import { debounced, useEvents } from '../events.js'
 import { bytes, cpus, relative, shortId } from '../format.js'
+import type { NodeStatus } from '../../../src/contract/node.js'
 import type { PeerRecordView, PeerSummary } from '../../../src/contract/peers.js'
 
 interface Filters { gpu: boolean, minCpus: string, minMemory: string, label: string }
@@ -16,7 +17,7 @@ function query (f: Filters): string {
   return text === '' ? '' : `?${text}`
 }
 
-function Free ({ peer }: { peer: PeerSummary }) {
+function Free ({ peer }: { peer: Pick<PeerSummary, 'resources'> }) {
   const r = peer.resources
   if (r == null) return <td colSpan={3} class="muted">no record yet</td>
   return (
@@ -65,6 +66,10 @@ function Record ({ peerId }: { peerId: string }) {
 export function NetworkView ({ selected }: { selected?: string }) {
   const [filters, setFilters] = useState<Filters>({ gpu: false, minCpus: '', minMemory: '', label: '' })
   const [peers, setPeers] = useState<PeerSummary[] | null>(null)
+  const [self, setSelf] = useState<NodeStatus | null>(null)
+  const loadSelf = useMemo(() => debounced(() => { api<NodeStatus>('GET', '/v1/node').then(setSelf, () => {}) }, 300), [])
+  useEffect(loadSelf, [])
+  useEvents(['guests:change'], loadSelf)
   const [error, setError] = useState<string | null>(null)
   const load = useMemo(() => {
     let controller: AbortController | undefined
@@ -79,6 +84,7 @@ export function NetworkView ({ selected }: { selected?: string }) {
   const reload = useMemo(() => debounced(() => { load(filters) }, 300), [filters])
   useEvents(['peer:update', 'peer:connect', 'peer:disconnect'], reload)
 
+  const filtered = filters.gpu || filters.minCpus !== '' || filters.minMemory !== '' || filters.label !== ''
   const set = (key: keyof Filters) => (event: Event) => {
     const input = event.currentTarget as HTMLInputElement
     setFilters({ ...filters, [key]: input.type === 'checkbox' ? input.checked : input.value })
@@ -86,7 +92,7 @@ export function NetworkView ({ selected }: { selected?: string }) {
   return (
     <div class="split">
       <section aria-labelledby="network-title">
-        <h1 id="network-title">Network <span class="count">{peers?.length ?? ''}</span></h1>
+        <h1 id="network-title">Network <span class="count">{peers != null ? peers.length + 1 : ''}</span></h1>
         <form class="filters" onSubmit={e => { e.preventDefault() }}>
           <label><input type="checkbox" checked={filters.gpu} onChange={set('gpu')} /> free GPU</label>
           <label>min CPUs <input inputMode="decimal" size={4} value={filters.minCpus} onChange={set('minCpus')} /></label>
@@ -98,6 +104,17 @@ export function NetworkView ({ selected }: { selected?: string }) {
           <table class="peers">
             <thead><tr><th>name</th><th>labels</th><th>CPUs free</th><th>memory free</th><th>GPUs free</th><th>Docker</th><th>latency</th><th>link</th><th>last seen</th></tr></thead>
             <tbody>
+              {self != null && !filtered && (
+                <tr class={selected === self.peerId ? 'selected' : 'self'}>
+                  <td><a href={`#/network/${encodeURIComponent(self.peerId)}`} title={self.peerId}>{self.name}</a><span class="tag">this node</span></td>
+                  <td>{Object.entries(self.labels).map(([k, v]) => <span key={k} class="tag">{k}={v}</span>)}</td>
+                  <Free peer={self} />
+                  <td>{self.resources.docker ? (self.resources.guestRuntime ?? 'yes') : 'no'}</td>
+                  <td>-</td>
+                  <td>-</td>
+                  <td>now</td>
+                </tr>
+              )}
               {peers?.map(peer => (
                 <tr key={peer.peerId} class={selected === peer.peerId ? 'selected' : undefined}>
                   <td><a href={`#/network/${encodeURIComponent(peer.peerId)}`} title={peer.peerId}>{peer.name ?? shortId(peer.peerId)}</a>{!peer.verified && <span class="tag warn" title="known only from others' relays">unverified</span>}</td>
@@ -109,7 +126,7 @@ export function NetworkView ({ selected }: { selected?: string }) {
                   <td>{relative(peer.lastSeen)}</td>
                 </tr>
               ))}
-              {peers?.length === 0 && <tr><td colSpan={9} class="muted">No peer {filters.gpu || filters.minCpus !== '' || filters.minMemory !== '' || filters.label !== '' ? 'matches these filters' : 'known yet'}.</td></tr>}
+              {peers?.length === 0 && <tr><td colSpan={9} class="muted">No {filtered ? 'peer matches these filters' : 'other peer known yet'}.</td></tr>}
             </tbody>
           </table>
         </div>
