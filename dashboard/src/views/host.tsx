@@ -24,7 +24,8 @@ export function HostView ({ node: initial }: { node: NodeStatus }) {
   const [error, setError] = useState<string | null>(null)
   const [killing, setKilling] = useState<string | null>(null)
   const load = useMemo(() => () => {
-    api<ContainerView[]>('GET', '/v1/host/containers').then(list => { setGuests(list); setError(null) }, err => { setError(err.message) })
+    // A node without an engine runs nothing for others: there is no list to ask for.
+    if (initial.docker.available) api<ContainerView[]>('GET', '/v1/host/containers').then(list => { setGuests(list); setError(null) }, err => { setError(err.message) })
     api<NodeStatus>('GET', '/v1/node').then(setNode, () => {})
     api<PeerSummary[]>('GET', '/v1/peers').then(peers => { setNames(new Map(peers.filter(p => p.name != null).map(p => [p.peerId, p.name as string]))) }, () => {})
   }, [])
@@ -66,7 +67,7 @@ export function HostView ({ node: initial }: { node: NodeStatus }) {
                 <td class={`state ${c.state}`}>{c.state}{c.endReason != null ? ` (${c.endReason})` : ''}</td>
                 <td>{cpus(c.limits.cpus)} CPUs, {bytes(c.limits.memoryBytes)}{c.limits.gpus > 0 ? `, ${c.limits.gpus} GPUs` : ''}</td>
                 <td>{relative(c.createdAt)}</td>
-                <td>{relative(c.expiresAt)}</td>
+                <td>{c.endReason == null ? relative(c.expiresAt) : '-'}</td>
                 <td>{c.endReason == null && <button type="button" class="danger" disabled={killing === c.containerId} onClick={() => { void kill(c) }} aria-label={`kill ${c.name}`}>Kill</button>}</td>
               </tr>
             ))}

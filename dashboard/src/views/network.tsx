@@ -20,6 +20,7 @@ function query (f: Filters): string {
 function Free ({ peer }: { peer: Pick<PeerSummary, 'resources'> }) {
   const r = peer.resources
   if (r == null) return <td colSpan={3} class="muted">no record yet</td>
+  if (!r.docker) return <td colSpan={3} class="muted">offers no compute</td>
   return (
     <>
       <td>{cpus(Math.max(0, r.offer.cpus - r.used.cpus))} / {cpus(r.offer.cpus)}</td>
@@ -67,8 +68,9 @@ export function NetworkView ({ selected }: { selected?: string }) {
   const [filters, setFilters] = useState<Filters>({ gpu: false, minCpus: '', minMemory: '', label: '' })
   const [peers, setPeers] = useState<PeerSummary[] | null>(null)
   const [self, setSelf] = useState<NodeStatus | null>(null)
-  const loadSelf = useMemo(() => debounced(() => { api<NodeStatus>('GET', '/v1/node').then(setSelf, () => {}) }, 300), [])
-  useEffect(loadSelf, [])
+  const readSelf = (): void => { api<NodeStatus>('GET', '/v1/node').then(setSelf, () => {}) }
+  const loadSelf = useMemo(() => debounced(readSelf, 300), [])
+  useEffect(readSelf, [])
   useEvents(['guests:change'], loadSelf)
   const [error, setError] = useState<string | null>(null)
   const load = useMemo(() => {

@@ -140,6 +140,8 @@ function Detail ({ container, onChange }: { container: ContainerView, onChange: 
 /** My containers on every peer, a run form, and one container's charts, logs and shell. */
 export function WorkView ({ node, selected }: { node: NodeStatus, selected?: { peerId: string, containerId: string } }) {
   const { list, unreachable, error, reload } = useMyContainers()
+  const [names, setNames] = useState<Map<string, string>>(new Map())
+  useEffect(() => { api<PeerSummary[]>('GET', '/v1/peers').then(peers => { setNames(new Map(peers.flatMap(p => p.name != null ? [[p.peerId, p.name]] : []))) }, () => {}) }, [list?.length])
   const chosen = selected == null ? undefined : list?.find(c => c.peerId === selected.peerId && c.containerId === selected.containerId)
   const started = (c: ContainerView): void => {
     reload()
@@ -158,12 +160,12 @@ export function WorkView ({ node, selected }: { node: NodeStatus, selected?: { p
               {list?.map(c => (
                 <tr key={`${c.peerId}/${c.containerId}`} class={chosen === c ? 'selected' : undefined} data-container={c.containerId}>
                   <td><a href={`#/work/${encodeURIComponent(c.peerId)}/${encodeURIComponent(c.containerId)}`}>{c.name}</a></td>
-                  <td title={c.peerId}>{c.peerId === node.peerId ? 'this node' : shortId(c.peerId)}</td>
+                  <td title={c.peerId}>{c.peerId === node.peerId ? 'this node' : names.get(c.peerId) ?? shortId(c.peerId)}</td>
                   <td>{c.image}</td>
                   <td class={`state ${c.state}`}>{c.state}</td>
                   <td>{c.exitCode ?? ''}{c.endReason != null && c.endReason !== 'exited' ? ` ${c.endReason}` : ''}</td>
                   <td>{relative(c.createdAt)}</td>
-                  <td>{relative(c.expiresAt)}</td>
+                  <td>{c.endReason == null ? relative(c.expiresAt) : '-'}</td>
                 </tr>
               ))}
               {list?.length === 0 && <tr><td colSpan={7} class="muted">Nothing runs for you yet: start something with the form.</td></tr>}

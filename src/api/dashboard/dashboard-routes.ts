@@ -14,6 +14,9 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 /** Where the build puts the page (vite.config.ts): dist/dashboard beside dist/api. */
 export const DASHBOARD_ROOT = fileURLToPath(new URL('../../dashboard/', import.meta.url))
 
+/** The page and what it loads (vite.config.mjs puts scripts and styles under /assets/). */
+const PAGE_FILES = /^\/(index\.html|favicon\.svg|assets\/[\w.-]+)?$/
+
 const loginBody = z.strictObject({ code: z.string().min(1).max(128) })
 
 export interface DashboardRouteOptions {
@@ -26,7 +29,7 @@ export interface DashboardRouteOptions {
 export function isDashboardPublic (request: Pick<FastifyRequest, 'url' | 'method'>): boolean {
   const path = request.url.split('?')[0]
   if (request.method === 'POST' && path === '/v1/dashboard/session') return true
-  return (request.method === 'GET' || request.method === 'HEAD') && !path.startsWith('/v1/') && path !== '/metrics'
+  return (request.method === 'GET' || request.method === 'HEAD') && PAGE_FILES.test(path)
 }
 
 /**
