@@ -20,6 +20,11 @@ export default tseslint.config(
     }
   },
   {
+    // The dashboard runs in the browser.
+    files: ['dashboard/src/**'],
+    languageOptions: { globals: { ...globals.browser } }
+  },
+  {
     files: ['src/cli/**', 'src/cli.ts', 'src/node.ts', 'src/daemon/**', 'scripts/**', 'test/**'],
     rules: { 'no-console': 'off' }
   }

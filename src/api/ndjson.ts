@@ -1,3 +1,4 @@
+import { toHttpError } from './http-errors.js'
 import type { FastifyReply } from 'fastify'
 
 /**
@@ -16,4 +17,22 @@ export function ndjsonStream (reply: FastifyReply): { write: (value: unknown) =>
 
 export function wantsNdjson (accept: string | undefined): boolean {
   return accept?.includes('application/x-ndjson') === true
+}
+
+/** Ends a stream with the error as its last line, since the status line has already gone out. */
+export function streamError (stream: { write: (v: unknown) => void, end: () => void }, err: Error): void {
+  stream.write(toHttpError(err).body)
+  stream.end()
+}
+
+/** Streams every item as a line; an error midway becomes the last line. */
+export async function pipeNdjson (reply: FastifyReply, items: AsyncIterable<unknown>): Promise<void> {
+  const stream = ndjsonStream(reply)
+  try {
+    for await (const item of items) stream.write(item)
+    stream.end()
+  } catch (err: any) {
+    if (reply.raw.destroyed) return
+    streamError(stream, err)
+  }
 }

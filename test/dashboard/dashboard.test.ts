@@ -178,6 +178,8 @@ describe('the web dashboard in a real browser', () => {
     await row.waitFor({ timeout: 20_000 })
     await row.getByText('dash-b').waitFor({ timeout: 20_000 })
     assert.match(await row.innerText(), /from-b/)
+    // Its use, live from the engine's stats.
+    await row.getByText(/\d+% CPU, [\d.]+ (B|KiB|MiB)/).waitFor({ timeout: 20_000 })
     page.once('dialog', dialog => { void dialog.accept() })
     await row.getByRole('button', { name: /kill/i }).click()
     await waitFor(async () => await inspectOrNull(guest.containerId) == null, { timeout: 20_000, message: 'the engine to have removed the guest' })

@@ -1,8 +1,8 @@
 import { useEffect, useMemo, useState } from 'preact/hooks'
-import { api } from '../api.js'
+import { api, ndjson } from '../api.js'
 import { debounced, useEvents } from '../events.js'
 import { bytes, cpus, relative, shortId } from '../format.js'
-import type { ContainerView } from '../../../src/contract/containers.js'
+import type { ContainerView, StatsView } from '../../../src/contract/containers.js'
 import type { NodeStatus } from '../../../src/contract/node.js'
 import type { PeerSummary } from '../../../src/contract/peers.js'
 
@@ -14,6 +14,24 @@ function Meter ({ label, used, offered, format }: { label: string, used: number,
       <span>{format(used)} of {format(offered)}</span>
     </div>
   )
+}
+
+/** Guests whose use is followed live; past this many, the rest show their limits only. */
+const MAX_FOLLOWED = 16
+
+/** What a running guest uses now, from its stats stream while the row is shown. */
+function Usage ({ id }: { id: string }) {
+  const [sample, setSample] = useState<StatsView | null>(null)
+  useEffect(() => {
+    const controller = new AbortController()
+    void (async () => {
+      for await (const s of ndjson<StatsView & { error?: unknown }>('GET', `/v1/host/containers/${encodeURIComponent(id)}/stats?stream=true`, { signal: controller.signal })) {
+        if (s.error == null) setSample(s)
+      }
+    })().catch(() => {})
+    return () => { controller.abort() }
+  }, [id])
+  return <>{sample == null ? '…' : `${sample.cpuPercent.toFixed(0)}% CPU, ${bytes(sample.memoryBytes)}`}</>
 }
 
 /** The operator's view: what this node runs for others, who asked for it, and a kill for each. */
@@ -57,21 +75,22 @@ export function HostView ({ node: initial }: { node: NodeStatus }) {
       {error != null && <p class="error" role="alert">{error}</p>}
       <div class="scroll">
         <table class="guests">
-          <thead><tr><th>name</th><th>owner</th><th>image</th><th>state</th><th>limits</th><th>created</th><th>expires</th><th /></tr></thead>
+          <thead><tr><th>name</th><th>owner</th><th>image</th><th>state</th><th>limits</th><th>using</th><th>created</th><th>expires</th><th /></tr></thead>
           <tbody>
-            {guests?.map(c => (
+            {guests?.map((c, i) => (
               <tr key={c.containerId} data-container={c.containerId}>
                 <td>{c.name}</td>
                 <td title={c.owner}>{names.get(c.owner) ?? ''} <code>{shortId(c.owner)}</code></td>
                 <td>{c.image}</td>
                 <td class={`state ${c.state}`}>{c.state}{c.endReason != null ? ` (${c.endReason})` : ''}</td>
                 <td>{cpus(c.limits.cpus)} CPUs, {bytes(c.limits.memoryBytes)}{c.limits.gpus > 0 ? `, ${c.limits.gpus} GPUs` : ''}</td>
+                <td>{c.state === 'running' && i < MAX_FOLLOWED ? <Usage id={c.containerId} /> : '-'}</td>
                 <td>{relative(c.createdAt)}</td>
                 <td>{c.endReason == null ? relative(c.expiresAt) : '-'}</td>
                 <td>{c.endReason == null && <button type="button" class="danger" disabled={killing === c.containerId} onClick={() => { void kill(c) }} aria-label={`kill ${c.name}`}>Kill</button>}</td>
               </tr>
             ))}
-            {guests?.length === 0 && <tr><td colSpan={8} class="muted">No guest containers run here.</td></tr>}
+            {guests?.length === 0 && <tr><td colSpan={9} class="muted">No guest containers run here.</td></tr>}
           </tbody>
         </table>
       </div>

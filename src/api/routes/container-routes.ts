@@ -1,19 +1,17 @@
 import { z } from 'zod'
 import { InvalidArgumentError, P2PRCError } from '../../errors.js'
-import { labelSelector, parseWith, runtimeName } from '../../validation/index.js'
-import { toHttpError } from '../http-errors.js'
-import { ndjsonStream, wantsNdjson } from '../ndjson.js'
+import { labelSelector, parseWith, queryFlag, runtimeName } from '../../validation/index.js'
+import { ndjsonStream, pipeNdjson, streamError, wantsNdjson } from '../ndjson.js'
 import { requestSignal } from '../request-signal.js'
 import type { LogEntry, PullProgressEvent, RunSpec } from '../../contract/index.js'
 import type { RouteOptions } from '../server.js'
-import type { FastifyPluginAsync, FastifyReply } from 'fastify'
+import type { FastifyPluginAsync } from 'fastify'
 
 const peerParam = z.strictObject({ peer: z.string().min(1).max(128) })
 const containerParams = z.strictObject({ peer: z.string().min(1).max(128), id: z.string().min(1).max(128) })
-const flag = z.enum(['true', 'false', '1', '0', '']).optional().transform(v => v === 'true' || v === '1' || v === '')
-const statsQuery = z.strictObject({ stream: flag })
+const statsQuery = z.strictObject({ stream: queryFlag })
 const logsQuery = z.strictObject({
-  follow: flag,
+  follow: queryFlag,
   tail: z.union([z.literal('all'), z.coerce.number().int().min(0).max(1_000_000)]).optional()
 })
 /** A RunSpec (checked by the node, which takes it as the library does), plus labels for `auto`. */
@@ -23,23 +21,6 @@ const runBody = z.looseObject({
   /** For `auto`: only peers whose guests run under this runtime. */
   runtime: runtimeName.optional()
 })
-
-/** Ends a stream with the error as its last line, since the status line has already gone out. */
-function streamError (stream: { write: (v: unknown) => void, end: () => void }, err: Error): void {
-  stream.write(toHttpError(err).body)
-  stream.end()
-}
-
-async function pipeNdjson (reply: FastifyReply, items: AsyncIterable<unknown>): Promise<void> {
-  const stream = ndjsonStream(reply)
-  try {
-    for await (const item of items) stream.write(item)
-    stream.end()
-  } catch (err: any) {
-    if (reply.raw.destroyed) return
-    streamError(stream, err)
-  }
-}
 
 /** My containers on peers (this node included): run, list, stats, logs, kill. */
 export const containerRoutes: FastifyPluginAsync<RouteOptions> = async (app, { node }) => {

@@ -1,7 +1,7 @@
 import websocket from '@fastify/websocket'
 import { z } from 'zod'
 import { InvalidArgumentError } from '../../errors.js'
-import { parseWith } from '../../validation/index.js'
+import { parseWith, queryFlag } from '../../validation/index.js'
 import { WS_MAX_MESSAGE } from '../constants.js'
 import { serveExec } from '../exec-socket.js'
 import type { ExecSpec } from '../../contract/index.js'
@@ -11,7 +11,6 @@ import type { FastifyPluginAsync } from 'fastify'
 const containerParams = z.strictObject({ peer: z.string().min(1).max(128), id: z.string().min(1).max(128) })
 const hostParams = z.strictObject({ id: z.string().min(1).max(128) })
 const many = z.union([z.string(), z.array(z.string())]).optional().transform(v => v == null ? [] : Array.isArray(v) ? v : [v])
-const flag = z.enum(['true', 'false', '1', '0', '']).optional().transform(v => v === 'true' || v === '1' || v === '')
 const count = z.coerce.number().int().optional()
 
 /** The command as the query says it: `cmd` once per argument, `env` once per KEY=VALUE. */
@@ -20,8 +19,8 @@ const execQuery = z.strictObject({
   env: many,
   workdir: z.string().optional(),
   user: z.string().optional(),
-  tty: flag,
-  stdin: flag,
+  tty: queryFlag,
+  stdin: queryFlag,
   rows: count,
   cols: count
 }).transform((q): ExecSpec => ({

@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises'
 import { z } from 'zod'
 import { NotFoundError } from '../../errors.js'
-import { parseWith } from '../../validation/index.js'
+import { parseWith, queryFlag } from '../../validation/index.js'
 import { toHttpError } from '../http-errors.js'
 import { ndjsonStream } from '../ndjson.js'
 import { requestSignal } from '../request-signal.js'
@@ -11,8 +11,7 @@ import type { RouteOptions } from '../server.js'
 import type { FastifyPluginAsync } from 'fastify'
 
 const jobParam = z.strictObject({ job: z.string().min(1).max(64) })
-const flag = z.enum(['true', 'false', '1', '0', '']).optional().transform(v => v === 'true' || v === '1' || v === '')
-const logsQuery = z.strictObject({ follow: flag })
+const logsQuery = z.strictObject({ follow: queryFlag })
 const submission = z.strictObject({
   file: z.string().max(256 * 1024).optional(),
   spec: z.record(z.string(), z.unknown()).optional(),

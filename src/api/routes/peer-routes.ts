@@ -1,19 +1,18 @@
 import { z } from 'zod'
-import { labelSelector, parseWith, runtimeName, sizeText } from '../../validation/index.js'
+import { labelSelector, parseWith, queryFlag, runtimeName, sizeText } from '../../validation/index.js'
 import { requestSignal } from '../request-signal.js'
 import type { RouteOptions } from '../server.js'
 import type { FastifyPluginAsync } from 'fastify'
 
-const flag = z.enum(['true', 'false', '']).optional().transform(v => v === 'true' || v === '')
 
 const peersQuery = z.strictObject({
-  gpu: flag,
+  gpu: queryFlag,
   minCpus: z.coerce.number().int().min(1).max(100_000).optional(),
   minMemory: sizeText.optional(),
   label: z.union([labelSelector.transform(pair => [pair]), z.array(labelSelector).max(32)]).optional(),
   runtime: runtimeName.optional(),
   /** Also look for peers through the DHT's provider records (docker, or gpu with `gpu`). */
-  discover: flag
+  discover: queryFlag
 })
 
 const connectBody = z.strictObject({
