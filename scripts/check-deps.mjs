@@ -14,11 +14,13 @@ import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { dirname, join, relative, resolve, sep } from 'node:path'
 
 const LAYERS = [
-  ['errors', 'polyfill', 'signals', 'version', 'contract', 'units'],
-  ['validation', 'archive', 'storage'],
+  // The contract is types only, beneath everything: errors name its refusal rules.
+  ['contract'],
+  ['errors', 'polyfill', 'signals', 'version', 'units'],
+  ['validation', 'archive', 'storage', 'activity', 'metrics'],
   ['config', 'identity', 'resources', 'runtime'],
   ['records', 'swarm'],
-  ['containers'],
+  ['containers', 'usage'],
   ['host', 'discovery', 'protocols'],
   ['core'],
   ['jobs'],
@@ -32,7 +34,11 @@ const LAYERS = [
 const CLIENT_FOLDERS = new Set(['cli', 'api-client'])
 const CLIENT_MAY_IMPORT = new Set(['contract', 'api-client', 'errors', 'units', 'version', 'archive', 'cli'])
 /** `p2prc start` runs the daemon: loaded with import() in that command only. */
-const LAZY_EXCEPTIONS = [{ from: 'cli/commands/start.ts', to: 'daemon/daemon-cli.ts' }]
+const LAZY_EXCEPTIONS = [
+  { from: 'cli/commands/start.ts', to: 'daemon/daemon-cli.ts' },
+  // `p2prc usage verify FILE` checks signatures offline, without a daemon: it needs the receipt codec.
+  { from: 'cli/commands/usage.ts', to: 'usage/receipt-file.ts' }
+]
 
 const PACKAGE_OWNERS = [
   { test: name => name === 'dockerode' || name === 'docker-modem', owner: 'runtime', why: 'only runtime/ talks to Docker' },

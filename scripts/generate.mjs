@@ -20,7 +20,9 @@ const CODECS = {
   tunnel: 'src/protocols/tunnel/pb',
   exec: 'src/protocols/exec/pb',
   files: 'src/protocols/files/pb',
-  swarm: 'src/swarm/pb'
+  swarm: 'src/swarm/pb',
+  'usage-receipt': 'src/usage/pb',
+  usage: 'src/protocols/usage/pb'
 }
 
 const check = process.argv.includes('--check')

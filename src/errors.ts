@@ -1,6 +1,7 @@
 // Errors shared across layers. Each has a stable `name` (tests and callers check `.name`) and a
 // stable `code` that crosses the control API and the wire; `errorFromCode` turns a code back into
 // the same typed error on the caller's side.
+import type { RefusalRule } from './contract/activity.js'
 
 export abstract class P2PRCError extends Error {
   abstract readonly code: string
@@ -72,6 +73,11 @@ export class PolicyRefusedError extends P2PRCError {
   static readonly code = 'ERR_REFUSED'
   readonly code = PolicyRefusedError.code
   override name = 'PolicyRefusedError'
+
+  /** `rule`: which rule said no, for the host's metrics and log (a peer hears only the message). */
+  constructor (message: string, readonly rule: RefusalRule = 'other') {
+    super(message)
+  }
 }
 
 /** This node runs no Docker engine, so it runs no containers. */

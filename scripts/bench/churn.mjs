@@ -19,7 +19,7 @@ async function metricsOf (node) {
     adverts: sum(/^p2prc_records_(accepted|rejected)_total\{[^}]*source="gossip"/),
     // Records fetched from peers (specs sync on connect) and the DHT, beside the adverts.
     fetched: sum(/^p2prc_records_(accepted|rejected)_total\{[^}]*source="(specs|dht)"/),
-    cpu: sum(/^p2prc_process_cpu_seconds_total /)
+    cpu: sum(/^process_cpu_seconds_total /)
   }
 }
 

@@ -16,7 +16,7 @@ async function counters (node) {
   const text = await response.text()
   const value = (pattern) => text.split('\n').filter(l => pattern.test(l)).reduce((s, l) => s + Number(l.slice(l.lastIndexOf(' ') + 1)), 0)
   return {
-    cpu: value(/^p2prc_process_cpu_seconds_total /),
+    cpu: value(/^process_cpu_seconds_total /),
     // Since the previous scrape: libp2p resets this counter with every scrape.
     bytes: value(/^libp2p_data_transfer_bytes_total\{protocol="global (sent|received)"\}/)
   }

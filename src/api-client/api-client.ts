@@ -4,6 +4,7 @@ import { openExec } from './exec-client.js'
 import { exchange, readText } from './http-exchange.js'
 import type { HttpAnswer } from './http-exchange.js'
 import type { JobExecResult, JobLogLine, JobSubmission, JobView } from '../contract/index.js'
+import type { ActivityEntry, ReceiptFile, UsageReport } from '../contract/index.js'
 import type { ArchiveRead, ContainerList, ExecSession, ExecSpec, PathStat, InviteResult, SwarmInfo, SwarmRole, ConnectResult, ContainerView, ForwardView, HostCheck, LogEntry, LogsQuery, NodeStatus, PeerRecordView, PeerSummary, PullProgressEvent, RunSpec, StatsView } from '../contract/index.js'
 
 export interface AbortOptions {
@@ -23,6 +24,16 @@ export interface PeersQuery {
   runtime?: string
   /** Also search the DHT for providers (docker, or gpu with `gpu`). */
   discover?: boolean
+}
+
+export interface HostLogQuery {
+  /** The last N matching entries. @default 100 (at most 10000) */
+  tail?: number
+  /** As the user typed it: a duration ago (`7d`) or an ISO time; the daemon parses it. */
+  since?: string
+  /** A peer ID, or the start of one. */
+  peer?: string
+  kinds?: Array<ActivityEntry['kind']>
 }
 
 /**
@@ -194,6 +205,37 @@ export class ApiClient {
     return this.request('DELETE', `/v1/host/containers/${encodeURIComponent(container)}`, undefined, options)
   }
 
+  /** The host's activity log: the last entries that match, oldest first (`p2prc host log`). */
+  async hostLog (query: HostLogQuery = {}, options: AbortOptions = {}): Promise<ActivityEntry[]> {
+    return this.request('GET', `/v1/host/log${hostLogSearch(query, false)}`, undefined, options)
+  }
+
+  /** The last entries, then each new one as it happens, until the signal aborts (`p2prc host log -f`). */
+  async * followHostLog (query: HostLogQuery = {}, signal?: AbortSignal): AsyncGenerator<ActivityEntry> {
+    const response = await this.send('GET', `/v1/host/log${hostLogSearch(query, true)}`, undefined, { signal, accept: NDJSON }, null)
+    yield * readNdjson<ActivityEntry>(response)
+  }
+
+  /** `host usage`: what guests' containers used here, per owner and per container. */
+  async hostUsage (filter: UsageFilter = {}, options: AbortOptions = {}): Promise<UsageReport> {
+    return this.request('GET', `/v1/host/usage${usageSearch(filter)}`, undefined, options)
+  }
+
+  /** The operator's copy of a container's receipt (and its owner's countersignature once given). */
+  async hostReceipt (container: string, options: AbortOptions = {}): Promise<ReceiptFile> {
+    return this.request('GET', `/v1/host/usage/receipts/${encodeURIComponent(container)}`, undefined, options)
+  }
+
+  /** `usage`: what my containers used on each host, from the hosts' receipts (fetched and countersigned first). */
+  async usage (filter: UsageFilter = {}, options: AbortOptions = {}): Promise<UsageReport> {
+    return this.request('GET', `/v1/usage${usageSearch(filter)}`, undefined, options)
+  }
+
+  /** A receipt pair of one of my containers, as a file. */
+  async receipt (container: string, peer?: string, options: AbortOptions = {}): Promise<ReceiptFile> {
+    return this.request('GET', `/v1/usage/receipts/${encodeURIComponent(container)}${usageSearch({ peer })}`, undefined, options)
+  }
+
   async swarm (options: AbortOptions = {}): Promise<SwarmInfo | null> {
     return (await this.request<{ swarm: SwarmInfo | null }>('GET', '/v1/swarm', undefined, options)).swarm
   }
@@ -334,6 +376,29 @@ async function * readTar (response: HttpAnswer): AsyncGenerator<Uint8Array> {
 }
 /** A run answers once the container runs, which may include a long image pull. */
 const RUN_TIMEOUT = 30 * 60_000
+
+/** `usage` and `host usage` filters: one peer, and since when (a duration ago such as `7d`, or an ISO time). */
+export interface UsageFilter {
+  peer?: string
+  since?: string
+}
+
+function usageSearch (filter: UsageFilter): string {
+  const params = new URLSearchParams()
+  if (filter.peer != null) params.set('peer', filter.peer)
+  if (filter.since != null) params.set('since', filter.since)
+  return params.size > 0 ? `?${params.toString()}` : ''
+}
+
+function hostLogSearch (query: HostLogQuery, follow: boolean): string {
+  const params = new URLSearchParams()
+  if (query.tail != null) params.set('tail', String(query.tail))
+  if (query.since != null) params.set('since', query.since)
+  if (query.peer != null) params.set('peer', query.peer)
+  if (query.kinds != null && query.kinds.length > 0) params.set('kind', query.kinds.join(','))
+  if (follow) params.set('follow', 'true')
+  return params.size > 0 ? `?${params.toString()}` : ''
+}
 
 function containerPath (peer: string, container: string): string {
   return `/v1/peers/${encodeURIComponent(peer)}/containers/${encodeURIComponent(container)}`

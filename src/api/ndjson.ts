@@ -9,6 +9,8 @@ export function ndjsonStream (reply: FastifyReply): { write: (value: unknown) =>
   reply.hijack()
   const out = reply.raw
   out.writeHead(200, { 'content-type': 'application/x-ndjson', 'cache-control': 'no-store' })
+  // Sent now, not with the first line: a quiet stream (a followed log) is still an answer.
+  out.flushHeaders()
   return {
     write: value => { out.write(JSON.stringify(value) + '\n') },
     end: () => { out.end() }

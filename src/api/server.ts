@@ -1,5 +1,6 @@
 import Fastify from 'fastify'
 import { ConfigError, NotFoundError } from '../errors.js'
+import { ApiMetrics } from '../metrics/index.js'
 import { parseHostPort } from '../units/index.js'
 import { API_BODY_LIMIT, API_HEADERS_TIMEOUT, API_REQUEST_TIMEOUT } from './constants.js'
 import { authorize } from './dashboard/access.js'
@@ -13,7 +14,9 @@ import { eventRoutes } from './routes/event-routes.js'
 import { execRoutes } from './routes/exec-routes.js'
 import { forwardRoutes } from './routes/forward-routes.js'
 import { healthRoutes, PUBLIC_PATHS } from './routes/health-routes.js'
+import { hostLogRoutes } from './routes/host-log-routes.js'
 import { hostRoutes } from './routes/host-routes.js'
+import { usageRoutes } from './routes/usage-routes.js'
 import { jobRoutes } from './routes/job-routes.js'
 import { metricsRoutes } from './routes/metrics-routes.js'
 import { nodeRoutes } from './routes/node-routes.js'
@@ -53,7 +56,7 @@ export interface ApiServer {
   close(): Promise<void>
 }
 
-export const ROUTES: Array<FastifyPluginAsync<RouteOptions>> = [healthRoutes, nodeRoutes, peerRoutes, containerRoutes, execRoutes, archiveRoutes, hostRoutes, jobRoutes, forwardRoutes, swarmRoutes, eventRoutes, metricsRoutes]
+export const ROUTES: Array<FastifyPluginAsync<RouteOptions>> = [healthRoutes, nodeRoutes, peerRoutes, containerRoutes, execRoutes, archiveRoutes, hostRoutes, hostLogRoutes, usageRoutes, jobRoutes, forwardRoutes, swarmRoutes, eventRoutes, metricsRoutes]
 
 export function buildApp (init: Omit<ApiInit, 'listen'>): FastifyInstance {
   // forceCloseConnections: event and log streams never end by themselves; stop must not wait on them.
@@ -74,6 +77,11 @@ export function buildApp (init: Omit<ApiInit, 'listen'>): FastifyInstance {
   app.addHook('onRequest', async (request, reply) => {
     secureHeaders(reply)
     callers.set(request, authorize(request, access))
+  })
+  // Counted by the route's pattern: the raw URL (peer IDs, container IDs) would be a series each.
+  const apiMetrics = new ApiMetrics(init.node.metrics)
+  app.addHook('onResponse', async (request, reply) => {
+    apiMetrics.observe(request.method, request.routeOptions.url, reply.statusCode, reply.elapsedTime / 1000)
   })
 
   app.setErrorHandler((err: Error & { statusCode?: number }, _request, reply) => {

@@ -8,6 +8,7 @@ import { dashboardCommand } from './commands/dashboard.js'
 import { execCommand, shellCommand } from './commands/exec.js'
 import { forwardCommand } from './commands/forward.js'
 import { hostCommand } from './commands/host.js'
+import { usageCommand } from './commands/usage.js'
 import { idCommand } from './commands/id.js'
 import { jobCommand } from './commands/job.js'
 import { killCommand } from './commands/kill.js'
@@ -31,7 +32,7 @@ export function buildProgram (): Command {
     .option('--json', 'print only JSON on stdout')
     .showHelpAfterError('(run with --help for usage)')
 
-  for (const command of [startCommand(), idCommand(), peersCommand(), specsCommand(), connectCommand(), runCommand(), forwardCommand(), psCommand(), statsCommand(), logsCommand(), execCommand(), shellCommand(), cpCommand(), killCommand(), rmCommand(), jobCommand(), dashboardCommand(), hostCommand(), swarmCommand(), inviteCommand(), joinCommand()]) {
+  for (const command of [startCommand(), idCommand(), peersCommand(), specsCommand(), connectCommand(), runCommand(), forwardCommand(), psCommand(), statsCommand(), logsCommand(), execCommand(), shellCommand(), cpCommand(), killCommand(), rmCommand(), jobCommand(), dashboardCommand(), hostCommand(), usageCommand(), swarmCommand(), inviteCommand(), joinCommand()]) {
     program.addCommand(command)
   }
   // Every command and subcommand shares the exit-code rules below.

@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from 'commander'
-import { parseDuration, parseKeyValue, parseSize } from '../units/index.js'
+import { parseDuration, parseKeyValue, parseSince, parseSize } from '../units/index.js'
 
 // Option parsers shared by commands: each refuses bad input with a message commander prints as a
 // usage error (exit 2).
@@ -56,4 +56,10 @@ export function gpus (value: string): number | 'all' {
   const n = Number(value)
   if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected a number of GPUs or all')
   return n
+}
+
+/** A point in time (`--since`): a duration ago (7d, 2h) or an ISO time; passed on as given. */
+export function since (value: string): string {
+  if (parseSince(value) == null) throw new InvalidArgumentError('expected a time ago such as 7d or 2h, or an ISO time such as 2025-06-01T12:00:00Z')
+  return value
 }

@@ -58,8 +58,16 @@ export const DEFAULT_POLICY = {
   allowCopy: true,
   maxCopyBytes: 8 * 1024 ** 3,
   exitedRetention: 60 * 60_000,
-  allowFetchHosts: ['*']
+  allowFetchHosts: ['*'],
+  maxCpuHoursPerPeerPerDay: null,
+  maxMemoryGiBHoursPerPeerPerDay: null
 }
+
+/** Usage figures are kept 90 days; a running container gets a receipt every 10 minutes. */
+export const DEFAULT_USAGE = { retention: 90 * 86_400_000, receiptInterval: 10 * 60_000 }
+
+/** The activity log keeps five files of 10 MiB: 50 MiB at most, some 100 000 entries. */
+export const DEFAULT_ACTIVITY_LOG = { maxBytes: 10 * 1024 * 1024, files: 5 }
 
 /**
  * Relaying is off unless asked for. When on, the limits suit a network of cooperating machines

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { resolveDataDir } from '../contract/index.js'
 import { ConfigError } from '../errors.js'
-import { CONFIG_FILE, DEFAULT_ADVERT_INTERVAL, DEFAULT_API, DEFAULT_CONNECTIONS, DEFAULT_NAT, DEFAULT_RELAY, DEFAULT_OFFER, DEFAULT_POLICY, DEFAULT_RECORD_TTL, DEFAULT_DOCKER_SOCKET, DEFAULT_LISTEN, DEFAULT_NAME, MAX_CONFIG_FILE_BYTES } from './constants.js'
+import { CONFIG_FILE, DEFAULT_ADVERT_INTERVAL, DEFAULT_API, DEFAULT_CONNECTIONS, DEFAULT_NAT, DEFAULT_RELAY, DEFAULT_USAGE, DEFAULT_ACTIVITY_LOG, DEFAULT_OFFER, DEFAULT_POLICY, DEFAULT_RECORD_TTL, DEFAULT_DOCKER_SOCKET, DEFAULT_LISTEN, DEFAULT_NAME, MAX_CONFIG_FILE_BYTES } from './constants.js'
 import { describeIssues } from '../validation/index.js'
 import { configSchema, flagName, partialConfigSchema } from './schema.js'
 import type { Config, ConfigInput, PartialConfig } from './schema.js'
@@ -41,6 +41,8 @@ function defaults (env: Record<string, string | undefined>): Config {
     relay: DEFAULT_RELAY,
     nat: DEFAULT_NAT,
     connections: DEFAULT_CONNECTIONS,
+    usage: DEFAULT_USAGE,
+    activityLog: DEFAULT_ACTIVITY_LOG,
     sysfs: '/sys'
   }
 }
@@ -91,7 +93,9 @@ export async function loadConfig (init: LoadConfigInit = {}): Promise<ResolvedCo
     policy: { ...base.policy, ...fromFile.policy, ...fromFlags.policy },
     relay: { ...base.relay, ...fromFile.relay, ...fromFlags.relay },
     nat: { ...base.nat, ...fromFile.nat, ...fromFlags.nat },
-    connections: { ...base.connections, ...fromFile.connections, ...fromFlags.connections }
+    connections: { ...base.connections, ...fromFile.connections, ...fromFlags.connections },
+    usage: { ...base.usage, ...fromFile.usage, ...fromFlags.usage },
+    activityLog: { ...base.activityLog, ...fromFile.activityLog, ...fromFlags.activityLog }
   })
   if (!merged.success) throw new ConfigError(describeIssues(merged.error, 'config'))
   const fileWasRead = init.configFile != null || Object.keys(fromFile).length > 0

@@ -97,7 +97,29 @@ const policySchema = z.strictObject({
    * Hosts this node downloads job inputs from into its guests' containers, as `host[:port]`
    * patterns (`*` any public host; `[]` none); private and loopback hosts only when listed by name.
    */
-  allowFetchHosts: z.array(registryPattern).max(256)
+  allowFetchHosts: z.array(registryPattern).max(256),
+  /**
+   * What one peer's containers may use here in any 24 hours: CPU-hours, and memory in GiB-hours
+   * (GiB held for an hour); past it new runs are refused with the figures. null: no budget.
+   */
+  maxCpuHoursPerPeerPerDay: z.number().positive().max(1_000_000).nullable(),
+  maxMemoryGiBHoursPerPeerPerDay: z.number().positive().max(100_000_000).nullable()
+})
+
+/** Usage accounting of the containers this node runs for others, and receipts of them. */
+const usageSchema = z.strictObject({
+  /** How long the figures of an ended container are kept (`host usage`, budgets, receipts). */
+  retention: duration(3_600_000, 10 * 365 * 86_400_000),
+  /** How often a running container's host signs a receipt of its use so far (one also when it ends). */
+  receiptInterval: duration(1000, 86_400_000)
+})
+
+/** The host's activity log (`DATA_DIR/activity/activity.log`, `p2prc host log`). */
+const activityLogSchema = z.strictObject({
+  /** A file is rotated (to activity.log.1, ...) before it would grow past this. */
+  maxBytes: size.pipe(z.number().min(64 * 1024, { message: 'at least 64 KiB' }).max(1024 ** 3, { message: 'at most 1 GiB' })),
+  /** Files kept, the current one included; past it the oldest goes. */
+  files: z.number().int().min(1).max(100)
 })
 
 /** Circuit relay v2: relaying connections for peers that cannot be dialled (behind NAT). */
@@ -179,7 +201,9 @@ const configShape = z.strictObject({
   nat: natSchema,
   /** Extra IPs gossipsub should not penalise for hosting many peers (beside loopback). */
   colocationWhitelist: z.array(z.union([z.ipv4(), z.ipv6()])).max(64),
-  connections: connectionsSchema
+  connections: connectionsSchema,
+  usage: usageSchema,
+  activityLog: activityLogSchema
 })
 
 export const configSchema = configShape.refine(config => config.recordTtl > config.advertInterval, {
@@ -195,13 +219,15 @@ export const configSchema = configShape.refine(config => config.recordTtl > conf
 
 export type Policy = z.infer<typeof policySchema>
 export type RelayConfig = z.infer<typeof relaySchema>
+export type UsageConfig = z.infer<typeof usageSchema>
+export type ActivityLogConfig = z.infer<typeof activityLogSchema>
 export type NatConfig = z.infer<typeof natSchema>
 export type ConnectionsConfig = z.infer<typeof connectionsSchema>
 
 export type Config = z.infer<typeof configSchema>
 
 /** What one source (file, env, flags) may say: any subset of the fields. */
-export const partialConfigSchema = configShape.extend({ offer: offerSchema.partial(), policy: policySchema.partial(), relay: relaySchema.partial(), nat: natSchema.partial(), connections: connectionsSchema.partial() }).partial()
+export const partialConfigSchema = configShape.extend({ offer: offerSchema.partial(), policy: policySchema.partial(), usage: usageSchema.partial(), activityLog: activityLogSchema.partial(), relay: relaySchema.partial(), nat: natSchema.partial(), connections: connectionsSchema.partial() }).partial()
 export type PartialConfig = z.infer<typeof partialConfigSchema>
 /** What a caller may give before parsing: durations and sizes as text (`'30s'`, `'512m'`) or numbers. */
 export type ConfigInput = z.input<typeof partialConfigSchema>

@@ -9,7 +9,7 @@ import { checkFetchUrl, fetchToFile } from './fetch-input.js'
 import { admitAccess, admitExecUser } from './policy.js'
 import type { HostContainers } from './host-containers.js'
 import type { Policy } from '../config/schema.js'
-import type { ArchiveRead, ExecSession, LogChunk, PathStat } from '../contract/index.js'
+import type { ActivityEvent, ArchiveRead, ExecSession, LogChunk, PathStat } from '../contract/index.js'
 import type { DockerRuntime, ExecCommand } from '../runtime/index.js'
 import type { AbortOptions, Logger } from '@libp2p/interface'
 
@@ -27,7 +27,11 @@ export interface GuestSessionsInit {
   policy: Policy
   containers: Pick<HostContainers, 'target'>
   log: Logger
+  /** Told of each command (as it starts and ends) and each copy (once it ends), for the activity log. */
+  onActivity: (event: ActivityEvent) => void
 }
+
+type CopyDirection = Extract<ActivityEvent, { kind: 'copy' }>['direction']
 
 /**
  * Working inside guests' containers: commands (exec) and copies in and out, for their owners
@@ -46,11 +50,17 @@ export class GuestSessions {
       admitAccess(owner, 'exec', policy)
       admitExecUser(command.user, policy)
     }
-    const { id, runtime: sandbox } = containers.target(owner, ref, true)
+    const { id, name, runtime: sandbox } = containers.target(owner, ref, true)
     const release = this.execs.take(owner)
     try {
       const process = await runtime.exec(id, command, { signal: withTimeout(options.signal, DOCKER_CALL_TIMEOUT) })
-      return new GuardedExec(process, { command: command.cmd[0], signals: sandbox !== 'runsc' }, release, error => this.failure(error, 'running the command'))
+      const event = { kind: 'exec' as const, peerId: owner, containerId: id, name, tty: command.tty }
+      this.init.onActivity({ ...event, phase: 'start', exitCode: null })
+      const ended = (exitCode: number | null): void => {
+        release()
+        this.init.onActivity({ ...event, phase: 'end', exitCode })
+      }
+      return new GuardedExec(process, { command: command.cmd[0], signals: sandbox !== 'runsc' }, once(ended), error => this.failure(error, 'running the command'))
     } catch (err) {
       release()
       throw this.failure(err, 'starting the command')
@@ -74,15 +84,18 @@ export class GuestSessions {
     const stat = await this.stat(owner, ref, path, options)
     const max = this.init.policy.maxCopyBytes
     if (!stat.dir && stat.size > max) throw overLimit(stat.size, max)
-    const { id } = this.init.containers.target(owner, ref, false)
-    return { stat, tar: this.archive(owner, id, path, max, options) }
+    const target = this.init.containers.target(owner, ref, false)
+    return { stat, tar: this.archive(owner, target, path, max, options) }
   }
 
-  private async * archive (owner: string | null, id: string, path: string, max: number, options: AbortOptions): AsyncGenerator<Uint8Array> {
+  private async * archive (owner: string | null, target: { id: string, name: string }, path: string, max: number, options: AbortOptions): AsyncGenerator<Uint8Array> {
     const release = this.copies.take(owner)
     try {
-      const tar = await this.engine(async () => this.init.runtime.getArchive(id, checkedPath(path), options), 'reading the path')
-      yield * this.counted(tar, max, () => { tar.destroy() })
+      const tar = await this.engine(async () => this.init.runtime.getArchive(target.id, checkedPath(path), options), 'reading the path')
+      yield * this.counted(tar, max, bytes => {
+        tar.destroy()
+        this.copied(owner, target, 'out', path, bytes)
+      })
     } finally {
       release()
     }
@@ -101,12 +114,18 @@ export class GuestSessions {
     return this.init.containers.target(owner, ref, false).id
   }
 
+  /** A copy ended (either way) having moved `bytes`: the activity log hears of it. */
+  private copied (owner: string | null, target: { id: string, name: string }, direction: CopyDirection, path: string, bytes: number): void {
+    this.init.onActivity({ kind: 'copy', peerId: owner, containerId: target.id, name: target.name, direction, path, bytes })
+  }
+
   /** Extracts a tar stream into a directory of the container; one that grows past the host's limit is cut off. */
   async write (owner: string | null, ref: string, directory: string, size: number, tar: AsyncIterable<Uint8Array>, options: AbortOptions = {}): Promise<void> {
     const id = await this.checkWrite(owner, ref, directory, size, options)
+    const target = { id, name: this.init.containers.target(owner, ref, false).name }
     const release = this.copies.take(owner)
     try {
-      const source = Readable.from(this.counted(tar, this.init.policy.maxCopyBytes, () => {}), { objectMode: false })
+      const source = Readable.from(this.counted(tar, this.init.policy.maxCopyBytes, bytes => { this.copied(owner, target, 'in', directory, bytes) }), { objectMode: false })
       await this.engine(async () => this.init.runtime.putArchive(id, checkedPath(directory), source, options), 'writing the files')
     } finally {
       release()
@@ -123,7 +142,8 @@ export class GuestSessions {
     checkFetchUrl(url, policy)
     const target = checkedPath(path)
     if (target === '/') throw new InvalidArgumentError('a download goes to a file path, not /')
-    const { id } = containers.target(owner, ref, false)
+    const found = containers.target(owner, ref, false)
+    const { id } = found
     const release = this.copies.take(owner)
     try {
       const fetched = await fetchToFile(url, policy, options)
@@ -134,14 +154,15 @@ export class GuestSessions {
       } finally {
         await fetched.cleanup()
       }
+      this.copied(owner, found, 'fetch', target, fetched.bytes)
       return fetched.bytes
     } finally {
       release()
     }
   }
 
-  /** Counts a copy's bytes as they pass, failing past the limit; `done` runs once it ends either way. */
-  private async * counted (source: AsyncIterable<Uint8Array>, max: number, done: () => void): AsyncGenerator<Uint8Array> {
+  /** Counts a copy's bytes as they pass, failing past the limit; `done` gets them once it ends either way. */
+  private async * counted (source: AsyncIterable<Uint8Array>, max: number, done: (bytes: number) => void): AsyncGenerator<Uint8Array> {
     let bytes = 0
     try {
       for await (const chunk of source) {
@@ -152,7 +173,7 @@ export class GuestSessions {
     } catch (err) {
       throw this.failure(err, 'copying')
     } finally {
-      done()
+      done(bytes)
     }
   }
 
@@ -166,6 +187,16 @@ export class GuestSessions {
 
   private failure (err: unknown, what: string): unknown {
     return engineFailure(this.init.log, err, what)
+  }
+}
+
+/** `fn`, called once at most: later calls do nothing. */
+function once<T> (fn: (value: T) => void): (value: T) => void {
+  let called = false
+  return value => {
+    if (called) return
+    called = true
+    fn(value)
   }
 }
 
@@ -210,7 +241,7 @@ const ENGINE_EXEC_FAILURE = /^OCI runtime exec failed/
 /**
  * An engine command as a guest sees it: the engine's refusal to start it (a missing or
  * non-executable file, said in the engine's words on the command's output) becomes our one line
- * on stderr; failures become typed errors; the session's slot is given back when it ends.
+ * on stderr; failures become typed errors; `ended` (the slot given back, the end logged) runs when it ends.
  */
 class GuardedExec implements ExecSession {
   readonly output: AsyncIterable<LogChunk>
@@ -222,7 +253,7 @@ class GuardedExec implements ExecSession {
    * host process gets (it dies of them, and the command runs on in the sandbox), so under runsc a
    * signal is refused rather than sent; with a terminal, Ctrl-C is a byte and works everywhere.
    */
-  constructor (private readonly process: ExecSession, private readonly how: { command: string, signals: boolean }, private readonly release: () => void, private readonly failure: (err: unknown) => unknown) {
+  constructor (private readonly process: ExecSession, private readonly how: { command: string, signals: boolean }, private readonly ended: (exitCode: number | null) => void, private readonly failure: (err: unknown) => unknown) {
     this.output = this.read()
   }
 
@@ -264,18 +295,21 @@ class GuardedExec implements ExecSession {
   }
 
   async wait (): Promise<number> {
+    let exitCode: number | null = null
     try {
-      return await this.process.wait()
+      exitCode = await this.process.wait()
+      return exitCode
     } catch (err) {
       throw this.failure(err)
     } finally {
-      this.release()
+      this.ended(exitCode)
     }
   }
 
+  /** Ends the session; a command closed before its exit code was read ends with none. */
   close (): void {
     this.closed = true
     this.process.close()
-    this.release()
+    this.ended(null)
   }
 }

@@ -14,10 +14,20 @@ import { checkRegistryAddress } from './registries.js'
 import { RunQueue } from './run-queue.js'
 import type { Grant } from './policy.js'
 import type { ContainerView, EndReason, LogChunk, LogsQuery, PortMapping, PullProgressEvent, RunRequest, StatsView } from './types.js'
+import type { ActivityEvent } from '../contract/index.js'
 import type { Policy } from '../config/schema.js'
 import type { Capacity } from '../records/index.js'
 import type { ContainerEvent, ContainerInfo, DockerRuntime, StatsSample } from '../runtime/index.js'
 import type { AbortOptions, Logger } from '@libp2p/interface'
+
+/** Usage accounting (usage/host-usage.ts): told what runs and how it ended, asked what a peer used. */
+export interface ContainerMeter {
+  watch: (info: ContainerInfo, owner: string, name: string, gpus: number) => void
+  finish: (containerId: string, end: { at: number, reason: EndReason, exitCode: number | null }) => void
+  /** After a sweep: the containers that exist (an open account of any other was removed unseen). */
+  present: (ids: Set<string>) => void
+  usedToday: (owner: string) => { cpuSeconds: number, memoryGiBSeconds: number }
+}
 
 export interface HostContainersInit {
   selfPeerId: string
@@ -32,6 +42,9 @@ export interface HostContainersInit {
   log: Logger
   /** Called when what runs here changed, so the node can advertise its new usage at once. */
   onChange: () => void
+  /** Told what happens (runs, refusals, pulls, ends), for the activity log and the metrics. */
+  onActivity: (event: ActivityEvent) => void
+  meter: ContainerMeter
 }
 
 interface Tracked {
@@ -187,7 +200,7 @@ export class HostContainers {
       used.containers += [...this.starting.values()].reduce((a, b) => a + b, 0) - reserved.length
       usedByPeer.containers += (this.starting.get(owner) ?? 0) - reserved.filter(r => r.owner === owner).length
     }
-    return admit(owner, request, { policy: this.init.policy, offer: this.init.offer(), used, usedByPeer, pidsLeft: this.pidsLeft() })
+    return admit(owner, request, { policy: this.init.policy, offer: this.init.offer(), used, usedByPeer, pidsLeft: this.pidsLeft(), usedToday: this.init.meter.usedToday(owner) })
   }
 
   /**
@@ -196,6 +209,17 @@ export class HostContainers {
    * created on the owner's network. Refusals and failures say why without the engine's words.
    */
   async run (owner: string, request: RunRequest, options: AbortOptions & { onProgress?: (p: PullProgressEvent) => void } = {}): Promise<ContainerView> {
+    try {
+      const view = await this.admitAndRun(owner, request, options)
+      this.init.onActivity({ kind: 'run', peerId: owner, containerId: view.containerId, name: view.name, image: view.image, cpus: view.limits.cpus, memoryBytes: view.limits.memoryBytes, gpus: view.limits.gpus, expiresAt: view.expiresAt })
+      return view
+    } catch (err) {
+      if (err instanceof PolicyRefusedError) this.init.onActivity({ kind: 'refused', peerId: owner, image: request.image, rule: err.rule, reason: err.message })
+      throw err
+    }
+  }
+
+  private async admitAndRun (owner: string, request: RunRequest, options: AbortOptions & { onProgress?: (p: PullProgressEvent) => void }): Promise<ContainerView> {
     const { policy, runtime } = this.init
     this.admit(owner, request, 'starting')
     this.starting.set(owner, (this.starting.get(owner) ?? 0) + 1)
@@ -203,11 +227,11 @@ export class HostContainers {
     try {
       release = await this.queue.acquire(owner, options.signal)
       if (!await this.engine(async () => runtime.imageExists(request.image, { signal: withTimeout(options.signal, DOCKER_CALL_TIMEOUT) }), 'looking up the image')) {
-        if (this.pulling.has(owner)) throw new PolicyRefusedError('you already have an image being pulled on this node; one at a time')
+        if (this.pulling.has(owner)) throw new PolicyRefusedError('you already have an image being pulled on this node; one at a time', 'pull-in-flight')
         this.pulling.add(owner)
         try {
           await checkRegistryAddress(request.image, policy, { signal: options.signal })
-          await this.pull(request.image, options)
+          await this.pull(owner, request.image, options)
         } finally {
           this.pulling.delete(owner)
         }
@@ -234,11 +258,31 @@ export class HostContainers {
     }
   }
 
-  private async pull (image: string, options: AbortOptions & { onProgress?: (p: PullProgressEvent) => void }): Promise<void> {
+  private async pull (owner: string, image: string, options: AbortOptions & { onProgress?: (p: PullProgressEvent) => void }): Promise<void> {
     const timeout = AbortSignal.timeout(this.init.policy.pullTimeout)
+    // What came down: each layer's download at its furthest ("Download complete" carries no figures).
+    const layers = new Map<string, { current: number, total: number }>()
+    const pulled = (ok: boolean): void => {
+      let bytes = 0
+      for (const layer of layers.values()) bytes += layer.current
+      this.init.onActivity({ kind: 'pull', peerId: owner, image, bytes, ok })
+    }
     try {
-      await this.init.runtime.pull(image, p => options.onProgress?.(p), { signal: options.signal != null ? AbortSignal.any([options.signal, timeout]) : timeout })
+      await this.init.runtime.pull(image, p => {
+        const layer = p.layer != null ? layers.get(p.layer) ?? { current: 0, total: 0 } : null
+        if (layer != null && p.status === 'Downloading') {
+          layer.current = Math.max(layer.current, p.currentBytes ?? 0)
+          layer.total = Math.max(layer.total, p.totalBytes ?? 0)
+          layers.set(p.layer ?? '', layer)
+        } else if (layer != null && p.status === 'Download complete') {
+          layer.current = Math.max(layer.current, layer.total)
+          layers.set(p.layer ?? '', layer)
+        }
+        options.onProgress?.(p)
+      }, { signal: options.signal != null ? AbortSignal.any([options.signal, timeout]) : timeout })
+      pulled(true)
     } catch (err: any) {
+      pulled(false)
       if (options.signal?.aborted === true) throw err
       const reference = this.logFailure(`pulling ${image}`, err)
       if (timeout.aborted) throw new ImagePullError(`pulling ${image} took longer than this node allows (${Math.round(this.init.policy.pullTimeout / 1000)}s)`)
@@ -253,7 +297,7 @@ export class HostContainers {
     const signal = withTimeout(options.signal, DOCKER_CALL_TIMEOUT)
     const network = await this.networks.forOwner(owner, { signal }).catch(err => {
       // Docker's address pools hold a few dozen networks: the host is full, not broken.
-      if (/non-overlapping|address pool/i.test(String(err?.message))) throw new PolicyRefusedError('this node has no network address range free for another owner\'s containers; try another node')
+      if (/non-overlapping|address pool/i.test(String(err?.message))) throw new PolicyRefusedError('this node has no network address range free for another owner\'s containers; try another node', 'network')
       throw this.engineFailure(err, 'making the network')
     })
     const expiresAt = Date.now() + grant.ttlMs
@@ -397,7 +441,8 @@ export class HostContainers {
    */
   private async end (t: Tracked, reason: EndReason, options: AbortOptions = {}): Promise<ContainerView> {
     clearTimeout(t.timer)
-    if (!isActive(t.info.state)) reason = naturalEnd(t.info)
+    const wasActive = isActive(t.info.state)
+    if (!wasActive) reason = naturalEnd(t.info)
     t.ending = reason
     try {
       await this.init.runtime.remove(t.info.id, { signal: withTimeout(options.signal, DOCKER_CALL_TIMEOUT) })
@@ -409,11 +454,17 @@ export class HostContainers {
     }
     this.tracked.delete(t.info.id)
     clearTimeout(t.timer)
+    if (wasActive) this.init.meter.finish(t.info.id, { at: Date.now(), reason, exitCode: null })
     const ended = this.ended.record(this.view(t), reason)
+    this.endActivity(t, reason)
     this.init.log('removed %s (owner %s): %s', t.info.id.slice(0, 12), t.owner, reason)
     this.init.onChange()
     this.releaseNetwork(t.owner)
     return ended
+  }
+
+  private endActivity (t: Tracked, reason: EndReason): void {
+    this.init.onActivity({ kind: 'end', peerId: t.owner, containerId: t.info.id, name: t.name, image: t.info.image, endReason: reason, exitCode: t.info.exitCode })
   }
 
   /** An owner's network goes with its last container here (address ranges are few). */
@@ -442,6 +493,7 @@ export class HostContainers {
     if (known != null) {
       const exited = isActive(known.info.state) && !isActive(info.state)
       known.info = info
+      this.meter(known)
       if (exited) this.arm(known)
       return known
     }
@@ -454,8 +506,17 @@ export class HostContainers {
       gpus: Number(info.labels[LABEL_GPUS] ?? 0) || 0
     }
     this.tracked.set(info.id, t)
+    this.meter(t)
     this.arm(t)
     return t
+  }
+
+  /** Tells usage accounting what the container does now: runs (or waits to), or has ended by itself. */
+  private meter (t: Tracked): void {
+    const { meter } = this.init
+    meter.watch(t.info, t.owner, t.name, t.gpus)
+    // Stopped by this host's removal (a kill, the time limit): that is why it ended, not its exit.
+    if (!isActive(t.info.state)) meter.finish(t.info.id, { at: t.info.finishedAt ?? Date.now(), reason: t.ending ?? naturalEnd(t.info), exitCode: t.info.exitCode })
   }
 
   /**
@@ -508,6 +569,7 @@ export class HostContainers {
       const known = this.tracked.get(id)
       if (known == null || known.info.state !== state) await this.refresh(id, signal)
     }
+    this.init.meter.present(ids)
     const now = Date.now()
     for (const t of this.tracked.values()) {
       const due = this.dueAt(t)
@@ -537,7 +599,11 @@ export class HostContainers {
   private forget (t: Tracked): void {
     clearTimeout(t.timer)
     this.tracked.delete(t.info.id)
-    if (t.ending == null) this.ended.record(this.view(t), 'removed on its host')
+    if (t.ending == null) {
+      this.init.meter.finish(t.info.id, { at: Date.now(), reason: 'removed on its host', exitCode: null })
+      this.ended.record(this.view(t), 'removed on its host')
+      this.endActivity(t, 'removed on its host')
+    }
     this.init.onChange()
     this.releaseNetwork(t.owner)
   }

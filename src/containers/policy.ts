@@ -6,6 +6,7 @@ import { globMatch } from './glob.js'
 import { MIN_MEMORY } from './run-request.js'
 import { checkRegistry } from './registries.js'
 import type { RunRequest } from './types.js'
+import type { RefusalRule } from '../contract/index.js'
 import type { Policy } from '../config/schema.js'
 import type { Capacity } from '../records/index.js'
 
@@ -27,7 +28,12 @@ export interface PolicyContext {
   usedByPeer: Capacity
   /** Processes guests may still be allowed: what is left of their share of the host's pid_max. */
   pidsLeft: number
+  /** What the requester's containers used here in the last 24 hours (usage accounting), for the budgets. */
+  usedToday?: { cpuSeconds: number, memoryGiBSeconds: number }
 }
+
+/** Hours to three significant figures: a small budget is seen for what it is. */
+const hours = (seconds: number): string => String(Number((seconds / 3600).toPrecision(3)))
 
 const fmtCpus = (n: number): string => `${Math.round(n * 100) / 100} CPU${n === 1 ? '' : 's'}`
 
@@ -53,12 +59,12 @@ export function perPeerCap (cap: number | string | null, offered: number): numbe
  */
 export function admitImage (owner: string, image: string, policy: Policy): void {
   if (policy.denyPeers.includes(owner) || (policy.allowPeers != null && !policy.allowPeers.includes(owner))) {
-    throw new PolicyRefusedError(`peer ${owner} is not allowed to run containers on this node`)
+    throw new PolicyRefusedError(`peer ${owner} is not allowed to run containers on this node`, 'peer')
   }
   const names = imageNames(image)
-  if (policy.denyImages.some(p => names.some(n => globMatch(p, n)))) throw new PolicyRefusedError(`image '${image}' is denied by this node's policy`)
+  if (policy.denyImages.some(p => names.some(n => globMatch(p, n)))) throw new PolicyRefusedError(`image '${image}' is denied by this node's policy`, 'image')
   if (!policy.allowImages.some(p => names.some(n => globMatch(p, n)))) {
-    throw new PolicyRefusedError(`image '${image}' is not allowed by this node's policy (allowed: ${policy.allowImages.join(', ')})`)
+    throw new PolicyRefusedError(`image '${image}' is not allowed by this node's policy (allowed: ${policy.allowImages.join(', ')})`, 'image')
   }
   checkRegistry(image, policy)
 }
@@ -71,13 +77,21 @@ export function admitImage (owner: string, image: string, policy: Policy): void 
  */
 export function admit (owner: string, request: RunRequest, ctx: PolicyContext): Grant {
   const { policy, offer, used, usedByPeer } = ctx
-  const refuse = (why: string): never => { throw new PolicyRefusedError(why) }
+  const refuse = (rule: RefusalRule, why: string): never => { throw new PolicyRefusedError(why, rule) }
   admitImage(owner, request.image, policy)
 
-  if (usedByPeer.containers >= policy.maxContainersPerPeer) {
-    refuse(`you already run ${usedByPeer.containers} containers on this node, its limit per peer is ${policy.maxContainersPerPeer}`)
+  const today = ctx.usedToday ?? { cpuSeconds: 0, memoryGiBSeconds: 0 }
+  if (policy.maxCpuHoursPerPeerPerDay != null && today.cpuSeconds >= policy.maxCpuHoursPerPeerPerDay * 3600) {
+    refuse('cpu-budget', `your containers used ${hours(today.cpuSeconds)} CPU-hours here in the last 24 hours, this node's budget per peer is ${policy.maxCpuHoursPerPeerPerDay} a day (policy.maxCpuHoursPerPeerPerDay); try again later`)
   }
-  if (used.containers >= policy.maxContainers) refuse(`this node already runs ${used.containers} containers for its peers, its limit`)
+  if (policy.maxMemoryGiBHoursPerPeerPerDay != null && today.memoryGiBSeconds >= policy.maxMemoryGiBHoursPerPeerPerDay * 3600) {
+    refuse('memory-budget', `your containers used ${hours(today.memoryGiBSeconds)} GiB-hours of memory here in the last 24 hours, this node's budget per peer is ${policy.maxMemoryGiBHoursPerPeerPerDay} a day (policy.maxMemoryGiBHoursPerPeerPerDay); try again later`)
+  }
+
+  if (usedByPeer.containers >= policy.maxContainersPerPeer) {
+    refuse('containers-per-peer', `you already run ${usedByPeer.containers} containers on this node, its limit per peer is ${policy.maxContainersPerPeer}`)
+  }
+  if (used.containers >= policy.maxContainers) refuse('containers', `this node already runs ${used.containers} containers for its peers, its limit`)
 
   const peerCpus = perPeerCap(policy.maxCpusPerPeer, offer.cpus)
   const peerMemory = perPeerCap(policy.maxMemoryPerPeer, offer.memoryBytes)
@@ -88,28 +102,28 @@ export function admit (owner: string, request: RunRequest, ctx: PolicyContext): 
   // a plain run on a small or busy machine fits rather than being refused for a figure nobody asked for.
   const cpus = request.cpus ?? Math.max(0.01, Math.floor(Math.min(policy.defaultCpus, maxCpus, peerCpus - usedByPeer.cpus, free.cpus) * 100) / 100)
   const memoryBytes = request.memoryBytes ?? Math.max(MIN_MEMORY, Math.floor(Math.min(policy.defaultMemory, maxMemory, Math.min(peerMemory - usedByPeer.memoryBytes, free.memoryBytes) - CONTAINER_OVERHEAD_BYTES)))
-  if (cpus > maxCpus) refuse(`asked ${fmtCpus(cpus)}, this node offers at most ${fmtCpus(maxCpus)} per container`)
-  if (memoryBytes > maxMemory) refuse(`asked ${formatBytes(memoryBytes)} of memory, this node offers at most ${formatBytes(maxMemory)} per container`)
+  if (cpus > maxCpus) refuse('cpus', `asked ${fmtCpus(cpus)}, this node offers at most ${fmtCpus(maxCpus)} per container`)
+  if (memoryBytes > maxMemory) refuse('memory', `asked ${formatBytes(memoryBytes)} of memory, this node offers at most ${formatBytes(maxMemory)} per container`)
 
-  if (usedByPeer.cpus + cpus > peerCpus + 1e-9) refuse(`asked ${fmtCpus(cpus)}; your containers here already take ${fmtCpus(usedByPeer.cpus)} of the ${fmtCpus(peerCpus)} one peer may have`)
+  if (usedByPeer.cpus + cpus > peerCpus + 1e-9) refuse('peer-cpus', `asked ${fmtCpus(cpus)}; your containers here already take ${fmtCpus(usedByPeer.cpus)} of the ${fmtCpus(peerCpus)} one peer may have`)
   // Each container also costs the engine memory of its own (shim, runtime), counted against the offer.
   const needed = memoryBytes + CONTAINER_OVERHEAD_BYTES
   if (usedByPeer.memoryBytes + needed > peerMemory) {
-    refuse(`asked ${formatBytes(memoryBytes)} of memory; your containers here already take ${formatBytes(usedByPeer.memoryBytes)} of the ${formatBytes(peerMemory)} one peer may have`)
+    refuse('peer-memory', `asked ${formatBytes(memoryBytes)} of memory; your containers here already take ${formatBytes(usedByPeer.memoryBytes)} of the ${formatBytes(peerMemory)} one peer may have`)
   }
 
   const { cpus: freeCpus, memoryBytes: freeMemory, gpus: freeGpus } = free
-  if (cpus > freeCpus + 1e-9) refuse(`asked ${fmtCpus(cpus)}, this node has ${fmtCpus(Math.max(0, freeCpus))} of its ${fmtCpus(offer.cpus)} free`)
-  if (needed > freeMemory) refuse(`asked ${formatBytes(memoryBytes)} of memory, this node has ${formatBytes(Math.max(0, freeMemory - CONTAINER_OVERHEAD_BYTES))} of its ${formatBytes(offer.memoryBytes)} free`)
+  if (cpus > freeCpus + 1e-9) refuse('free-cpus', `asked ${fmtCpus(cpus)}, this node has ${fmtCpus(Math.max(0, freeCpus))} of its ${fmtCpus(offer.cpus)} free`)
+  if (needed > freeMemory) refuse('free-memory', `asked ${formatBytes(memoryBytes)} of memory, this node has ${formatBytes(Math.max(0, freeMemory - CONTAINER_OVERHEAD_BYTES))} of its ${formatBytes(offer.memoryBytes)} free`)
 
   const gpus = request.gpus === 'all' ? freeGpus : request.gpus
-  if (request.gpus === 'all' && freeGpus <= 0) refuse(`asked for all GPUs, this node has ${offer.gpus === 0 ? 'none to offer' : 'none free'}`)
-  if (gpus > freeGpus) refuse(`asked ${gpus} GPU${gpus === 1 ? '' : 's'}, this node ${offer.gpus === 0 ? 'offers none' : `has ${Math.max(0, freeGpus)} of its ${offer.gpus} free`}`)
+  if (request.gpus === 'all' && freeGpus <= 0) refuse('gpus', `asked for all GPUs, this node has ${offer.gpus === 0 ? 'none to offer' : 'none free'}`)
+  if (gpus > freeGpus) refuse('gpus', `asked ${gpus} GPU${gpus === 1 ? '' : 's'}, this node ${offer.gpus === 0 ? 'offers none' : `has ${Math.max(0, freeGpus)} of its ${offer.gpus} free`}`)
 
-  if (policy.pidsLimit > ctx.pidsLeft) refuse('this node\'s budget of processes for its guests is used up; try again when some of its containers have ended')
+  if (policy.pidsLimit > ctx.pidsLeft) refuse('pids', 'this node\'s budget of processes for its guests is used up; try again when some of its containers have ended')
 
   const ttlMs = request.ttlMs ?? policy.defaultTtl
-  if (ttlMs > policy.maxTtl) refuse(`asked a time limit of ${formatAge(ttlMs)}, this node allows at most ${formatAge(policy.maxTtl)}`)
+  if (ttlMs > policy.maxTtl) refuse('ttl', `asked a time limit of ${formatAge(ttlMs)}, this node allows at most ${formatAge(policy.maxTtl)}`)
   return { cpus, memoryBytes, gpus, ttlMs, pidsLimit: policy.pidsLimit }
 }
 
@@ -118,13 +132,13 @@ export function admitAccess (peer: string, kind: 'exec' | 'copy', policy: Policy
   const rule = kind === 'exec' ? policy.allowExec : policy.allowCopy
   const field = kind === 'exec' ? 'policy.allowExec' : 'policy.allowCopy'
   if (rule === true) return
-  if (rule === false) throw new PolicyRefusedError(`${kind} is turned off on this node (${field})`)
-  if (!rule.includes(peer)) throw new PolicyRefusedError(`peer ${peer} may not ${kind} on this node (it is not in ${field})`)
+  if (rule === false) throw new PolicyRefusedError(`${kind} is turned off on this node (${field})`, kind)
+  if (!rule.includes(peer)) throw new PolicyRefusedError(`peer ${peer} may not ${kind} on this node (it is not in ${field})`, kind)
 }
 
 /** Commands run as the user the policy gives guests, when it gives one: another would step around it. */
 export function admitExecUser (user: string | null, policy: Policy): void {
   if (policy.user != null && user != null && user !== policy.user) {
-    throw new PolicyRefusedError(`this node runs guests' commands as ${policy.user} (policy.user); another user is not allowed`)
+    throw new PolicyRefusedError(`this node runs guests' commands as ${policy.user} (policy.user); another user is not allowed`, 'user')
   }
 }

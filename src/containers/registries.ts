@@ -50,13 +50,13 @@ function hostOf (registry: string): string {
  */
 export function checkRegistry (image: string, policy: Pick<Policy, 'allowRegistries' | 'denyRegistries'>): { registry: string, named: boolean } {
   const registry = registryOf(image)
-  if (policy.denyRegistries.some(p => globMatch(p, registry))) throw new PolicyRefusedError(`images from ${registry} are denied by this node's policy`)
+  if (policy.denyRegistries.some(p => globMatch(p, registry))) throw new PolicyRefusedError(`images from ${registry} are denied by this node's policy`, 'registry')
   const named = policy.allowRegistries.some(p => p !== '*' && globMatch(p, registry))
   if (!named && !policy.allowRegistries.includes('*')) {
-    throw new PolicyRefusedError(`images from ${registry} are not allowed by this node's policy (allowed: ${policy.allowRegistries.join(', ') || 'none'})`)
+    throw new PolicyRefusedError(`images from ${registry} are not allowed by this node's policy (allowed: ${policy.allowRegistries.join(', ') || 'none'})`, 'registry')
   }
   const host = hostOf(registry)
-  if (!named && (host === 'localhost' || isInternalAddress(host))) throw new PolicyRefusedError(internalRefusal(registry))
+  if (!named && (host === 'localhost' || isInternalAddress(host))) throw new PolicyRefusedError(internalRefusal(registry), 'registry')
   return { registry, named }
 }
 
@@ -73,9 +73,9 @@ export async function checkRegistryAddress (image: string, policy: Pick<Policy, 
   try {
     addresses = await raceAbort(resolve(host), withTimeout(options.signal, LOOKUP_TIMEOUT))
   } catch {
-    throw new PolicyRefusedError(`the registry ${registry} does not resolve from this node`)
+    throw new PolicyRefusedError(`the registry ${registry} does not resolve from this node`, 'registry')
   }
-  if (addresses.some(isInternalAddress)) throw new PolicyRefusedError(internalRefusal(registry))
+  if (addresses.some(isInternalAddress)) throw new PolicyRefusedError(internalRefusal(registry), 'registry')
 }
 
 function internalRefusal (registry: string): string {

@@ -21,7 +21,7 @@ export class RunQueue {
     if (this.active < this.concurrency() && this.waiting.length === 0) return this.take()
     const mine = this.waiting.filter(w => w.owner === owner).length
     if (mine >= this.maxWaitingPerPeer() || this.waiting.length >= 4 * this.concurrency()) {
-      throw new PolicyRefusedError(`this node is starting ${this.active} runs and has ${this.waiting.length} waiting, its limit; try again in a moment`)
+      throw new PolicyRefusedError(`this node is starting ${this.active} runs and has ${this.waiting.length} waiting, its limit; try again in a moment`, 'queue')
     }
     return new Promise((resolve, reject) => {
       const entry = { owner, go: () => { signal?.removeEventListener('abort', onAbort); resolve(this.take()) } }

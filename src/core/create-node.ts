@@ -1,9 +1,9 @@
 import { mkdir } from 'node:fs/promises'
 import { defaultLogger } from '@libp2p/logger'
-import { collectDefaultMetrics, Registry } from 'prom-client'
 import { loadConfig } from '../config/load-config.js'
 import { createHost } from '../host/create-host.js'
 import { loadIdentity } from '../identity/load-identity.js'
+import { createMetricsRegistry } from '../metrics/index.js'
 import { dhtSelectors, dhtValidators } from '../records/index.js'
 import { dockerClient } from '../runtime/docker-engine.js'
 import { DockerRuntime } from '../runtime/index.js'
@@ -36,8 +36,7 @@ export async function createNode (options: NodeOptions = {}): Promise<P2PRCNode>
   await lock.acquire()
   try {
     const privateKey = await loadIdentity(config.dataDir)
-    const metrics = new Registry()
-    collectDefaultMetrics({ register: metrics, prefix: 'p2prc_', eventLoopMonitoringPrecision: 100 })
+    const metrics = createMetricsRegistry()
     const logger = defaultLogger()
     const stored = await loadSwarm(config.dataDir)
     const swarm = stored != null ? await Swarm.open({ dataDir: config.dataDir, stored, nodeKey: privateKey, log: logger.forComponent('p2prc:swarm') }) : null

@@ -7,6 +7,7 @@ import { pipeSocket } from '../protocols/tunnel/index.js'
 import { refersTo } from '../units/index.js'
 import type { ContainerService } from './container-service.js'
 import type { ForwardView } from '../contract/index.js'
+import type { SocketMeter } from '../metrics/index.js'
 import type { TunnelProtocol } from '../protocols/tunnel/index.js'
 import type { AbortOptions, Logger } from '@libp2p/interface'
 import type { Server, Socket } from 'node:net'
@@ -24,7 +25,8 @@ interface Forward {
 export class Forwards {
   private readonly forwards = new Map<string, Forward>()
 
-  constructor (private readonly tunnel: Pick<TunnelProtocol, 'connect'>, private readonly log: Logger) {}
+  /** `meter` counts the connections joined to a tunnel and their bytes. */
+  constructor (private readonly tunnel: Pick<TunnelProtocol, 'connect'>, private readonly meter: SocketMeter, private readonly log: Logger) {}
 
   /**
    * Forwards a local port to one of my containers' published ports on a peer. The container is
@@ -43,7 +45,10 @@ export class Forwards {
       sockets.add(socket)
       socket.once('close', () => sockets.delete(socket))
       this.tunnel.connect(peerId, container, port)
-        .then(async stream => pipeSocket(socket, stream))
+        .then(async stream => {
+          this.meter.connection(socket)
+          await pipeSocket(socket, stream)
+        })
         .catch(err => {
           this.log('forward to %s %s:%d failed: %s', peerId, container, port, err.message)
           socket.destroy()

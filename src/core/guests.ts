@@ -50,7 +50,7 @@ export class Guests {
     this.containers = runtime == null
       ? null
       : new HostContainers({ ...init, runtime, offer: () => resources()?.offer ?? NOTHING, gpuVendor: () => gpuVendorOf(resources()), pidMax: pidMax() })
-    this.access = runtime == null || this.containers == null ? null : new GuestSessions({ runtime, policy: init.policy, containers: this.containers, log: init.log })
+    this.access = runtime == null || this.containers == null ? null : new GuestSessions({ runtime, policy: init.policy, containers: this.containers, log: init.log, onActivity: init.onActivity })
   }
 
   /**

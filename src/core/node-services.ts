@@ -1,12 +1,17 @@
+import { join } from 'node:path'
+import { ACTIVITY_DIR, ActivityLog } from '../activity/index.js'
 import { AddressChanges, DhtRecords, GossipAdverts, RecordIssuer } from '../discovery/index.js'
 import { containerProtocols } from '../protocols/containers/index.js'
+import { NodeMetrics } from '../metrics/index.js'
 import { execProtocol } from '../protocols/exec/index.js'
 import { filesProtocol } from '../protocols/files/index.js'
 import { runProtocol } from '../protocols/run/index.js'
 import { specs } from '../protocols/specs/index.js'
 import { tunnelProtocol } from '../protocols/tunnel/index.js'
+import { usageProtocol } from '../protocols/usage/index.js'
 import { RecordMetrics } from '../records/index.js'
 import { swarmResourcesTopic } from '../swarm/index.js'
+import { HostUsage, HostUsageStore, OwnerUsage } from '../usage/index.js'
 import { BootstrapRedialer } from './bootstrap-redialer.js'
 import { Forwards } from './forwards.js'
 import { Guests } from './guests.js'
@@ -20,7 +25,7 @@ import type { DataDirLock } from './data-dir-lock.js'
 import type { LocalProbe } from './local-probe.js'
 import type { ResolvedConfig } from '../config/load-config.js'
 import type { HostContainers } from '../containers/host-containers.js'
-import type { NodeEvents } from '../contract/index.js'
+import type { ActivityEvent, NodeEvents } from '../contract/index.js'
 import type { Host } from '../host/create-host.js'
 import type { PeerGate } from '../protocols/rpc.js'
 import type { Swarm } from '../swarm/index.js'
@@ -48,6 +53,12 @@ export interface NodeServices {
   tracker: PeerTracker
   records: PeerRecords
   guests: Guests
+  /** What guests did here (`p2prc host log`). */
+  activity: ActivityLog
+  /** Accounts and receipts of the containers this node runs for others. */
+  hostUsage: HostUsage
+  /** Receipts of what my containers used on other hosts. */
+  ownerUsage: OwnerUsage
   /** What reaches my containers on peers. */
   remote: RemoteProtocols
   forwards: Forwards
@@ -100,8 +111,24 @@ export function createNodeServices (components: P2PRCNodeComponents, events: Pic
   }, { interval: config.advertInterval, topic: swarm != null ? swarmResourcesTopic(swarm.swarmId) : undefined })
   const dhtRecords = new DhtRecords({ dht: host.services.dht, host, issuer, metrics: recordMetrics, log: logger.forComponent('p2prc:dht-records') })
   const records = new PeerRecords({ self, tracker, specs: specsProtocol, dhtRecords, ownRecord: async options => (await issuer.issue(options)).signed.record })
+  // What happens on the host side (runs, refusals, pulls, ends, exec and copy sessions) goes to
+  // each of these: the activity log and the metrics.
+  const activityListeners: Array<(event: ActivityEvent) => void> = []
+  const activity = new ActivityLog({ dir: join(config.dataDir, ACTIVITY_DIR), ...config.activityLog, log: logger.forComponent('p2prc:activity') })
+  activityListeners.push(event => { activity.append(event) })
+  // Usage accounting: what guests' containers use here, and receipts of what mine used elsewhere.
+  const hostUsage = new HostUsage({
+    selfPeerId: self,
+    privateKey,
+    runtime,
+    store: new HostUsageStore(join(config.dataDir, 'usage', 'host')),
+    config: config.usage,
+    log: logger.forComponent('p2prc:usage'),
+    onUsage: (owner, increase) => { nodeMetrics.addUsage(owner, increase) }
+  })
   const guests: Guests = new Guests({
     runtime,
+    meter: hostUsage,
     selfPeerId: self,
     policy: config.policy,
     resources: () => issuer.current?.record.resources,
@@ -109,9 +136,21 @@ export function createNodeServices (components: P2PRCNodeComponents, events: Pic
     onChange: () => {
       gossip.advertiseSoon()
       events.safeDispatchEvent('guests:change', { detail: null })
+    },
+    onActivity: event => {
+      for (const listener of activityListeners) listener(event)
     }
   })
   const served = (): HostContainers => guests.host
+  const nodeMetrics: NodeMetrics = new NodeMetrics({
+    registry: metrics,
+    // The host's list ends with the containers it removed lately (state 'removed'): not there any more.
+    containerStates: () => guests.available ? guests.host.list(null).flatMap(c => c.state !== 'removed' ? [c.state] : []) : [],
+    peers: () => tracker.table.list(),
+    resources: () => issuer.current?.record.resources,
+    forwards: () => forwards.list().length
+  })
+  activityListeners.push(event => { nodeMetrics.observe(event) })
   const identified = new IdentifiedConnections(host)
   const guard = swarm != null ? new SwarmGuard({ host, swarm, log: logger.forComponent('p2prc:swarm') }) : null
   const admit: PeerGate = async (connection, options) => {
@@ -121,8 +160,11 @@ export function createNodeServices (components: P2PRCNodeComponents, events: Pic
   const guestComponents = { registrar: host, dialer, logger, guests: served, sessions: () => guests.sessions, admit }
   const run = runProtocol()(guestComponents)
   const containers = containerProtocols()(guestComponents)
-  const tunnel = tunnelProtocol()(guestComponents)
+  const tunnel = tunnelProtocol()({ ...guestComponents, meter: nodeMetrics.tunnels('host') })
+  const forwards: Forwards = new Forwards(tunnel, nodeMetrics.tunnels('forward'), logger.forComponent('p2prc:forwards'))
   const exec = execProtocol()(guestComponents)
+  const usage = usageProtocol()({ registrar: host, dialer, logger, usage: hostUsage, admit })
+  const ownerUsage = new OwnerUsage({ selfPeerId: self, privateKey, dir: join(config.dataDir, 'usage', 'owner'), source: usage, config: config.usage, log: logger.forComponent('p2prc:usage:receipts') })
   const files = filesProtocol()(guestComponents)
   const addresses = new AddressChanges({ host, onChange: () => { gossip.advertiseSoon(); dhtRecords.republishSoon() } })
   const redialer = new BootstrapRedialer(host, config.bootstrap, logger.forComponent('p2prc:bootstrap'))
@@ -131,8 +173,23 @@ export function createNodeServices (components: P2PRCNodeComponents, events: Pic
     tracker,
     records,
     guests,
-    remote: { run, containers, exec, files },
-    forwards: new Forwards(tunnel, logger.forComponent('p2prc:forwards')),
-    startables: [identified, ...(guard != null ? [guard] : []), specsProtocol, run, containers, tunnel, exec, files, tracker, addresses, gossip, dhtRecords, redialer]
+    activity,
+    hostUsage,
+    ownerUsage,
+    // Every run of mine on a peer (a job's too) makes it a host to ask for receipts.
+    remote: {
+      run: {
+        run: async (peerId, request, options) => {
+          const view = await run.run(peerId, request, options)
+          ownerUsage.expect(peerId)
+          return view
+        }
+      },
+      containers,
+      exec,
+      files
+    },
+    forwards,
+    startables: [activity, identified, ...(guard != null ? [guard] : []), specsProtocol, run, containers, tunnel, exec, files, hostUsage, usage, ownerUsage, tracker, addresses, gossip, dhtRecords, redialer]
   }
 }

@@ -9,6 +9,7 @@ import { createNodeServices } from './node-services.js'
 import { runOnBestPeer } from './placement.js'
 import type { Placement } from './placement.js'
 import type { ContainerService } from './container-service.js'
+import type { ActivityLog } from '../activity/index.js'
 import type { Forwards } from './forwards.js'
 import type { NodeServices, P2PRCNodeComponents } from './node-services.js'
 import type { PeerRecords } from './peer-records.js'
@@ -16,6 +17,7 @@ import type { ResolvedConfig } from '../config/load-config.js'
 import type { HostContainers } from '../containers/host-containers.js'
 import { createSwarm, joinSwarm, leaveSwarm } from '../swarm/index.js'
 import type { Swarm } from '../swarm/index.js'
+import type { ReceiptFile, UsageQuery, UsageReport } from '../contract/index.js'
 import type { ArchiveRead, ContainerList, ExecSession, ExecSpec, PathStat, InviteResult, SwarmInfo, SwarmRole, ConnectResult, ContainerView, HostCheck, ForwardView, LogChunk, LogsQuery, NodeEvents, NodeInfo, PeerFilter, PeerRecordView, PeerSummary, RunSpec, StatsView } from '../contract/index.js'
 import type { RunOptions } from '../protocols/run/index.js'
 import type { Host } from '../host/create-host.js'
@@ -61,6 +63,11 @@ export class P2PRCNode extends TypedEventEmitter<NodeEvents> {
   /** Local listeners tunnelled to containers on peers (`p2prc forward`). */
   get forwards (): Forwards {
     return this.services.forwards
+  }
+
+  /** What guests did here: runs, refusals, pulls, ends, commands and copies (`p2prc host log`). */
+  get activity (): ActivityLog {
+    return this.services.activity
   }
 
   /** Peers' resource records on demand (`p2prc specs`, `peers --discover`). */
@@ -115,6 +122,8 @@ export class P2PRCNode extends TypedEventEmitter<NodeEvents> {
     await this.components.lock.acquire()
     try {
       await this.components.host.start()
+      // The accounts are read before the host side takes its containers back and meters them.
+      await this.services.hostUsage.open()
       this.services.guests.open()
       // The first record is issued before anything is announced, so the first advert is complete;
       // measuring the machine also starts the host side when there is an engine.
@@ -239,6 +248,36 @@ export class P2PRCNode extends TypedEventEmitter<NodeEvents> {
     const killed = await this.containersOn(ref).kill(container, options)
     this.safeDispatchEvent('container:update', { detail: killed })
     return killed
+  }
+
+  /** `host usage`: what the containers this node runs for others used, per owner and per container. */
+  hostUsage (query: UsageQuery = {}): UsageReport {
+    return this.services.hostUsage.usage(query)
+  }
+
+  /** The operator's copy of a container's latest receipt (and the owner's countersignature once given). */
+  hostReceipt (container: string): ReceiptFile {
+    return this.services.hostUsage.receiptFile(container)
+  }
+
+  /**
+   * `usage`: what my containers used on each host, from the receipts the hosts signed (fetched
+   * and countersigned first, from every host I ran something on, or the one asked), with what runs
+   * on this node itself from its own accounts.
+   */
+  async usage (query: UsageQuery = {}, options: AbortOptions = {}): Promise<UsageReport> {
+    this.assertStarted()
+    const host = query.peer != null ? this.services.tracker.resolve(query.peer) : undefined
+    const unreachable = host === this.peerId ? [] : await this.services.ownerUsage.syncAll(host != null ? [host] : null, options)
+    const remote = host === this.peerId ? { peers: [], containers: [] } : this.services.ownerUsage.usage({ ...query, peer: host })
+    const local = host == null || host === this.peerId ? this.services.hostUsage.usage({ ...query, peer: this.peerId }) : { peers: [], containers: [] }
+    const own = local.peers.map(t => ({ ...t, peerId: this.peerId }))
+    return { peers: [...remote.peers, ...own], containers: [...remote.containers, ...local.containers], unreachable }
+  }
+
+  /** A receipt pair of one of my containers on a host, as a file (`p2prc usage receipt`). */
+  receipt (container: string, host?: string): ReceiptFile {
+    return this.services.ownerUsage.receiptFile(container, host != null ? this.services.tracker.resolve(host) : undefined)
   }
 
   /** Removes one of my containers that has exited. */

@@ -127,7 +127,8 @@ export async function createHost (init: HostInit): Promise<Host> {
     // A registry per node (not prom-client's global one), so several nodes fit in one process. The
     // module keeps its metrics in a map shared by every node of the process: not preserving them
     // gives each new node its own in its own registry (a node restarted in place, say, into a
-    // swarm, would otherwise count into the stopped node's).
+    // swarm, would otherwise count into the stopped node's). Node's default metrics are the
+    // registry's own (src/metrics/registry.ts): libp2p's would put them in a second time.
     metrics: init.metricsRegistry != null ? prometheusMetrics({ registry: init.metricsRegistry, preserveExistingMetrics: false, collectDefaultMetrics: false }) : undefined,
     services: {
       identify: identify(),

@@ -11,7 +11,9 @@ export function toContainerInfo (raw: Docker.ContainerInspectInfo): ContainerInf
     image: raw.Config?.Image ?? raw.Image,
     state,
     labels: { ...raw.Config?.Labels },
+    imageId: raw.Image,
     createdAt: Date.parse(raw.Created),
+    startedAt: startedAt(raw.State?.StartedAt),
     ports: publishedPorts(raw.NetworkSettings?.Ports),
     exitCode: state === 'exited' || state === 'dead' ? raw.State.ExitCode : null,
     oomKilled: raw.State?.OOMKilled === true,
@@ -23,6 +25,13 @@ export function toContainerInfo (raw: Docker.ContainerInspectInfo): ContainerInf
       pidsLimit: host.PidsLimit ?? 0
     }
   }
+}
+
+/** Docker stamps a container that never started with Go's zero time. */
+function startedAt (at: string | undefined): number | null {
+  if (at == null || at.startsWith('0001-01-01')) return null
+  const ms = Date.parse(at)
+  return Number.isFinite(ms) ? ms : null
 }
 
 /** Docker stamps a container that never stopped with Go's zero time. */

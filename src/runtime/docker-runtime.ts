@@ -9,12 +9,12 @@ import { demuxLogFrames } from './logs.js'
 import { PATH_STAT_HEADER, parsePathStat } from './path-stat.js'
 import { toPullProgress } from './pull-progress.js'
 import { buildCreateOptions } from './security.js'
-import { hasPreviousCpu, isStoppedSample, toStatsSample } from './stats.js'
+import { hasPreviousCpu, isStoppedSample, toStatsSample, toUsageSample } from './stats.js'
 import { assertContainerReference, assertImageReference, assertNetworkSpec } from './validate.js'
 import type { DockerSubject } from './errors.js'
 import type { PullEvent } from './pull-progress.js'
 import type { DockerCpuStats, DockerStats } from './stats.js'
-import type { AbortOptions, ContainerEvent, ContainerInfo, ContainerSpec, ExecCommand, LogChunk, LogOptions, NetworkSpec, PathStat, PullProgress, StatsSample } from './types.js'
+import type { AbortOptions, ContainerEvent, ContainerInfo, ContainerSpec, ExecCommand, LogChunk, LogOptions, NetworkSpec, PathStat, PullProgress, StatsSample, UsageSample } from './types.js'
 import type { IncomingMessage } from 'node:http'
 import type { Duplex, Readable } from 'node:stream'
 import type Docker from 'dockerode'
@@ -166,6 +166,30 @@ export class DockerRuntime {
         // The first sample of a stream has no previous CPU reading: it would read 0 %.
         if (hasPreviousCpu(raw) || previous != null) yield toStatsSample(raw.id ?? id, raw, previous)
         previous = raw.cpu_stats
+      }
+    })
+  }
+
+  /**
+   * The engine's running totals for a container, about once a second (the engine's collection
+   * interval) while it runs; ends when it stops or on abort.
+   */
+  async * usageStream (id: string, options: AbortOptions = {}): AsyncGenerator<UsageSample> {
+    assertContainerReference(id)
+    const { signal } = options
+    if (isAborted(signal)) return
+    let stream: Readable
+    try {
+      stream = await this.call(CONTAINER, signal, async () =>
+        this.docker.getContainer(id).stats({ stream: true, abortSignal: signal } as { stream: true }) as Promise<Readable>)
+    } catch (err) {
+      if (isAborted(signal)) return
+      throw err
+    }
+    yield * this.readStream(stream, signal, async function * (source) {
+      for await (const raw of jsonLines<DockerStats>(source)) {
+        if (isStoppedSample(raw)) return
+        yield toUsageSample(raw)
       }
     })
   }

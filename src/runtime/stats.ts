@@ -1,6 +1,6 @@
 // The figures `docker stats` shows, computed from the engine's raw stats JSON the way the Docker
 // CLI does (cli/command/container/stats_helpers.go), so a user comparing the two sees the same.
-import type { StatsSample } from './types.js'
+import type { StatsSample, UsageSample } from './types.js'
 
 export interface DockerCpuStats {
   cpu_usage?: { total_usage?: number, percpu_usage?: number[] | null }
@@ -14,7 +14,7 @@ export interface DockerStats {
   read?: string
   cpu_stats?: DockerCpuStats
   precpu_stats?: DockerCpuStats
-  memory_stats?: { usage?: number, limit?: number, stats?: Record<string, number> }
+  memory_stats?: { usage?: number, max_usage?: number, limit?: number, stats?: Record<string, number> }
   networks?: Record<string, { rx_bytes?: number, tx_bytes?: number }> | null
   blkio_stats?: { io_service_bytes_recursive?: Array<{ op?: string, value?: number }> | null }
   pids_stats?: { current?: number }
@@ -67,6 +67,35 @@ export function memoryUsage (memory: DockerStats['memory_stats']): number {
  */
 export function toStatsSample (containerId: string, raw: DockerStats, previousCpu?: DockerCpuStats): StatsSample {
   const read = isStoppedSample(raw) ? NaN : Date.parse(raw.read ?? '')
+  const { networkRxBytes, networkTxBytes, blockReadBytes, blockWriteBytes } = ioTotals(raw)
+  return {
+    containerId,
+    at: Number.isFinite(read) ? read : Date.now(),
+    cpuPercent: cpuPercent(raw.cpu_stats, hasPreviousCpu(raw) ? raw.precpu_stats : previousCpu),
+    memoryBytes: memoryUsage(raw.memory_stats),
+    memoryLimitBytes: raw.memory_stats?.limit ?? 0,
+    networkRxBytes,
+    networkTxBytes,
+    blockReadBytes,
+    blockWriteBytes,
+    pids: raw.pids_stats?.current ?? 0
+  }
+}
+
+/** The running totals of a (running) container's sample, for usage accounting. */
+export function toUsageSample (raw: DockerStats): UsageSample {
+  const read = Date.parse(raw.read ?? '')
+  return {
+    at: Number.isFinite(read) ? read : Date.now(),
+    cpuNanos: raw.cpu_stats?.cpu_usage?.total_usage ?? 0,
+    memoryBytes: memoryUsage(raw.memory_stats),
+    memoryPeakBytes: raw.memory_stats?.max_usage ?? 0,
+    ...ioTotals(raw)
+  }
+}
+
+/** Bytes through every network interface, and read and written on block devices, since the start. */
+function ioTotals (raw: DockerStats): Pick<UsageSample, 'networkRxBytes' | 'networkTxBytes' | 'blockReadBytes' | 'blockWriteBytes'> {
   let networkRxBytes = 0
   let networkTxBytes = 0
   for (const net of Object.values(raw.networks ?? {})) {
@@ -81,16 +110,5 @@ export function toStatsSample (containerId: string, raw: DockerStats, previousCp
     if (op === 'read') blockReadBytes += entry.value ?? 0
     else if (op === 'write') blockWriteBytes += entry.value ?? 0
   }
-  return {
-    containerId,
-    at: Number.isFinite(read) ? read : Date.now(),
-    cpuPercent: cpuPercent(raw.cpu_stats, hasPreviousCpu(raw) ? raw.precpu_stats : previousCpu),
-    memoryBytes: memoryUsage(raw.memory_stats),
-    memoryLimitBytes: raw.memory_stats?.limit ?? 0,
-    networkRxBytes,
-    networkTxBytes,
-    blockReadBytes,
-    blockWriteBytes,
-    pids: raw.pids_stats?.current ?? 0
-  }
+  return { networkRxBytes, networkTxBytes, blockReadBytes, blockWriteBytes }
 }

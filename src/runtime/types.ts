@@ -55,8 +55,12 @@ export interface ContainerInfo {
   /** Docker's: created | running | paused | restarting | exited | dead | removing. */
   state: string
   labels: Record<string, string>
+  /** The image's content ID (`sha256:...`) it was created from. */
+  imageId: string
   /** Milliseconds since the epoch. */
   createdAt: number
+  /** When it (last) started, or null if it never did. */
+  startedAt: number | null
   /** Only while the container runs: Docker releases host ports when it stops. */
   ports: PortBinding[]
   /** Set once the container has exited (or is dead). */
@@ -75,6 +79,23 @@ export interface ContainerEvent {
   id: string
   /** Docker's action: create, start, die, oom, destroy, ... */
   action: string
+}
+
+/**
+ * The engine's running totals for one container, read at `at` ms since the epoch: what usage
+ * accounting adds up. CPU, network and block I/O count from the container's start; memory is
+ * what it holds now.
+ */
+export interface UsageSample {
+  at: number
+  cpuNanos: number
+  memoryBytes: number
+  /** The most it has held (cgroup v1 reports it; 0 where the engine does not). */
+  memoryPeakBytes: number
+  networkRxBytes: number
+  networkTxBytes: number
+  blockReadBytes: number
+  blockWriteBytes: number
 }
 
 /** One stats sample (see contract/containers.ts), read at `at` ms since the epoch. */

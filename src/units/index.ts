@@ -3,8 +3,9 @@
 // Nothing here imports more than Node built-ins, so the CLI can load it for free.
 export { parseSize, formatBytes } from './size.js'
 export { parseDuration, formatAge } from './duration.js'
+export { parseSince } from './since.js'
 export { parseKeyValue, isLabel, LABEL_KEY, LABEL_VALUE_MAX, ENV_NAME } from './key-value.js'
-export { VISIBLE_TEXT, normalizeName } from './text.js'
+export { VISIBLE_TEXT, normalizeName, visibleText } from './text.js'
 export { CONTAINER_REFERENCE, MIN_ID_PREFIX, isContainerReference, refersTo } from './references.js'
 export { HOST_PORT, parseHostPort } from './host-port.js'
 export { addressBytes, addressText, parseCidr, inRange, subnetKey, LOOPBACK_RANGES } from './address-range.js'

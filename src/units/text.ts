@@ -9,3 +9,11 @@ export const VISIBLE_TEXT = /^[^\p{Cc}\p{Cf}]*$/u
 export function normalizeName (name: string): string {
   return name.normalize('NFKC')
 }
+
+/**
+ * Text from others made safe to print on a terminal: control and format characters (an escape
+ * sequence, a newline that forges a line) are shown as `\u001b` and the like, not sent.
+ */
+export function visibleText (text: string): string {
+  return text.replace(/[\p{Cc}\p{Cf}]/gu, c => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
+}

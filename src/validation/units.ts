@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { parseDuration, parseHostPort, parseSize } from '../units/index.js'
+import { parseDuration, parseHostPort, parseSince, parseSize } from '../units/index.js'
 
 /** Text turned into a number by one of units/' parsers; what it cannot parse is an issue naming the example. */
 function parseText (value: string, parse: (text: string) => number | null, ctx: z.RefinementCtx, what: string): number {
@@ -12,6 +12,10 @@ function parseText (value: string, parse: (text: string) => number | null, ctx: 
 }
 
 const SIZE = 'a size (e.g. 512m, 8g, 8GiB)'
+const SINCE = 'a duration ago (e.g. 7d, 2h) or an ISO time (e.g. 2025-06-01T12:00:00Z)'
+
+/** A point in time as text (`7d` ago, `2025-06-01T12:00:00Z`), in ms since the epoch. */
+export const sinceText = z.string().transform((value, ctx) => parseText(value, text => parseSince(text), ctx, SINCE))
 const DURATION = 'a duration (e.g. 30s, 5m, 2h)'
 
 /** A size as text (`512m`, `8g`, `8GiB`), in bytes. */

@@ -85,7 +85,8 @@ describe('control API and CLI', () => {
     assert.equal(response.status, 200)
     assert.match(response.headers.get('content-type') ?? '', /text\/plain/)
     const text = await response.text()
-    assert.match(text, /^p2prc_process_resident_memory_bytes \d+/m)
+    assert.match(text, /^process_resident_memory_bytes \d+/m)
+    assert.match(text, /^p2prc_runs_admitted_total \d+/m)
     assert.match(text, /^libp2p_/m)
   })
 

@@ -3,6 +3,8 @@ import { CliContext } from '../context.js'
 import { formatTable } from '../output.js'
 import { psJson, renderContainers } from '../render-containers.js'
 import { hostExecCommand } from './exec.js'
+import { hostUsageCommand } from './host-usage.js'
+import { hostLogCommand } from './host-log.js'
 
 /** The operator's view: everything this node runs for others, a command in any of it, and a kill for any of it. */
 export function hostCommand (): Command {
@@ -31,5 +33,7 @@ export function hostCommand (): Command {
       ctx.print({ containerId: killed.containerId, owner: killed.owner, state: killed.state }, () => `removed ${killed.containerId.slice(0, 12)} (owner ${killed.owner})`)
     })
   host.addCommand(hostExecCommand())
+  host.addCommand(hostUsageCommand())
+  host.addCommand(hostLogCommand())
   return host
 }

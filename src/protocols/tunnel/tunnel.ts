@@ -96,6 +96,7 @@ export class TunnelProtocol implements Startable {
       }
       await pb.write({}, TunnelResponse)
       this.open.set(peer, (this.open.get(peer) ?? 0) + 1)
+      this.components.meter.connection(socket)
       try {
         await pipeSocket(socket, pb.unwrap())
       } finally {

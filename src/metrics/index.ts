@@ -1,0 +1,8 @@
+export { NodeMetrics } from './node-metrics.js'
+export type { NodeMetricsComponents } from './node-metrics.js'
+export { ApiMetrics } from './api-metrics.js'
+export { createMetricsRegistry } from './registry.js'
+export type { LiveState } from './live-gauges.js'
+export type { SocketMeter, TunnelSide } from './tunnel-metrics.js'
+export type { UsageDelta } from './usage-metrics.js'
+export { MAX_OWNER_LABELS, OTHER_OWNER } from './constants.js'
