@@ -160,7 +160,7 @@ describe('p2prc host log: the host\'s activity log, through real daemons and the
       ['?tail=1000000000', 'tail', /at most 10000/],
       ['?tail=-1', 'tail', /whole number/],
       ['?tail=many', 'tail', /./],
-      ['?since=garbage', 'since', /neither a duration .* nor an ISO time/],
+      ['?since=garbage', 'since', /not a duration ago .* or an ISO time/],
       ['?since=2025-13-45T99:99', 'since', /./],
       ['?kind=nope', 'kind', /not a kind/],
       ['?peer=a%0Ab', 'peer', /peer ID/],

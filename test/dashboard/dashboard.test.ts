@@ -186,6 +186,8 @@ describe('the web dashboard in a real browser', () => {
     // The host keeps it listed as ended for a while, saying why, with nothing left to kill.
     await row.getByText(/killed by host operator/).waitFor({ timeout: 15_000 })
     assert.equal(await row.getByRole('button').count(), 0)
+    // What it used is on record, in the owner's row of the use table.
+    await page.locator(`table.usage tr[data-owner="${peerB.info.peerId}"]`).getByText(/dash-b/).waitFor({ timeout: 15_000 })
     const ps = await peerB.api.containers(host.info.peerId)
     const seen = ps.find(c => c.containerId === guest.containerId)
     assert.ok(seen == null || seen.endReason === 'killed by host operator', JSON.stringify(seen))

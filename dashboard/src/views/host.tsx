@@ -5,6 +5,7 @@ import { bytes, cpus, relative, shortId } from '../format.js'
 import type { ContainerView, StatsView } from '../../../src/contract/containers.js'
 import type { NodeStatus } from '../../../src/contract/node.js'
 import type { PeerSummary } from '../../../src/contract/peers.js'
+import type { UsageReport } from '../../../src/contract/usage.js'
 
 function Meter ({ label, used, offered, format }: { label: string, used: number, offered: number, format: (n: number) => string }) {
   return (
@@ -41,7 +42,9 @@ export function HostView ({ node: initial }: { node: NodeStatus }) {
   const [names, setNames] = useState<Map<string, string>>(new Map())
   const [error, setError] = useState<string | null>(null)
   const [killing, setKilling] = useState<string | null>(null)
+  const [usage, setUsage] = useState<UsageReport | null>(null)
   const load = useMemo(() => () => {
+    api<UsageReport>('GET', '/v1/host/usage?since=1d').then(setUsage, () => {})
     // A node without an engine runs nothing for others: there is no list to ask for.
     if (initial.docker.available) api<ContainerView[]>('GET', '/v1/host/containers').then(list => { setGuests(list); setError(null) }, err => { setError(err.message) })
     api<NodeStatus>('GET', '/v1/node').then(setNode, () => {})
@@ -94,6 +97,30 @@ export function HostView ({ node: initial }: { node: NodeStatus }) {
           </tbody>
         </table>
       </div>
+      <h2 id="usage-title">Use by owner, last 24 hours</h2>
+      <div class="scroll">
+        <table class="usage" aria-labelledby="usage-title">
+          <thead><tr><th>owner</th><th>containers</th><th>CPU</th><th>memory</th><th>GPU</th><th>network in / out</th></tr></thead>
+          <tbody>
+            {usage?.peers.map(u => (
+              <tr key={u.peerId} data-owner={u.peerId}>
+                <td title={u.peerId}>{names.get(u.peerId) ?? ''} <code>{shortId(u.peerId)}</code></td>
+                <td>{u.containers}</td>
+                <td>{seconds(u.cpuSeconds)}</td>
+                <td>{u.memoryGiBSeconds.toFixed(2)} GiB-s</td>
+                <td>{seconds(u.gpuSeconds)}</td>
+                <td>{bytes(u.networkRxBytes)} / {bytes(u.networkTxBytes)}</td>
+              </tr>
+            ))}
+            {usage?.peers.length === 0 && <tr><td colSpan={6} class="muted">No guest has used anything here in the last 24 hours.</td></tr>}
+          </tbody>
+        </table>
+      </div>
     </section>
   )
+}
+
+/** CPU or GPU time: seconds, or hours past one. */
+function seconds (n: number): string {
+  return n >= 3600 ? `${(n / 3600).toFixed(2)} h` : `${n.toFixed(1)} s`
 }

@@ -1,8 +1,7 @@
 import { once } from 'node:events'
 import { z } from 'zod'
 import { MAX_TAIL } from '../../activity/index.js'
-import { parseSince } from '../../units/index.js'
-import { parseWith, queryFlag } from '../../validation/index.js'
+import { parseWith, queryFlag, sinceText } from '../../validation/index.js'
 import { pipeNdjson } from '../ndjson.js'
 import { requestSignal } from '../request-signal.js'
 import type { RouteOptions } from '../server.js'
@@ -15,14 +14,7 @@ const DEFAULT_TAIL = 100
 
 const logQuery = z.strictObject({
   tail: z.coerce.number().int({ message: 'a whole number' }).min(0, { message: 'a whole number' }).max(MAX_TAIL, { message: `at most ${MAX_TAIL}` }).default(DEFAULT_TAIL),
-  since: z.string().max(64).transform((text, ctx) => {
-    const at = parseSince(text)
-    if (at == null) {
-      ctx.addIssue({ code: 'custom', message: `'${text.slice(0, 32)}' is neither a duration (e.g. 7d, 2h) nor an ISO time (e.g. 2025-06-01T12:00:00Z)` })
-      return z.NEVER
-    }
-    return at
-  }).optional(),
+  since: z.string().max(64).pipe(sinceText).optional(),
   peer: z.string().min(1).max(128).regex(/^[A-Za-z0-9]+$/, { message: 'a peer ID or the start of one' }).optional(),
   /** One kind, or several with commas: `run,end`. */
   kind: z.string().max(64).transform((text, ctx) => {

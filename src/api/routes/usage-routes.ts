@@ -6,7 +6,7 @@ import type { FastifyPluginAsync } from 'fastify'
 
 const usageQuery = z.strictObject({
   peer: z.string().min(1).max(128).regex(/^[A-Za-z0-9._-]+$/, { message: 'a peer ID, a unique start of one, or a peer name' }).optional(),
-  since: sinceText.optional()
+  since: z.string().max(64).pipe(sinceText).optional()
 })
 const receiptParams = z.strictObject({ id: z.string().min(1).max(128).regex(/^[A-Za-z0-9._-]+$/, { message: 'a container ID, unique prefix or name' }) })
 const receiptQuery = z.strictObject({ peer: usageQuery.shape.peer })

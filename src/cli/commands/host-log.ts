@@ -1,7 +1,7 @@
 import { Command, InvalidArgumentError } from 'commander'
-import { formatBytes, parseSince, visibleText } from '../../units/index.js'
+import { formatBytes, visibleText } from '../../units/index.js'
 import { CliContext } from '../context.js'
-import { collect, wholeNumber } from '../options.js'
+import { collect, since, wholeNumber } from '../options.js'
 import { shortPeerId } from '../output.js'
 import type { ActivityEntry } from '../../contract/index.js'
 
@@ -41,11 +41,6 @@ export function hostLogCommand (): Command {
         process.off('SIGINT', stop)
       }
     })
-}
-
-function since (value: string): string {
-  if (parseSince(value) == null) throw new InvalidArgumentError('expected a time ago such as 7d or 2h, or an ISO time such as 2025-06-01T12:00:00Z')
-  return value
 }
 
 function kinds (value: string, previous: string[]): string[] {
