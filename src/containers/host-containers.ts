@@ -569,7 +569,8 @@ export class HostContainers {
       const known = this.tracked.get(id)
       if (known == null || known.info.state !== state) await this.refresh(id, signal)
     }
-    this.init.meter.present(ids)
+    // Those tracked meanwhile (a run, or a create event during the refreshes) exist too.
+    this.init.meter.present(new Set([...ids, ...this.tracked.keys()]))
     const now = Date.now()
     for (const t of this.tracked.values()) {
       const due = this.dueAt(t)

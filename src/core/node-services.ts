@@ -181,7 +181,7 @@ export function createNodeServices (components: P2PRCNodeComponents, events: Pic
       run: {
         run: async (peerId, request, options) => {
           const view = await run.run(peerId, request, options)
-          ownerUsage.expect(peerId)
+          ownerUsage.expect(peerId, view.containerId, view.limits)
           return view
         }
       },

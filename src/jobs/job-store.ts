@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { z } from 'zod'
+import { KeyedWrites } from '../storage/keyed-writes.js'
 import { writeWhole } from '../storage/write-whole.js'
 import type { JobState, TaskAttempt, TaskState } from '../contract/index.js'
 import type { JobSpec } from './job-spec.js'
@@ -76,8 +77,7 @@ export function newJobId (): string {
 }
 
 export class JobStore {
-  /** Saves of one job, one after another: a slow write never lands after a newer one. */
-  private readonly writes = new Map<string, Promise<void>>()
+  private readonly writes = new KeyedWrites()
 
   constructor (readonly dir: string) {}
 
@@ -95,14 +95,7 @@ export class JobStore {
 
   async save (job: JobRecord): Promise<void> {
     const text = JSON.stringify(job)
-    const previous = this.writes.get(job.jobId) ?? Promise.resolve()
-    const next = previous.catch(() => {}).then(async () => { await this.write(job.jobId, text) })
-    this.writes.set(job.jobId, next)
-    try {
-      await next
-    } finally {
-      if (this.writes.get(job.jobId) === next) this.writes.delete(job.jobId)
-    }
+    await this.writes.run(job.jobId, async () => { await this.write(job.jobId, text) })
   }
 
   private async write (jobId: string, text: string): Promise<void> {
@@ -129,7 +122,7 @@ export class JobStore {
   }
 
   async remove (jobId: string): Promise<void> {
-    await this.writes.get(jobId)?.catch(() => {})
+    await this.writes.settled(jobId)
     await rm(this.jobDir(jobId), { recursive: true, force: true })
   }
 }

@@ -3,25 +3,12 @@ import { RecordEnvelope } from '@libp2p/peer-record'
 import { equals } from 'uint8arrays/equals'
 import { describeIssues } from '../validation/index.js'
 import { CLOCK_SKEW_ALLOWANCE, MAX_RECORD_BYTES, MAX_RECORD_LIFETIME, RECORD_DOMAIN, RECORD_PAYLOAD_TYPE, RECORD_SCHEMA_VERSION } from './constants.js'
+import { EnvelopePayload } from './envelope-payload.js'
 import { InvalidRecordError } from './errors.js'
 import { ResourceRecord as PB } from './pb/resource-record.js'
 import { unsignedRecordSchema } from './schema.js'
 import type { SignedResourceRecord, UnsignedRecord } from './types.js'
 import type { AbortOptions, PrivateKey } from '@libp2p/interface'
-
-/** The envelope's view of a record: raw bytes with the domain and type they are signed under. */
-class RecordPayload {
-  readonly domain = RECORD_DOMAIN
-  readonly codec = RECORD_PAYLOAD_TYPE
-  constructor (private readonly bytes: Uint8Array) {}
-  marshal (): Uint8Array {
-    return this.bytes
-  }
-
-  equals (other: { marshal(): Uint8Array }): boolean {
-    return equals(this.bytes, other.marshal())
-  }
-}
 
 function toWire (record: UnsignedRecord): PB {
   const r = record.resources
@@ -103,7 +90,7 @@ function fromWire (pb: PB): unknown {
 export async function sealRecord (record: UnsignedRecord, privateKey: PrivateKey, options: AbortOptions = {}): Promise<Uint8Array> {
   const checked = unsignedRecordSchema.safeParse(record)
   if (!checked.success) throw new InvalidRecordError('malformed', describeIssues(checked.error, 'own record'))
-  const envelope = await RecordEnvelope.seal(new RecordPayload(PB.encode(toWire(record))), privateKey, options)
+  const envelope = await RecordEnvelope.seal(new EnvelopePayload(RECORD_DOMAIN, RECORD_PAYLOAD_TYPE, PB.encode(toWire(record))), privateKey, options)
   const bytes = envelope.marshal()
   if (bytes.byteLength > MAX_RECORD_BYTES) throw new InvalidRecordError('oversized', `own record is ${bytes.byteLength} bytes, over ${MAX_RECORD_BYTES}`)
   return bytes

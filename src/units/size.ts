@@ -1,6 +1,9 @@
 // Sizes as users type them (`512m`, `8g`, `8GiB`), parsed exactly once at the boundary so that
 // everything inside works in bytes.
 
+/** Bytes in a GiB: memory use is accounted in GiB-seconds. */
+export const GIB = 1024 ** 3
+
 const SIZE_UNITS: Record<string, number> = {
   '': 1,
   b: 1,

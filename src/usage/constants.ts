@@ -25,5 +25,34 @@ export const RESUBSCRIBE_DELAY = 2_000
 /** The window of the per-day budgets. */
 export const BUDGET_WINDOW = 24 * 60 * 60_000
 
-/** Containers whose figures a host keeps: more are dropped oldest first (a flood of tiny runs). */
-export const MAX_STORED_CONTAINERS = 100_000
+/** Accounts a host keeps in all, and per owner: past them the owner's own oldest ended ones go first. */
+export const MAX_ACCOUNTS = 50_000
+export const MAX_ACCOUNTS_PER_OWNER = 5_000
+
+/** A base64 envelope as stored or read from a file. */
+export const MAX_ENVELOPE_TEXT = 16_384
+
+/**
+ * The longest stretch after the last sample that is counted at that sample's rate when the
+ * container ends: the engine samples every second, so a longer gap means the host was not
+ * watching (down, or its engine away), and nothing is made up for it.
+ */
+export const MAX_TAIL = 2_000
+/** Hours of per-hour figures each account keeps, for the 24-hour budgets. */
+export const HOURS_KEPT = 25
+
+/** How often the owner asks the hosts that still run its containers for new receipts. */
+export const SYNC_INTERVAL = 60_000
+/**
+ * Calls one sync makes to a host at most (pages of receipts, then chunks of countersignatures),
+ * within the host's burst of 10 per peer: what is left waits for the next sync.
+ */
+export const MAX_SYNC_PAGES = 4
+export const MAX_SYNC_COUNTERSIGN_CALLS = 4
+/** Receipts an owner keeps from one host: more are dropped oldest first. */
+export const MAX_RECEIPTS_PER_HOST = 20_000
+/**
+ * A receipt whose CPU time is more than its limit allows over its wall time (by this factor, plus
+ * a second for rounding) is not countersigned: the host's figures do not add up.
+ */
+export const CPU_LIMIT_SLACK = 1.1

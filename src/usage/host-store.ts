@@ -1,7 +1,9 @@
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { z } from 'zod'
+import { KeyedWrites } from '../storage/keyed-writes.js'
 import { writeWhole } from '../storage/write-whole.js'
+import { HOURS_KEPT, MAX_ENVELOPE_TEXT } from './constants.js'
 import type { MeterState } from './meter.js'
 import type { EndReason } from '../contract/index.js'
 
@@ -12,10 +14,11 @@ import type { EndReason } from '../contract/index.js'
 export interface HostAccount {
   version: 1
   state: MeterState
-  /** The latest receipt (signed envelope, base64), its number and when it was issued. */
+  /** The latest receipt (signed envelope, base64), its number, when it was issued, and whether it is the last. */
   receipt: string | null
   sequence: number
   issuedAt: number | null
+  final: boolean
   /** The owner's countersignature of that receipt (base64), once it gave it. */
   countersignature: string | null
 }
@@ -44,34 +47,28 @@ const accountSchema = z.object({
     endReason: z.string().max(64).nullable().transform(r => r as EndReason | null),
     sampledAt: z.number().nullable(),
     lastMemoryBytes: count,
-    cpuRate: count
+    cpuRate: count,
+    hours: z.array(z.tuple([z.number(), count, count])).max(HOURS_KEPT).default([])
   }),
-  receipt: z.string().max(16_384).nullable(),
+  receipt: z.string().max(MAX_ENVELOPE_TEXT).nullable(),
   sequence: z.number().int().min(0),
   issuedAt: z.number().nullable(),
-  countersignature: z.string().max(16_384).nullable()
+  final: z.boolean().default(false),
+  countersignature: z.string().max(MAX_ENVELOPE_TEXT).nullable()
 })
 
 export class HostUsageStore {
-  /** Saves of one account, one after another: a slow write never lands after a newer one. */
-  private readonly writes = new Map<string, Promise<void>>()
+  private readonly writes = new KeyedWrites()
 
   constructor (readonly dir: string) {}
 
   async save (account: HostAccount): Promise<void> {
     const id = account.state.containerId
     const text = JSON.stringify(account)
-    const previous = this.writes.get(id) ?? Promise.resolve()
-    const next = previous.catch(() => {}).then(async () => {
+    await this.writes.run(id, async () => {
       await mkdir(this.dir, { recursive: true, mode: 0o700 })
       await writeWhole(join(this.dir, `${id}.json`), text)
     })
-    this.writes.set(id, next)
-    try {
-      await next
-    } finally {
-      if (this.writes.get(id) === next) this.writes.delete(id)
-    }
   }
 
   /** Every account on record; one whose file cannot be read is reported and left alone. */
@@ -92,12 +89,12 @@ export class HostUsageStore {
   }
 
   async remove (containerId: string): Promise<void> {
-    await this.writes.get(containerId)?.catch(() => {})
+    await this.writes.settled(containerId)
     await rm(join(this.dir, `${containerId}.json`), { force: true })
   }
 
   /** Waits for the saves under way (at stop). */
   async flush (): Promise<void> {
-    await Promise.all([...this.writes.values()].map(async w => w.catch(() => {})))
+    await this.writes.flush()
   }
 }

@@ -1,13 +1,13 @@
 import { setTimeout as sleep } from 'node:timers/promises'
-import { ContainerNotFoundError } from '../errors.js'
+import { ContainerNotFoundError, InvalidArgumentError } from '../errors.js'
 import { refersTo } from '../units/index.js'
-import { BUDGET_WINDOW, MAX_STORED_CONTAINERS, PRUNE_INTERVAL, RESUBSCRIBE_DELAY, SAVE_INTERVAL } from './constants.js'
-import { GIB, addSample, finishMeter, newMeterState, wallSeconds } from './meter.js'
+import { GIB } from '../units/index.js'
+import { BUDGET_WINDOW, MAX_ACCOUNTS, MAX_ACCOUNTS_PER_OWNER, PRUNE_INTERVAL, RESUBSCRIBE_DELAY, SAVE_INTERVAL } from './constants.js'
+import { addSample, finishMeter, newMeterState, usedSince, wallSeconds } from './meter.js'
 import { toReceiptFile } from './receipt-file.js'
 import { openCountersign, sealReceipt } from './receipts.js'
 import { rounded, totalsBy, within } from './totals.js'
 import type { HostAccount, HostUsageStore } from './host-store.js'
-import type { MeterState } from './meter.js'
 import type { UsageConfig } from '../config/schema.js'
 import type { ContainerUsage, EndReason, ReceiptFile, UsageQuery, UsageReport } from '../contract/index.js'
 import type { ContainerInfo, DockerRuntime } from '../runtime/index.js'
@@ -36,6 +36,10 @@ export interface HostUsageInit {
 interface Account extends HostAccount {
   /** Following the engine's samples while it runs; aborted when it ends or the node stops. */
   follow?: AbortController
+  /** The engine said it runs (last watch): followed again when the node starts again. */
+  running: boolean
+  /** The highest receipt number handed out, signed or being signed. */
+  reserved: number
   dirty: boolean
 }
 
@@ -51,27 +55,37 @@ export class HostUsage implements Startable {
   private loaded?: Promise<void>
   private timers: Array<ReturnType<typeof setInterval>> = []
   private controller = new AbortController()
+  /** Stopped and saved: the data dir may be released, so nothing more is written until open(). */
+  private stopped = false
 
   constructor (private readonly init: HostUsageInit) {}
 
-  /** Reads the store (once): before the host side takes its containers back. */
+  /**
+   * Reads the store (once), and takes up sampling again after a stop: called before the host side
+   * takes its containers back (and watches them), which is before start().
+   */
   async open (): Promise<void> {
     this.loaded ??= this.load()
     await this.loaded
+    if (this.controller.signal.aborted) this.controller = new AbortController()
+    this.stopped = false
+    this.saveDirty()
   }
 
   private async load (): Promise<void> {
     const accounts = await this.init.store.load((file, why) => { this.init.log.error('usage account %s is unreadable, left alone: %s', file, why) })
-    for (const a of accounts) this.accounts.set(a.state.containerId, { ...a, dirty: false })
+    for (const a of accounts) this.accounts.set(a.state.containerId, { ...a, running: false, reserved: a.sequence, dirty: false })
     this.prune()
   }
 
   async start (): Promise<void> {
     await this.open()
-    this.controller = new AbortController()
+    if (this.timers.length > 0) return
     // Ended while its final receipt was being signed (the node stopping): it is signed now.
     for (const a of this.accounts.values()) {
-      if (a.state.endedAt != null && (a.issuedAt ?? 0) < a.state.endedAt) this.issue(a)
+      if (a.state.endedAt != null && !a.final) this.issue(a)
+      // Watched while the node was stopped (a restart in place): followed now.
+      else if (a.running && a.follow == null) this.follow(a)
     }
     this.timers = [
       setInterval(() => { this.issueRunning() }, this.init.config.receiptInterval),
@@ -91,6 +105,7 @@ export class HostUsage implements Startable {
     }
     this.saveDirty()
     await this.init.store.flush()
+    this.stopped = true
   }
 
   /**
@@ -101,13 +116,14 @@ export class HostUsage implements Startable {
     let account = this.accounts.get(info.id)
     if (account == null) {
       const state = newMeterState({ containerId: info.id, owner, name, image: info.image, imageId: info.imageId, startedAt: info.startedAt, gpus, limits: { cpus: info.limits.cpus, memoryBytes: info.limits.memoryBytes } })
-      account = { version: 1, state, receipt: null, sequence: 0, issuedAt: null, countersignature: null, dirty: true }
+      account = { version: 1, state, receipt: null, sequence: 0, issuedAt: null, final: false, countersignature: null, running: false, reserved: 0, dirty: true }
       this.accounts.set(info.id, account)
-      this.bound()
+      this.bound(owner)
     }
     if (account.state.endedAt != null) return
     account.state.startedAt ??= info.startedAt
-    if (info.state === 'running' && account.follow == null && !this.controller.signal.aborted) this.follow(account)
+    account.running = info.state === 'running'
+    if (account.running && account.follow == null && !this.controller.signal.aborted) this.follow(account)
   }
 
   /** A guest container ended (exited, killed, expired, removed): closes its account and signs its final receipt. */
@@ -116,8 +132,9 @@ export class HostUsage implements Startable {
     if (account == null || account.state.endedAt != null) return
     account.follow?.abort()
     account.follow = undefined
+    account.running = false
     const delta = finishMeter(account.state, end)
-    this.report(account.state, delta.cpuSeconds, delta.memoryByteSeconds, 0, 0, 0)
+    this.report(account.state.owner, { ...delta, gpuSeconds: 0 })
     account.dirty = true
     this.issue(account)
   }
@@ -134,17 +151,32 @@ export class HostUsage implements Startable {
 
   /** What one owner's containers used here in the last 24 hours, for the per-day budgets. */
   usedToday (owner: string): { cpuSeconds: number, memoryGiBSeconds: number } {
-    const now = Date.now()
-    const mine = within(this.views(a => a.state.owner === owner), now - BUDGET_WINDOW, now)
-    return { cpuSeconds: mine.reduce((s, u) => s + u.cpuSeconds, 0), memoryGiBSeconds: mine.reduce((s, u) => s + u.memoryGiBSeconds, 0) }
+    const from = Date.now() - BUDGET_WINDOW
+    let cpuSeconds = 0
+    let memoryByteSeconds = 0
+    for (const a of this.accounts.values()) {
+      if (a.state.owner !== owner) continue
+      const used = usedSince(a.state, from)
+      cpuSeconds += used.cpuSeconds
+      memoryByteSeconds += used.memoryByteSeconds
+    }
+    return { cpuSeconds, memoryGiBSeconds: memoryByteSeconds / GIB }
   }
 
-  /** `host usage`: totals per owner and per container, within the window. */
+  /** `host usage`: totals per owner and per container, within the window; `peer` is an owner's ID or a unique start of one. */
   usage (query: UsageQuery = {}): UsageReport {
     const now = Date.now()
-    const containers = within(this.views(a => query.peer == null || a.state.owner === query.peer), query.since ?? null, now)
+    const owner = query.peer != null ? this.ownerOf(query.peer) : null
+    const containers = within(this.views(a => owner == null || a.state.owner === owner), query.since ?? null, now)
       .sort((a, b) => (a.startedAt ?? '').localeCompare(b.startedAt ?? ''))
     return { peers: totalsBy(containers, u => u.peerId), containers: containers.map(rounded) }
+  }
+
+  private ownerOf (ref: string): string {
+    const owners = new Set<string>()
+    for (const a of this.accounts.values()) if (a.state.owner.startsWith(ref)) owners.add(a.state.owner)
+    if (owners.size > 1) throw new InvalidArgumentError(`'${ref}' is the start of ${owners.size} owners' IDs; give more of it`)
+    return owners.values().next().value ?? ref
   }
 
   /** The operator's copy of a container's latest receipt and the owner's countersignature. */
@@ -212,25 +244,25 @@ export class HostUsage implements Startable {
             const before = state.sampledAt
             const delta = addSample(state, sample)
             const gpuSeconds = before != null ? state.gpus * Math.max(0, sample.at - before) / 1000 : 0
-            this.report(state, delta.cpuSeconds, delta.memoryByteSeconds, gpuSeconds, delta.networkRxBytes, delta.networkTxBytes)
+            this.report(state.owner, { ...delta, gpuSeconds })
             account.dirty = true
           }
-          // The stream ends when the container stops: HostContainers says how it ended.
-          return
         } catch (err: any) {
           if (signal.aborted || err instanceof ContainerNotFoundError) return
           this.init.log('sampling %s broke, following it again: %s', state.containerId.slice(0, 12), err.message)
-          await sleep(RESUBSCRIBE_DELAY, undefined, { signal }).catch(() => {})
         }
+        // The stream also ends when the engine drops it (a restart, a broken connection) while the
+        // container runs on: it is followed again until HostContainers says it ended.
+        await sleep(RESUBSCRIBE_DELAY, undefined, { signal }).catch(() => {})
       }
     })().finally(() => {
       if (account.follow === controller) account.follow = undefined
     })
   }
 
-  private report (state: MeterState, cpuSeconds: number, memoryByteSeconds: number, gpuSeconds: number, networkRxBytes: number, networkTxBytes: number): void {
-    if (cpuSeconds + memoryByteSeconds + gpuSeconds + networkRxBytes + networkTxBytes === 0) return
-    this.init.onUsage(state.owner, { cpuSeconds, memoryByteSeconds, gpuSeconds, networkRxBytes, networkTxBytes })
+  private report (owner: string, increase: UsageIncrease): void {
+    if (Object.values(increase).every(n => n === 0)) return
+    this.init.onUsage(owner, increase)
   }
 
   /** The interim receipts of what runs now. */
@@ -244,7 +276,8 @@ export class HostUsage implements Startable {
   private issue (account: Account): void {
     const now = Date.now()
     const view = accountView(this.init.selfPeerId, account, now)
-    const sequence = account.sequence + 1
+    // Numbered now: a receipt signed meanwhile gets the next number, never the same one.
+    const sequence = ++account.reserved
     const final = account.state.endedAt != null
     sealReceipt({
       ...view,
@@ -259,6 +292,7 @@ export class HostUsage implements Startable {
       account.receipt = Buffer.from(bytes).toString('base64')
       account.sequence = sequence
       account.issuedAt = now
+      account.final = final
       account.countersignature = null
       account.dirty = true
       this.saveDirty()
@@ -266,10 +300,12 @@ export class HostUsage implements Startable {
   }
 
   private saveDirty (): void {
+    // After stop the data dir may be another node's: what changes stays dirty for the next open.
+    if (this.stopped) return
     for (const a of this.accounts.values()) {
       if (!a.dirty) continue
       a.dirty = false
-      const { follow: _follow, dirty: _dirty, ...account } = a
+      const { follow: _follow, dirty: _dirty, running: _running, reserved: _reserved, ...account } = a
       this.init.store.save(structuredClone(account)).catch(err => {
         a.dirty = true
         this.init.log.error('could not save the usage of %s: %s', a.state.containerId.slice(0, 12), err.message)
@@ -285,11 +321,18 @@ export class HostUsage implements Startable {
     }
   }
 
-  /** Past the most accounts a host keeps, the oldest ended ones go. */
-  private bound (): void {
-    if (this.accounts.size <= MAX_STORED_CONTAINERS) return
-    const ended = [...this.accounts.values()].filter(a => a.state.endedAt != null).sort((a, b) => (a.state.endedAt ?? 0) - (b.state.endedAt ?? 0))
-    for (const a of ended.slice(0, this.accounts.size - MAX_STORED_CONTAINERS)) this.drop(a.state.containerId)
+  /**
+   * Past the most accounts an owner may have here, or the host keeps, the owner's own oldest ended
+   * ones go first: a flood of tiny runs pushes out the flooder's records, not other owners'.
+   */
+  private bound (owner: string): void {
+    const mine = [...this.accounts.values()].filter(a => a.state.owner === owner)
+    if (mine.length <= MAX_ACCOUNTS_PER_OWNER && this.accounts.size <= MAX_ACCOUNTS) return
+    const ended = (mine.length > MAX_ACCOUNTS_PER_OWNER ? mine : [...this.accounts.values()])
+      .filter(a => a.state.endedAt != null)
+      .sort((a, b) => (a.state.endedAt ?? 0) - (b.state.endedAt ?? 0))
+    const excess = mine.length > MAX_ACCOUNTS_PER_OWNER ? mine.length - MAX_ACCOUNTS_PER_OWNER : this.accounts.size - MAX_ACCOUNTS
+    for (const a of ended.slice(0, excess)) this.drop(a.state.containerId)
   }
 
   private drop (id: string): void {
@@ -325,7 +368,7 @@ function accountView (hostId: string, a: HostAccount, now: number): ContainerUsa
     exitCode: state.exitCode,
     endReason: state.endReason,
     receipt: a.receipt != null && a.issuedAt != null
-      ? { sequence: a.sequence, final: state.endedAt != null && a.sequence > 0 && a.issuedAt >= state.endedAt, issuedAt: new Date(a.issuedAt).toISOString(), countersigned: a.countersignature != null }
+      ? { sequence: a.sequence, final: a.final, issuedAt: new Date(a.issuedAt).toISOString(), countersigned: a.countersignature != null }
       : null
   }
 }

@@ -4,7 +4,8 @@ import { z } from 'zod'
 import { ContainerNotFoundError } from '../errors.js'
 import { writeWhole } from '../storage/write-whole.js'
 import { refersTo } from '../units/index.js'
-import { PRUNE_INTERVAL } from './constants.js'
+import { KeyedWrites } from '../storage/keyed-writes.js'
+import { CPU_LIMIT_SLACK, MAX_ENVELOPE_TEXT, MAX_RECEIPTS_PER_HOST, MAX_SYNC_COUNTERSIGN_CALLS, MAX_SYNC_PAGES, PRUNE_INTERVAL, SYNC_INTERVAL } from './constants.js'
 import { toReceiptFile } from './receipt-file.js'
 import { countersign, openReceipt, receiptUsage } from './receipts.js'
 import { rounded, totalsBy, within } from './totals.js'
@@ -29,12 +30,10 @@ export interface OwnerUsageInit {
   log: Logger
 }
 
-/** How often the hosts that still run my containers are asked for new receipts. */
-export const SYNC_INTERVAL = 60_000
-/** Pages of receipts one sync reads from a host (256 each). */
-const MAX_PAGES = 16
-/** Receipts kept from one host: more are dropped oldest first. */
-const MAX_RECEIPTS_PER_HOST = 20_000
+/** Countersignatures sent in one call (the host takes at most 64). */
+const COUNTERSIGN_CHUNK = 64
+/** Containers of mine on one host that a ledger remembers having run. */
+const MAX_CONTAINERS_PER_HOST = 20_000
 
 interface Held {
   receipt: string
@@ -50,6 +49,8 @@ interface Ledger {
   since: number
   /** I may have containers there that are not finished with: keep asking. */
   open: boolean
+  /** The containers I ran there, with the limits the host granted: only their receipts are countersigned. */
+  containers: Record<string, { cpus: number, memoryBytes: number }>
   receipts: Record<string, Held>
 }
 
@@ -58,7 +59,8 @@ const ledgerSchema = z.object({
   host: z.string().regex(/^[1-9A-HJ-NP-Za-km-z]{46,60}$/),
   since: z.number().min(0),
   open: z.boolean(),
-  receipts: z.record(z.string().regex(/^[0-9a-f]{64}$/), z.object({ receipt: z.string().max(16_384), countersignature: z.string().max(16_384), delivered: z.boolean() }))
+  containers: z.record(z.string().regex(/^[0-9a-f]{64}$/), z.object({ cpus: z.number().min(0), memoryBytes: z.number().min(0) })).default({}),
+  receipts: z.record(z.string().regex(/^[0-9a-f]{64}$/), z.object({ receipt: z.string().max(MAX_ENVELOPE_TEXT), countersignature: z.string().max(MAX_ENVELOPE_TEXT), delivered: z.boolean() }))
 })
 
 /**
@@ -75,7 +77,7 @@ export class OwnerUsage implements Startable {
   private timers: Array<ReturnType<typeof setInterval>> = []
   private controller = new AbortController()
   private readonly syncing = new Map<string, Promise<void>>()
-  private readonly writes = new Map<string, Promise<void>>()
+  private readonly writes = new KeyedWrites()
 
   constructor (private readonly init: OwnerUsageInit) {}
 
@@ -93,7 +95,8 @@ export class OwnerUsage implements Startable {
     this.controller.abort()
     for (const t of this.timers) clearInterval(t)
     this.timers = []
-    await Promise.all([...this.syncing.values(), ...this.writes.values()].map(async p => p.catch(() => {})))
+    await Promise.all([...this.syncing.values()].map(async p => p.catch(() => {})))
+    await this.writes.flush()
   }
 
   private async load (): Promise<void> {
@@ -103,11 +106,19 @@ export class OwnerUsage implements Startable {
       try {
         const parsed = ledgerSchema.safeParse(JSON.parse(await readFile(join(this.init.dir, name), 'utf8')))
         if (!parsed.success) throw new Error(parsed.error.issues[0]?.message ?? 'not a receipt ledger')
-        this.ledgers.set(parsed.data.host, parsed.data)
-        for (const held of Object.values(parsed.data.receipts)) {
-          const receipt = await openReceipt(Buffer.from(held.receipt, 'base64'), { host: parsed.data.host })
-          this.parsed.set(`${parsed.data.host}/${receipt.containerId}`, receipt)
+        const ledger = parsed.data
+        // Each receipt is checked before the ledger is taken: one that does not verify is dropped, not the rest.
+        for (const [containerId, held] of Object.entries(ledger.receipts)) {
+          try {
+            const receipt = await openReceipt(Buffer.from(held.receipt, 'base64'), { host: ledger.host })
+            if (receipt.containerId !== containerId) throw new Error('it is filed under another container')
+            this.parsed.set(`${ledger.host}/${containerId}`, receipt)
+          } catch (err: any) {
+            this.init.log.error('a receipt from %s in %s does not verify, dropped: %s', ledger.host, name, err.message)
+            delete ledger.receipts[containerId]
+          }
         }
+        this.ledgers.set(ledger.host, ledger)
       } catch (err: any) {
         this.init.log.error('receipts in %s are unreadable, left alone: %s', name, err.message)
       }
@@ -115,11 +126,14 @@ export class OwnerUsage implements Startable {
     this.prune()
   }
 
-  /** I ran something on this host: ask it for receipts until they are all final. */
-  expect (host: string): void {
+  /** I ran a container on this host: its receipts are asked for until they are all final. */
+  expect (host: string, containerId: string, limits: { cpus: number, memoryBytes: number }): void {
     const ledger = this.ledger(host)
-    if (ledger.open) return
     ledger.open = true
+    ledger.containers[containerId] = { cpus: limits.cpus, memoryBytes: limits.memoryBytes }
+    const ids = Object.keys(ledger.containers)
+    // Oldest first (insertion order): one that old has long had its final receipt.
+    for (const id of ids.slice(0, Math.max(0, ids.length - MAX_CONTAINERS_PER_HOST))) delete ledger.containers[id]
     this.save(ledger)
   }
 
@@ -170,62 +184,82 @@ export class OwnerUsage implements Startable {
     await this.syncAll(null, { signal: this.controller.signal })
   }
 
+  /**
+   * One sync with a host: new receipts, checked and countersigned, then the countersignatures not
+   * yet given. It makes at most a few calls (the host's rate limit); what is left waits for the
+   * next sync, and what was done is kept even when a call fails.
+   */
   private async syncOnce (host: string, options: AbortOptions): Promise<void> {
     const ledger = this.ledger(host)
-    const { source, selfPeerId, privateKey } = this.init
-    let since = ledger.since
     let running = 0
-    for (let page = 0; page < MAX_PAGES; page++) {
-      const answer = await source.receipts(host, since, options)
-      running = answer.running
-      for (const bytes of answer.receipts) {
-        let receipt: Receipt
-        try {
-          receipt = await openReceipt(bytes, { host })
-          if (receipt.peerId !== selfPeerId) throw new Error(`it is about a container of ${receipt.peerId}`)
-        } catch (err: any) {
-          this.init.log('a receipt from %s was refused: %s', host, err.message)
-          continue
-        }
-        since = Math.max(since, receipt.issuedAt)
-        const key = `${host}/${receipt.containerId}`
-        const known = this.parsed.get(key)
-        if (known != null && known.sequence >= receipt.sequence) continue
-        const signature = await countersign(bytes, privateKey, options)
-        ledger.receipts[receipt.containerId] = { receipt: Buffer.from(bytes).toString('base64'), countersignature: Buffer.from(signature).toString('base64'), delivered: false }
-        this.parsed.set(key, receipt)
+    try {
+      for (let page = 0; page < MAX_SYNC_PAGES; page++) {
+        const answer = await this.init.source.receipts(host, ledger.since, options)
+        running = answer.running
+        for (const bytes of answer.receipts) await this.take(ledger, bytes, options)
+        if (!answer.more) break
       }
-      if (!answer.more) break
+      const undelivered = Object.values(ledger.receipts).filter(h => !h.delivered)
+      for (let call = 0; call < MAX_SYNC_COUNTERSIGN_CALLS && undelivered.length > 0; call++) {
+        const chunk = undelivered.splice(0, COUNTERSIGN_CHUNK)
+        await this.init.source.countersign(host, chunk.map(h => new Uint8Array(Buffer.from(h.countersignature, 'base64'))), options)
+        // Kept or not (an older receipt's is dropped by the host), it was given: not sent again.
+        for (const h of chunk) h.delivered = true
+      }
+      ledger.open = running > 0 || undelivered.length > 0 || [...this.held(host)].some(r => !r.final)
+    } finally {
+      this.bound(ledger)
+      this.save(ledger)
     }
-    ledger.since = since
-    const undelivered = Object.values(ledger.receipts).filter(h => !h.delivered)
-    if (undelivered.length > 0) {
-      await source.countersign(host, undelivered.map(h => new Uint8Array(Buffer.from(h.countersignature, 'base64'))), options)
-      // Kept or not (an older receipt's is dropped by the host), it was given: not sent again.
-      for (const h of undelivered) h.delivered = true
+  }
+
+  /**
+   * Takes one receipt from a host: signed by that host, about a container I ran there, with
+   * figures that add up (CPU within its limit over its wall time, never less than before). Only
+   * then is it countersigned; anything else is logged and left out.
+   */
+  private async take (ledger: Ledger, bytes: Uint8Array, options: AbortOptions): Promise<void> {
+    let receipt: Receipt
+    try {
+      receipt = await openReceipt(bytes, { host: ledger.host })
+      ledger.since = Math.max(ledger.since, receipt.issuedAt)
+      const known = this.parsed.get(`${ledger.host}/${receipt.containerId}`)
+      if (known != null && known.sequence >= receipt.sequence) return
+      const why = implausible(receipt, ledger.containers[receipt.containerId], known, this.init.selfPeerId)
+      if (why != null) throw new Error(why)
+    } catch (err: any) {
+      this.init.log('a receipt from %s was not countersigned: %s', ledger.host, err.message)
+      return
     }
-    ledger.open = running > 0 || [...this.parsed.entries()].some(([key, r]) => key.startsWith(`${host}/`) && !r.final)
-    this.bound(ledger)
-    this.save(ledger)
+    const signature = await countersign(bytes, this.init.privateKey, options)
+    ledger.receipts[receipt.containerId] = { receipt: Buffer.from(bytes).toString('base64'), countersignature: Buffer.from(signature).toString('base64'), delivered: false }
+    this.parsed.set(`${ledger.host}/${receipt.containerId}`, receipt)
+  }
+
+  private * held (host: string): Generator<Receipt> {
+    for (const [key, r] of this.parsed) if (key.startsWith(`${host}/`)) yield r
   }
 
   private ledger (host: string): Ledger {
     let ledger = this.ledgers.get(host)
     if (ledger == null) {
-      ledger = { version: 1, host, since: 0, open: false, receipts: {} }
+      ledger = { version: 1, host, since: 0, open: false, containers: {}, receipts: {} }
       this.ledgers.set(host, ledger)
     }
     return ledger
   }
 
-  /** Drops receipts of containers that ended longer ago than the retention. */
+  /**
+   * Drops receipts older than the retention: of containers that ended before it, or whose latest
+   * receipt was issued before it (the host never sent a final one).
+   */
   private prune (): void {
     const before = Date.now() - this.init.config.retention
     for (const ledger of this.ledgers.values()) {
       let changed = false
       for (const containerId of Object.keys(ledger.receipts)) {
         const r = this.parsed.get(`${ledger.host}/${containerId}`)
-        if (r?.endedAt != null && r.endedAt < before) {
+        if (r != null && (r.endedAt ?? r.issuedAt) < before) {
           delete ledger.receipts[containerId]
           this.parsed.delete(`${ledger.host}/${containerId}`)
           changed = true
@@ -248,13 +282,25 @@ export class OwnerUsage implements Startable {
   /** Saves a ledger whole, one save after another per host. */
   private save (ledger: Ledger): void {
     const text = JSON.stringify(ledger)
-    const previous = this.writes.get(ledger.host) ?? Promise.resolve()
-    const next = previous.catch(() => {}).then(async () => {
+    this.writes.run(ledger.host, async () => {
       await mkdir(this.init.dir, { recursive: true, mode: 0o700 })
       await writeWhole(join(this.init.dir, `${ledger.host}.json`), text)
-    })
-    this.writes.set(ledger.host, next)
-    next.catch(err => { this.init.log.error('could not save the receipts of %s: %s', ledger.host, err.message) })
-      .finally(() => { if (this.writes.get(ledger.host) === next) this.writes.delete(ledger.host) })
+    }).catch(err => { this.init.log.error('could not save the receipts of %s: %s', ledger.host, err.message) })
   }
+
+}
+
+/** Why a receipt's figures cannot be right for a container I ran, or null when they add up. */
+function implausible (r: Receipt, ran: { cpus: number, memoryBytes: number } | undefined, before: Receipt | undefined, self: string): string | null {
+  if (r.peerId !== self) return `it is about a container of ${r.peerId}`
+  if (ran == null) return `it is about container ${r.containerId.slice(0, 12)}, which I did not run there`
+  if (Math.abs(r.limits.cpus - ran.cpus) > 1e-6 || r.limits.memoryBytes !== ran.memoryBytes) return 'its limits are not the ones the host granted'
+  if (r.final && r.endedAt == null) return 'it is final but names no end'
+  if (r.startedAt != null && r.endedAt != null && r.endedAt < r.startedAt) return 'it ends before it starts'
+  if (ran.cpus > 0 && r.cpuSeconds > ran.cpus * r.wallSeconds * CPU_LIMIT_SLACK + 1) return `${r.cpuSeconds.toFixed(1)} CPU-seconds in ${r.wallSeconds.toFixed(1)} s is more than its ${ran.cpus} CPUs allow`
+  if (r.gpuSeconds > r.gpus * r.wallSeconds + 1) return 'more GPU time than its GPUs over its run'
+  if (before != null && (r.cpuSeconds < before.cpuSeconds || r.memoryGiBSeconds < before.memoryGiBSeconds || r.networkRxBytes < before.networkRxBytes || r.networkTxBytes < before.networkTxBytes || r.imageId !== before.imageId)) {
+    return 'its figures are lower than (or its image differs from) the receipt before it'
+  }
+  return null
 }

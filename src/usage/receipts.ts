@@ -3,6 +3,7 @@ import { RecordEnvelope } from '@libp2p/peer-record'
 import * as Digest from 'multiformats/hashes/digest'
 import { equals } from 'uint8arrays/equals'
 import { InvalidArgumentError } from '../errors.js'
+import { EnvelopePayload } from '../records/index.js'
 import { COUNTERSIGN_DOMAIN, COUNTERSIGN_PAYLOAD_TYPE, MAX_COUNTERSIGN_BYTES, MAX_RECEIPT_BYTES, MAX_RECEIPT_TEXT, RECEIPT_DOMAIN, RECEIPT_PAYLOAD_TYPE, RECEIPT_SCHEMA_VERSION } from './constants.js'
 import { UsageCountersign, UsageReceipt as PB } from './pb/usage-receipt.js'
 import type { ContainerUsage, EndReason } from '../contract/index.js'
@@ -39,18 +40,6 @@ export interface Receipt {
 /** Why an envelope was refused; the message says what a person needs to know. */
 export class InvalidReceiptError extends InvalidArgumentError {
   override name = 'InvalidReceiptError'
-}
-
-/** The envelope's view of a payload: raw bytes under a domain and type. */
-class Payload {
-  constructor (readonly domain: string, readonly codec: Uint8Array, private readonly bytes: Uint8Array) {}
-  marshal (): Uint8Array {
-    return this.bytes
-  }
-
-  equals (other: { marshal(): Uint8Array }): boolean {
-    return equals(this.bytes, other.marshal())
-  }
 }
 
 const peerBytes = (peerId: string): Uint8Array<ArrayBuffer> => peerIdFromString(peerId).toMultihash().bytes as Uint8Array<ArrayBuffer>
@@ -92,6 +81,7 @@ function toWire (r: Receipt): PB {
 function fromWire (pb: PB): Receipt {
   if (pb.schema !== RECEIPT_SCHEMA_VERSION) throw new InvalidReceiptError(`receipt schema ${pb.schema} is not one this node reads (${RECEIPT_SCHEMA_VERSION})`)
   if (!/^[0-9a-f]{64}$/.test(pb.containerId)) throw new InvalidReceiptError('receipt names no container ID')
+  if (pb.sequence < 1) throw new InvalidReceiptError('receipt has no sequence number')
   const numbers = [pb.issuedAtMs, pb.startedAtMs, pb.endedAtMs, pb.wallSeconds, pb.cpuSeconds, pb.memoryGibSeconds, pb.memoryPeakBytes, pb.gpuSeconds, pb.networkRxBytes, pb.networkTxBytes, pb.blockReadBytes, pb.blockWriteBytes, pb.cpusLimit, pb.memoryLimitBytes]
   if (numbers.some(n => !Number.isFinite(n) || n < 0)) throw new InvalidReceiptError('receipt holds a negative or non-finite figure')
   if ([pb.name, pb.image, pb.imageId, pb.endReason].some(t => t.length > MAX_RECEIPT_TEXT)) throw new InvalidReceiptError('receipt holds an overlong text field')
@@ -134,7 +124,7 @@ function fromWire (pb: PB): Receipt {
 /** The host signs a receipt with its node key. */
 export async function sealReceipt (receipt: Receipt, privateKey: PrivateKey, options: AbortOptions = {}): Promise<Uint8Array> {
   if (peerIdFromPublicKey(privateKey.publicKey).toString() !== receipt.hostId) throw new InvalidReceiptError('a receipt is signed by its host only')
-  const envelope = await RecordEnvelope.seal(new Payload(RECEIPT_DOMAIN, RECEIPT_PAYLOAD_TYPE, PB.encode(toWire(receipt))), privateKey, options)
+  const envelope = await RecordEnvelope.seal(new EnvelopePayload(RECEIPT_DOMAIN, RECEIPT_PAYLOAD_TYPE, PB.encode(toWire(receipt))), privateKey, options)
   return envelope.marshal()
 }
 
@@ -172,7 +162,7 @@ export async function openReceipt (bytes: Uint8Array, options: AbortOptions & { 
 /** The owner countersigns a receipt it has checked: its envelope holds the host's, byte for byte. */
 export async function countersign (receiptBytes: Uint8Array, privateKey: PrivateKey, options: AbortOptions = {}): Promise<Uint8Array> {
   const payload = UsageCountersign.encode({ receipt: receiptBytes as Uint8Array<ArrayBuffer>, signedAtMs: Date.now() })
-  const envelope = await RecordEnvelope.seal(new Payload(COUNTERSIGN_DOMAIN, COUNTERSIGN_PAYLOAD_TYPE, payload), privateKey, options)
+  const envelope = await RecordEnvelope.seal(new EnvelopePayload(COUNTERSIGN_DOMAIN, COUNTERSIGN_PAYLOAD_TYPE, payload), privateKey, options)
   return envelope.marshal()
 }
 

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { MAX_TAIL, addSample, finishMeter, newMeterState, wallSeconds } from '../../dist/usage/meter.js'
+import { MAX_TAIL } from '../../dist/usage/constants.js'
+import { addSample, finishMeter, newMeterState, usedSince, wallSeconds } from '../../dist/usage/meter.js'
 import { shareWithin } from '../../dist/usage/totals.js'
 
 const ID = 'a'.repeat(64)
@@ -49,6 +50,19 @@ describe('usage meter', () => {
     assert.deepEqual(addSample(s, sample(start + 1000, 5, 5)), { cpuSeconds: 0, memoryByteSeconds: 0, networkRxBytes: 0, networkTxBytes: 0 })
     assert.equal(s.cpuSeconds, 0)
     assert.equal(s.exitCode, 1)
+  })
+
+  it('keeps what each hour added, for the budgets: the hour a window starts in counts whole', () => {
+    const hour = 3_600_000
+    const t = 100 * hour
+    const s = newMeterState({ containerId: ID, owner: 'o', name: 'n', image: 'i', imageId: 'x', startedAt: t, gpus: 0, limits: { cpus: 0, memoryBytes: 0 } })
+    addSample(s, sample(t + 1000, 1, 0))
+    addSample(s, sample(t + 2 * hour, 5, 0))
+    addSample(s, sample(t + 2 * hour + 1000, 6, 0))
+    assert.deepEqual(s.hours.map(h => [h[0] - t, h[1]]), [[0, 1], [2 * hour, 5]])
+    assert.equal(usedSince(s, t + 2 * hour + 10).cpuSeconds, 5)
+    assert.equal(usedSince(s, t + hour + 10).cpuSeconds, 5, 'the idle hour adds nothing')
+    assert.equal(usedSince(s, t + 10).cpuSeconds, 6)
   })
 
   it('a window takes each container\'s run in proportion', () => {

@@ -139,10 +139,15 @@ describe('usage: measured on the host, signed receipts, countersigned by the own
     assert.equal(wrongOwner.verdict.valid, false)
     assert.match(wrongOwner.verdict.problems.join(' '), /not by the receipt's owner/)
 
+    // The host's own envelope offered as the owner's: another domain, so its signature is not one.
+    const swapped = await verify({ ...file, countersignature: file.receipt })
+    assert.equal(swapped.verdict.valid, false)
+    assert.match(swapped.verdict.problems.join(' '), /countersignature's signature does not verify/)
+
     // Pinned peers that are not the ones who signed.
     const pinned = await verify(file, ['--host', other.info.peerId])
     assert.equal(pinned.code, 1)
-    assert.match(pinned.verdict.problems.join(' '), /not .*usage|not 12D3|by host/)
+    assert.match(pinned.verdict.problems.join(' '), new RegExp(`the receipt is by host ${host.info.peerId}, not ${other.info.peerId}`))
   })
 
   it('a peer past its CPU budget is refused the next run with the figures; another peer is not', async t => {

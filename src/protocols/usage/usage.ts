@@ -48,6 +48,7 @@ export class UsageProtocol implements Startable, ReceiptSource {
         await ctx.send({ receipts: [], more: false, running: 0, accepted })
         return
       }
+      if (request.kind !== UsageRequest.Kind.RECEIPTS) throw new InvalidArgumentError('unknown request kind')
       if (!Number.isFinite(request.sinceMs) || request.sinceMs < 0) throw new InvalidArgumentError('since must be a time in ms since the epoch')
       const { receipts, more, running } = usage.receiptsFor(ctx.remotePeer, request.sinceMs, MAX_RECEIPTS_PER_RESPONSE)
       await ctx.send({ receipts: receipts as Array<Uint8Array<ArrayBuffer>>, more, running, accepted: 0 })
