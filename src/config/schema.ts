@@ -109,7 +109,7 @@ const policySchema = z.strictObject({
 /** Usage accounting of the containers this node runs for others, and receipts of them. */
 const usageSchema = z.strictObject({
   /** How long the figures of an ended container are kept (`host usage`, budgets, receipts). */
-  retention: duration(3_600_000, 10 * 365 * 86_400_000),
+  retention: duration(86_400_000, 10 * 365 * 86_400_000),
   /** How often a running container's host signs a receipt of its use so far (one also when it ends). */
   receiptInterval: duration(1000, 86_400_000)
 })
