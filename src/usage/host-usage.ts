@@ -167,7 +167,7 @@ export class HostUsage implements Startable {
   usage (query: UsageQuery = {}): UsageReport {
     const now = Date.now()
     const owner = query.peer != null ? this.ownerOf(query.peer) : null
-    const containers = within(this.views(a => owner == null || a.state.owner === owner), query.since ?? null, now)
+    const containers = within(this.views(a => owner == null || a.state.owner === owner), query.since ?? null, () => now)
       .sort((a, b) => (a.startedAt ?? '').localeCompare(b.startedAt ?? ''))
     return { peers: totalsBy(containers, u => u.peerId), containers: containers.map(rounded) }
   }

@@ -162,7 +162,7 @@ export class OwnerUsage implements Startable {
     const views = [...this.parsed.entries()]
       .filter(([key]) => query.peer == null || key.startsWith(`${query.peer}/`))
       .map(([key, r]) => receiptUsage(r, this.heldOf(key)?.delivered ?? false))
-    const containers = within(views, query.since ?? null, Date.now()).sort((a, b) => (a.startedAt ?? '').localeCompare(b.startedAt ?? ''))
+    const containers = within(views, query.since ?? null, u => u.receipt != null ? Date.parse(u.receipt.issuedAt) : Date.now()).sort((a, b) => (a.startedAt ?? '').localeCompare(b.startedAt ?? ''))
     return { peers: totalsBy(containers, u => u.hostId), containers: containers.map(rounded) }
   }
 

@@ -30,11 +30,15 @@ export function scaled (u: ContainerUsage, share: number): ContainerUsage {
   }
 }
 
-/** Containers within a window (`since`, ms; null: all), each scaled to its part in it. */
-export function within (containers: ContainerUsage[], since: number | null, now: number): ContainerUsage[] {
+/**
+ * Containers within a window (`since`, ms; null: all), each scaled to its part in it. `asOf`: up
+ * to when a running container's figures go (now, for the host's live accounts; a receipt's issue
+ * time, for the owner's).
+ */
+export function within (containers: ContainerUsage[], since: number | null, asOf: (u: ContainerUsage) => number): ContainerUsage[] {
   if (since == null) return containers
   return containers.flatMap(u => {
-    const share = shareWithin(ms(u.startedAt), ms(u.endedAt), since, now)
+    const share = shareWithin(ms(u.startedAt), ms(u.endedAt), since, asOf(u))
     return share > 0 ? [scaled(u, share)] : []
   })
 }
