@@ -52,7 +52,9 @@ export async function run () {
     const perGuest = Math.max(0, metered - idle) / GUESTS / minutes
     const statsPerGuest = statsCpu / GUESTS / minutes
     console.log(`daemon CPU, ${WINDOW / 1000} s windows: idle ${idle.toFixed(2)} s, with ${GUESTS} metered guests ${metered.toFixed(2)} s`)
-    console.log(`metering: ${(perGuest * 1000).toFixed(1)} ms CPU per guest-minute; docker stats on the same guests: ${(statsPerGuest * 1000).toFixed(1)} ms (${statsPerGuest > 0 ? (perGuest / statsPerGuest).toFixed(2) : '-'}x) ${perGuest <= statsPerGuest ? 'met' : 'not met'}`)
+    // The idle node's own work (gossip, pings) varies by more than metering a few guests costs.
+    const figure = metered <= idle ? 'below the idle node\'s own variation' : `${(perGuest * 1000).toFixed(1)} ms CPU per guest-minute`
+    console.log(`metering: ${figure}; docker stats on the same guests: ${(statsPerGuest * 1000).toFixed(1)} ms per guest-minute; goal (no more than docker stats) ${perGuest <= statsPerGuest ? 'met' : 'not met'}`)
     const report = await api(host, '/v1/host/usage')
     console.log(`host usage after the run: ${report.containers.length} containers on record, ${report.peers.length} owner(s)`)
   } finally {

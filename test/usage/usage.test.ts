@@ -76,6 +76,7 @@ describe('usage: measured on the host, signed receipts, countersigned by the own
     assert.equal(mine.endReason, 'exited')
     assert.equal(mine.exitCode, 0)
     assert.ok(Math.abs(mine.cpuSeconds - engineCpuSeconds) <= 0.1 * engineCpuSeconds, `receipt ${mine.cpuSeconds} CPU-s vs the cgroup's ${engineCpuSeconds}`)
+    t.diagnostic(`receipt ${mine.cpuSeconds} CPU-s, the cgroup counted ${engineCpuSeconds} (${((mine.cpuSeconds / engineCpuSeconds - 1) * 100).toFixed(1)}%)`)
     assert.ok(mine.wallSeconds >= 8.9 && mine.wallSeconds < 30, `wall ${mine.wallSeconds} s`)
     assert.ok(mine.memoryGiBSeconds > 0 && mine.memoryPeakBytes > 0 && mine.memoryPeakBytes <= 64 * 1024 ** 2, `memory ${mine.memoryGiBSeconds} GiB-s, peak ${mine.memoryPeakBytes}`)
     assert.match(mine.imageId, /^sha256:[0-9a-f]{64}$/)

@@ -9,7 +9,7 @@ interface HostUsageOptions { peer?: string, since?: string, containers?: boolean
 export function hostUsageCommand (): Command {
   const usage = new Command('usage')
     .description('what guests\' containers used on this node: CPU, memory, GPUs, network and disk, per owner (--containers: per container)')
-    .option('--peer <peer>', 'only one owner (its peer ID)')
+    .option('--peer <peer>', 'only one owner (its peer ID, or a unique start of it)')
     .option('--since <when>', 'only what ran since a time ago (7d, 2h) or an ISO time; a container that ran partly before counts in proportion', since)
     .option('--containers', 'one row per container instead of totals per owner')
     .action(async (options: HostUsageOptions, command: Command) => {
