@@ -1,6 +1,6 @@
 // Shared pieces of the benchmarks: spawn daemons on loopback, wait for readiness, summarise samples.
 import { spawn } from 'node:child_process'
-import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
@@ -16,7 +16,12 @@ export async function removeDir (dir) {
 }
 
 /** Starts a daemon and resolves once node.json names its pid; returns timings and a stop(). */
-export async function startDaemon (dataDir, args = [], timeout = 30_000) {
+/** Starts a daemon on loopback; `config`, when given, is written to DATA_DIR/config.json first. */
+export async function startDaemon (dataDir, args = [], timeout = 30_000, config = null) {
+  if (config != null) {
+    await mkdir(dataDir, { recursive: true })
+    await writeFile(join(dataDir, 'config.json'), JSON.stringify(config))
+  }
   const started = performance.now()
   const child = spawn(process.execPath, [NODE_BIN, '--data-dir', dataDir, '--listen', '/ip4/127.0.0.1/tcp/0', '--api', '127.0.0.1:0', '--no-mdns', ...args], { stdio: ['ignore', 'ignore', 'pipe'] })
   // The daemon's stderr, kept short, for the error when it does not come up.

@@ -10,6 +10,8 @@ const NODES = Number(process.env.BENCH_SWARM_NODES ?? 20)
 const SECONDS = Number(process.env.BENCH_SWARM_SECONDS ?? 60)
 const WARMUP = 20_000
 const IMAGE = 'p2prc-test/busybox:latest'
+// The bytes on streams come from libp2p's own metrics, off unless asked.
+const LIBP2P_METRICS = { libp2pMetrics: true }
 
 async function counters (node) {
   const response = await fetch(`${node.info.api}/metrics`, { headers: { authorization: `Bearer ${node.token}` } })
@@ -50,7 +52,7 @@ async function openNetwork (root) {
   try {
     for (let i = 0; i < NODES; i++) {
       const args = i === 0 ? ['--name', 'o0'] : ['--no-docker', '--name', `o${i}`, '--bootstrap', pick(nodes).info.multiaddrs[0]]
-      nodes.push(await startDaemon(join(root, `open${i}`), args, 120_000))
+      nodes.push(await startDaemon(join(root, `open${i}`), args, 120_000, LIBP2P_METRICS))
     }
     return await perMinute(nodes)
   } finally {
@@ -63,13 +65,13 @@ async function swarm (root, docker) {
   const joinToMember = []
   const joinToRunning = []
   try {
-    const creator = await startDaemon(join(root, 'creator'), ['--name', 's0'], 120_000)
+    const creator = await startDaemon(join(root, 'creator'), ['--name', 's0'], 120_000, LIBP2P_METRICS)
     nodes.push(creator)
     await request(creator, 'POST', '/v1/swarm')
     await settledSwarm(creator)
     const { token } = await request(creator, 'POST', '/v1/swarm/invites', { uses: NODES, ttl: '1h' })
     for (let i = 1; i < NODES; i++) {
-      const node = await startDaemon(join(root, `swarm${i}`), ['--no-docker', '--name', `s${i}`], 120_000)
+      const node = await startDaemon(join(root, `swarm${i}`), ['--no-docker', '--name', `s${i}`], 120_000, LIBP2P_METRICS)
       nodes.push(node)
       const started = performance.now()
       await request(node, 'POST', '/v1/swarm/join', { token })

@@ -32,6 +32,7 @@ function defaults (env: Record<string, string | undefined>): Config {
     name: DEFAULT_NAME(),
     labels: {},
     mdns: false,
+    libp2pMetrics: false,
     docker: env.DOCKER_HOST ?? `unix://${DEFAULT_DOCKER_SOCKET}`,
     offer: DEFAULT_OFFER,
     policy: DEFAULT_POLICY,

@@ -185,6 +185,8 @@ const configShape = z.strictObject({
   name: z.string().trim().min(1).max(64).regex(VISIBLE_TEXT, { message: 'no control or invisible (format) characters, such as a zero-width space' }),
   labels,
   mdns: z.boolean(),
+  /** libp2p's own Prometheus metrics on /metrics: off unless asked, they cost an idle node about a tenth of its CPU. */
+  libp2pMetrics: z.boolean(),
   /** Docker engine URL (unix:///path, tcp://host:port) or null for a client-only node. */
   docker: z.string().max(512).regex(/^(unix|tcp|http|https|npipe):\/\//, {
     message: 'expected unix:///path/to/docker.sock or tcp://host:port'

@@ -52,7 +52,8 @@ export async function createNode (options: NodeOptions = {}): Promise<P2PRCNode>
       relay: config.relay,
       nat: config.nat,
       connections: config.connections,
-      metricsRegistry: metrics,
+      // libp2p's own metrics go to the node's registry only when asked for (config libp2pMetrics).
+      metricsRegistry: config.libp2pMetrics ? metrics : undefined,
       dhtValidators: { ...dhtValidators, ...swarm?.dhtRules().validators },
       dhtSelectors: { ...dhtSelectors, ...swarm?.dhtRules().selectors },
       colocationWhitelist: config.colocationWhitelist
