@@ -18,11 +18,12 @@ describe('DockerRuntime.stats on the real engine', () => {
   })
   after(async () => engine.cleanup())
 
-  it('reads a busy container under cpus 0.5 at about 50 %, memory under the limit', async t => {
+  it('reads a busy container under cpus 0.5 at no more than about 50 %, memory under the limit', async t => {
     if (!await engine.require(t) || busy == null) return
     const sample = await runtime.stats(busy.id)
     assert.equal(sample.containerId, busy.id)
-    assert.ok(sample.cpuPercent > 25 && sample.cpuPercent < 75, `cpuPercent ${sample.cpuPercent}`)
+    // Busy, and held to its limit: on a loaded machine it gets less than half a CPU, never more.
+    assert.ok(sample.cpuPercent > 5 && sample.cpuPercent < 75, `cpuPercent ${sample.cpuPercent}`)
     assert.equal(sample.memoryLimitBytes, 64 * MiB)
     assert.ok(sample.memoryBytes > 0 && sample.memoryBytes < 64 * MiB, `memoryBytes ${sample.memoryBytes}`)
     assert.ok(sample.pids >= 1, `pids ${sample.pids}`)
@@ -47,7 +48,7 @@ describe('DockerRuntime.stats on the real engine', () => {
     assert.ok(samples.length >= 2)
     const [first, second] = samples
     assert.ok(second.at - first.at > 500 && second.at - first.at < 2500, `about a second apart: ${second.at - first.at} ms`)
-    for (const s of samples.slice(0, 2)) assert.ok(s.cpuPercent > 25 && s.cpuPercent < 75, `cpuPercent ${s.cpuPercent}`)
+    for (const s of samples.slice(0, 2)) assert.ok(s.cpuPercent > 5 && s.cpuPercent < 75, `cpuPercent ${s.cpuPercent}`)
   })
 
   it('ends the stream on abort', async t => {
