@@ -147,27 +147,12 @@ export class DockerRuntime {
 
   /** One sample a second from the engine's stream; ends when the container stops or on abort. */
   async * statsStream (id: string, options: AbortOptions = {}): AsyncGenerator<StatsSample> {
-    assertContainerReference(id)
-    const { signal } = options
-    if (isAborted(signal)) return
-    let stream: Readable
-    try {
-      stream = await this.call(CONTAINER, signal, async () =>
-        this.docker.getContainer(id).stats({ stream: true, abortSignal: signal } as { stream: true }) as Promise<Readable>)
-    } catch (err) {
-      if (isAborted(signal)) return
-      throw err
+    let previous: DockerCpuStats | undefined
+    for await (const raw of this.rawStats(id, options)) {
+      // The first sample of a stream has no previous CPU reading: it would read 0 %.
+      if (hasPreviousCpu(raw) || previous != null) yield toStatsSample(raw.id ?? id, raw, previous)
+      previous = raw.cpu_stats
     }
-    yield * this.readStream(stream, signal, async function * (source) {
-      let previous: DockerCpuStats | undefined
-      for await (const raw of jsonLines<DockerStats>(source)) {
-        // A stopped container's stream goes on with zeroed samples; that is its end for us.
-        if (isStoppedSample(raw)) return
-        // The first sample of a stream has no previous CPU reading: it would read 0 %.
-        if (hasPreviousCpu(raw) || previous != null) yield toStatsSample(raw.id ?? id, raw, previous)
-        previous = raw.cpu_stats
-      }
-    })
   }
 
   /**
@@ -175,6 +160,11 @@ export class DockerRuntime {
    * interval) while it runs; ends when it stops or on abort.
    */
   async * usageStream (id: string, options: AbortOptions = {}): AsyncGenerator<UsageSample> {
+    for await (const raw of this.rawStats(id, options)) yield toUsageSample(raw)
+  }
+
+  /** The engine's stats stream of a running container, as it sends it; ends when it stops or on abort. */
+  private async * rawStats (id: string, options: AbortOptions): AsyncGenerator<DockerStats> {
     assertContainerReference(id)
     const { signal } = options
     if (isAborted(signal)) return
@@ -188,8 +178,9 @@ export class DockerRuntime {
     }
     yield * this.readStream(stream, signal, async function * (source) {
       for await (const raw of jsonLines<DockerStats>(source)) {
+        // A stopped container's stream goes on with zeroed samples; that is its end for us.
         if (isStoppedSample(raw)) return
-        yield toUsageSample(raw)
+        yield raw
       }
     })
   }
