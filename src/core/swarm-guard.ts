@@ -7,8 +7,11 @@ import type { Swarm } from '../swarm/index.js'
 import type { Message } from '@libp2p/gossipsub'
 import type { Logger, PeerId, Startable } from '@libp2p/interface'
 
-/** How often the creator repeats the revocations on gossip, for members a message missed. */
-const REVOCATIONS_REPEAT = 30_000
+/**
+ * How often the creator repeats the revocations on gossip, for members a message missed. Messages
+ * are told apart by their content, so a repeat must wait out gossipsub's seen-window (2 min).
+ */
+const REVOCATIONS_REPEAT = 150_000
 /** How often a member looks the revocations up in the DHT (first soon after start, when it has neighbours). */
 const REVOCATIONS_LOOKUP = 5 * 60_000
 const FIRST_LOOKUP = 5_000

@@ -40,8 +40,7 @@ export class GossipAdverts implements Startable {
   private retryTimer?: ReturnType<typeof setTimeout>
   private soonTimer?: ReturnType<typeof setTimeout>
   private advertsSent = 0
-  /** The envelope last published and the peers it was sent to. */
-  private lastEnvelope?: Uint8Array
+  /** The peers the current advert (or a renewal of it) was sent to. */
   private readonly deliveredTo = new Set<string>()
   /** Made anew at every start; aborted by stop, it ends every timer's work. */
   private controller = new AbortController()
@@ -58,7 +57,6 @@ export class GossipAdverts implements Startable {
     // One long-lived signal is handed to many concurrent calls, each adding a listener.
     setMaxListeners(Infinity, this.controller.signal)
     this.advertsSent = 0
-    this.lastEnvelope = undefined
     this.deliveredTo.clear()
     const { pubsub } = this.components
     pubsub.topicValidators.set(this.topic, this.validate)
@@ -122,12 +120,12 @@ export class GossipAdverts implements Startable {
     this.advertTimer = setTimeout(() => { void this.advertise() }, Math.min(delay, this.init.interval * jitter))
   }
 
-  /** Publishes and answers how many known subscribers have not yet been sent this envelope. */
-  private async publish (envelope: Uint8Array): Promise<number> {
-    if (envelope !== this.lastEnvelope) {
-      this.lastEnvelope = envelope
-      this.deliveredTo.clear()
-    }
+  /**
+   * Publishes and answers how many known subscribers have not yet been sent this node's current
+   * advert. A renewal (the same figures signed again) keeps the count of who has them.
+   */
+  private async publish (envelope: Uint8Array, renewal = false): Promise<number> {
+    if (!renewal) this.deliveredTo.clear()
     const { pubsub, log } = this.components
     const { recipients } = await pubsub.publish(this.topic, envelope)
     for (const peer of recipients) this.deliveredTo.add(peer.toString())
@@ -146,16 +144,17 @@ export class GossipAdverts implements Startable {
     }
   }
 
+  /**
+   * Gossip messages carry no signature of their own (StrictNoSign, IDs from their content): the
+   * record inside is signed by its subject, and checking that one signature is all an advert
+   * costs. Who sent it is the neighbour that passed it on; it is the subject's own word only when
+   * that neighbour is the subject.
+   */
   private readonly validate = async (propagationSource: PeerId, message: Message): Promise<TopicValidatorResult> => {
     const { metrics, log } = this.components
-    if (message.type !== 'signed') {
-      metrics.reject('gossip', 'signature')
-      return TopicValidatorResult.Reject
-    }
     try {
-      // The advert must be about the peer that signed the gossip message, not relayed for another.
-      const signed = await openRecord(message.data, { expectedSigner: message.from.toString() })
-      const outcome = this.components.accept(signed, { source: propagationSource.toString(), fromSubject: message.from.equals(propagationSource) })
+      const signed = await openRecord(message.data)
+      const outcome = this.components.accept(signed, { source: propagationSource.toString(), fromSubject: signed.record.peerId === propagationSource.toString() })
       if (outcome === 'stale') {
         metrics.reject('gossip', 'stale')
         return TopicValidatorResult.Ignore
@@ -171,7 +170,7 @@ export class GossipAdverts implements Startable {
     } catch (err: any) {
       const reason = err instanceof InvalidRecordError ? err.reason : 'malformed'
       metrics.reject('gossip', reason)
-      log('rejected advert from %p: %s', message.from, err.message)
+      log('rejected advert from %p: %s', propagationSource, err.message)
       return TopicValidatorResult.Reject
     }
   }
@@ -190,15 +189,16 @@ export class GossipAdverts implements Startable {
    */
   private retryPublish (attempt: number): void {
     this.retryTimer = setTimeout(() => {
-      const current = this.components.issuer.current
-      if (current == null || this.controller.signal.aborted) return
-      this.publish(current.envelope)
+      if (this.controller.signal.aborted) return
+      // The same envelope again would be a duplicate to gossipsub: the record is signed anew.
+      this.components.issuer.renew({ signal: this.controller.signal })
+        .then(async renewed => renewed == null ? 0 : this.publish(renewed.envelope, true))
         .then(missing => {
           this.retryTimer = undefined
           if (missing > 0 && attempt + 1 < REPUBLISH_ATTEMPTS) this.retryPublish(attempt + 1)
         }, err => {
           this.retryTimer = undefined
-          this.components.log('republish failed: %s', err.message)
+          if (!this.controller.signal.aborted) this.components.log('republish failed: %s', err.message)
         })
     }, REPUBLISH_FIRST_DELAY * 2 ** attempt)
   }

@@ -92,6 +92,17 @@ export class RecordIssuer {
   }
 
   /**
+   * The current record signed again, with a new sequence number and a full lifetime, and
+   * remembered as current: nothing is measured. Adverts are told apart by their content, so a
+   * repeat of an advert must be a new record to be sent again at all.
+   */
+  async renew (options: AbortOptions = {}): Promise<SignedResourceRecord | undefined> {
+    if (this.latest == null) return undefined
+    this.latest = await this.seal(this.latest.record.resources, this.init.ttl, options)
+    return this.latest
+  }
+
+  /**
    * The current record signed again with a short lifetime, for a node that is leaving: nothing is
    * measured (a node stopping must not start taking up its engine), and it is not remembered.
    */

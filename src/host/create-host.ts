@@ -4,7 +4,7 @@ import { autoNAT } from '@libp2p/autonat'
 import { bootstrap } from '@libp2p/bootstrap'
 import { circuitRelayServer, circuitRelayTransport } from '@libp2p/circuit-relay-v2'
 import { dcutr } from '@libp2p/dcutr'
-import { gossipsub } from '@libp2p/gossipsub'
+import { StrictNoSign, gossipsub } from '@libp2p/gossipsub'
 import { identify } from '@libp2p/identify'
 import { kadDHT, passthroughMapper } from '@libp2p/kad-dht'
 import { mdns } from '@libp2p/mdns'
@@ -144,8 +144,11 @@ export async function createHost (init: HostInit): Promise<Host> {
         selectors: init.dhtSelectors
       }),
       pubsub: gossipsub({
-        // Adverts are signed by the publishing peer, and every node must accept its own topics
-        // even while alone in the network.
+        // What goes on our topics is a record its subject signed: a second signature over the
+        // gossip message would be checked at every hop for nothing (it was half an idle node's
+        // validation cost). Messages carry no author or sequence number, and are told apart by
+        // a hash of their content. Every node must accept its own topics even while alone.
+        globalSignaturePolicy: StrictNoSign,
         allowPublishToZeroTopicPeers: true,
         scoreParams: {
           IPColocationFactorWhitelist: new Set([...DEFAULT_COLOCATION_WHITELIST, ...(init.colocationWhitelist ?? [])])

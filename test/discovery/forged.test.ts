@@ -7,7 +7,7 @@ import { RESOURCES_TOPIC } from '../../dist/discovery/constants.js'
 import { newKey, sampleRecord } from '../helpers/records.js'
 import { TmpDirs } from '../helpers/tmp-dir.js'
 import { waitFor } from '../helpers/wait-for.js'
-import type { P2PRCNode } from '../../dist/index.js'
+import type { P2PRCNode, PeerSummary } from '../../dist/index.js'
 
 /** The victim's count of refused records, by source and reason, from its Prometheus metrics. */
 async function rejected (node: P2PRCNode, source: string, reason: string): Promise<number> {
@@ -37,14 +37,30 @@ describe('forged, malformed and oversized records', () => {
     await dirs.cleanup()
   })
 
-  it('gossip: a record signed by someone else than the sender is rejected and never reaches the table', async () => {
+  it('gossip: a changed record is rejected; one passed on for a stranger stays unverified and goes when the stranger cannot be reached', async () => {
     const stranger = await newKey()
     const strangerId = peerIdFromPrivateKey(stranger).toString()
-    const forged = await sealRecord(sampleRecord({ name: 'forged' }), stranger)
-    await attacker.libp2p.services.pubsub.publish(RESOURCES_TOPIC, forged)
-    await waitFor(async () => await rejected(victim, 'gossip', 'signer') >= 1, { message: 'the forged advert to be counted' })
-    assert.ok(!victim.peers().some(p => p.peerId === strangerId), 'the forged record is not in the table')
-    assert.ok(!honest.peers().some(p => p.name === 'forged'), 'the victim did not forward it either')
+    // Signed, then altered on the way: the signature no longer covers what is said.
+    const genuine = await sealRecord(sampleRecord({ name: 'altered' }), stranger)
+    const altered = Uint8Array.from(genuine)
+    const at = Buffer.from(altered).indexOf('altered')
+    altered.set(new TextEncoder().encode('ALTERED'), at)
+    await attacker.libp2p.services.pubsub.publish(RESOURCES_TOPIC, altered)
+    await waitFor(async () => await rejected(victim, 'gossip', 'signature') >= 1, { message: 'the altered advert to be counted' })
+    assert.ok(!victim.peers().some(p => p.peerId === strangerId), 'the altered record is not in the table')
+    assert.ok(!honest.peers().some(p => /altered/i.test(p.name ?? '')), 'the victim did not forward it either')
+
+    // Intact, it is the stranger's word passed on by the attacker: held as unverified until the
+    // stranger answers, and it never does (its address answers nothing).
+    const relayed = await sealRecord(sampleRecord({ name: 'relayed', multiaddrs: ['/ip4/127.0.0.1/tcp/1'] }), stranger)
+    const arrived = new Promise<PeerSummary>(resolve => {
+      victim.addEventListener('peer:update', event => { if (event.detail.peerId === strangerId) resolve(event.detail) })
+    })
+    await attacker.libp2p.services.pubsub.publish(RESOURCES_TOPIC, relayed)
+    const summary = await waitFor(async () => Promise.race([arrived, new Promise<undefined>(resolve => setTimeout(() => { resolve(undefined) }, 100))]), { message: 'the relayed record to arrive' })
+    assert.equal(summary.name, 'relayed')
+    assert.equal(summary.verified, false)
+    await waitFor(() => !victim.peers().some(p => p.peerId === strangerId), { message: 'the unreachable stranger to be dropped' })
   })
 
   it('gossip: garbage and oversized adverts are rejected and counted', async () => {

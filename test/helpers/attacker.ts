@@ -10,10 +10,9 @@
 import { connect } from 'node:net'
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
-import { generateKeyPair, publicKeyToProtobuf } from '@libp2p/crypto/keys'
-import { gossipsub } from '@libp2p/gossipsub'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import { StrictNoSign, gossipsub } from '@libp2p/gossipsub'
 import { identify } from '@libp2p/identify'
-import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { tcp } from '@libp2p/tcp'
 import { RPC } from '@libp2p/gossipsub/message'
 import { multiaddr } from '@multiformats/multiaddr'
@@ -98,7 +97,7 @@ async function idleStreams (target: string, n: number, protocols: string[], iden
 }
 
 async function fakeAdverts (target: string, n: number): Promise<void> {
-  const node = await attacker({ identify: identify(), pubsub: gossipsub({ allowPublishToZeroTopicPeers: true }) })
+  const node = await attacker({ identify: identify(), pubsub: gossipsub({ globalSignaturePolicy: StrictNoSign, allowPublishToZeroTopicPeers: true }) })
   const pubsub = node.services.pubsub as any
   pubsub.subscribe(RESOURCES_TOPIC)
   const connection = await node.dial(multiaddr(target), { signal: AbortSignal.timeout(10_000) })
@@ -142,16 +141,8 @@ async function fakeMessage (): Promise<RPC.Message> {
       used: { cpus: 0, memoryBytes: 0, gpus: 0, containers: 0 }
     }
   }, key)
-  const seqno = new Uint8Array(8)
-  new DataView(seqno.buffer).setBigUint64(0, BigInt(now) * 1000n, false)
-  const from = peerIdFromPrivateKey(key).toMultihash().bytes
-  const unsigned = { from, data, seqno, topic: RESOURCES_TOPIC }
-  const prefix = new TextEncoder().encode('libp2p-pubsub:')
-  const body = RPC.Message.encode(unsigned)
-  const signed = new Uint8Array(prefix.length + body.length)
-  signed.set(prefix)
-  signed.set(body, prefix.length)
-  return { ...unsigned, signature: await key.sign(signed), key: publicKeyToProtobuf(key.publicKey) }
+  // Gossip messages on our topics carry no author or signature of their own (StrictNoSign).
+  return { data, topic: RESOURCES_TOPIC }
 }
 
 async function main (): Promise<void> {
