@@ -10,5 +10,8 @@ export const API_HEADERS_TIMEOUT = 60_000
  */
 export const API_REQUEST_TIMEOUT = 60 * 60_000
 
+/** How long the API's routes may take to register at start (fastify's default is 10 s). */
+export const API_PLUGIN_TIMEOUT = 120_000
+
 /** Messages a client sends on an exec WebSocket: input in pieces, resizes and signals. */
 export const WS_MAX_MESSAGE = 1024 * 1024

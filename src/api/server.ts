@@ -2,7 +2,7 @@ import Fastify from 'fastify'
 import { ConfigError, NotFoundError } from '../errors.js'
 import { ApiMetrics } from '../metrics/index.js'
 import { parseHostPort } from '../units/index.js'
-import { API_BODY_LIMIT, API_HEADERS_TIMEOUT, API_REQUEST_TIMEOUT } from './constants.js'
+import { API_BODY_LIMIT, API_HEADERS_TIMEOUT, API_PLUGIN_TIMEOUT, API_REQUEST_TIMEOUT } from './constants.js'
 import { authorize } from './dashboard/access.js'
 import { secureHeaders } from './dashboard/browser-guard.js'
 import { dashboardRoutes, isDashboardPublic } from './dashboard/dashboard-routes.js'
@@ -60,7 +60,9 @@ export const ROUTES: Array<FastifyPluginAsync<RouteOptions>> = [healthRoutes, no
 
 export function buildApp (init: Omit<ApiInit, 'listen'>): FastifyInstance {
   // forceCloseConnections: event and log streams never end by themselves; stop must not wait on them.
-  const app = Fastify({ bodyLimit: API_BODY_LIMIT, requestTimeout: API_REQUEST_TIMEOUT, logger: false, forceCloseConnections: true })
+  // Plugins load modules as they register (the dashboard's static files): on a machine busy with
+  // fifty nodes starting, fastify's default 10 s for that failed the daemon's start.
+  const app = Fastify({ bodyLimit: API_BODY_LIMIT, requestTimeout: API_REQUEST_TIMEOUT, logger: false, forceCloseConnections: true, pluginTimeout: API_PLUGIN_TIMEOUT })
   app.server.headersTimeout = API_HEADERS_TIMEOUT
 
   const sessions = init.sessions ?? new DashboardSessions()

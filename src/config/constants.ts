@@ -18,9 +18,11 @@ export const MAX_CONFIG_FILE_BYTES = 256 * 1024
 /** Offer most of the machine, keeping some for its owner. */
 export const DEFAULT_OFFER = { cpuPercent: 80, memoryPercent: 80, gpus: true }
 
-/** Resource adverts: gossiped every 30 s (±20 %), each valid for 90 s, so a silent peer goes within 90 s. */
+/**
+ * Resource adverts: gossiped every 30 s (±10 %) in a network of up to 50 peers, each valid for two
+ * intervals, so a silent peer goes within a minute.
+ */
 export const DEFAULT_ADVERT_INTERVAL = 30_000
-export const DEFAULT_RECORD_TTL = 90_000
 
 /**
  * Safe defaults for who may run what: anyone may run any image from a public registry, within the

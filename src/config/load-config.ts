@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { resolveDataDir } from '../contract/index.js'
 import { ConfigError } from '../errors.js'
-import { CONFIG_FILE, DEFAULT_ADVERT_INTERVAL, DEFAULT_API, DEFAULT_CONNECTIONS, DEFAULT_NAT, DEFAULT_RELAY, DEFAULT_USAGE, DEFAULT_ACTIVITY_LOG, DEFAULT_OFFER, DEFAULT_POLICY, DEFAULT_RECORD_TTL, DEFAULT_DOCKER_SOCKET, DEFAULT_LISTEN, DEFAULT_NAME, MAX_CONFIG_FILE_BYTES } from './constants.js'
+import { CONFIG_FILE, DEFAULT_ADVERT_INTERVAL, DEFAULT_API, DEFAULT_CONNECTIONS, DEFAULT_NAT, DEFAULT_RELAY, DEFAULT_USAGE, DEFAULT_ACTIVITY_LOG, DEFAULT_OFFER, DEFAULT_POLICY, DEFAULT_DOCKER_SOCKET, DEFAULT_LISTEN, DEFAULT_NAME, MAX_CONFIG_FILE_BYTES } from './constants.js'
 import { describeIssues } from '../validation/index.js'
 import { configSchema, flagName, partialConfigSchema } from './schema.js'
 import type { Config, ConfigInput, PartialConfig } from './schema.js'
@@ -37,7 +37,7 @@ function defaults (env: Record<string, string | undefined>): Config {
     offer: DEFAULT_OFFER,
     policy: DEFAULT_POLICY,
     advertInterval: DEFAULT_ADVERT_INTERVAL,
-    recordTtl: DEFAULT_RECORD_TTL,
+    recordTtl: null,
     colocationWhitelist: [],
     relay: DEFAULT_RELAY,
     nat: DEFAULT_NAT,

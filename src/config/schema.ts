@@ -194,9 +194,13 @@ const configShape = z.strictObject({
   /** The share of this machine offered to others, in percent of its CPUs and memory. */
   offer: offerSchema,
   policy: policySchema,
-  /** How often the node gossips its resource record (with jitter), and how long each stays valid. */
+  /**
+   * How often the node gossips its resource record (with jitter) in a network of up to 50 peers
+   * (beyond, the interval grows with the network), and how long each stays valid: null, twice
+   * the interval in force.
+   */
   advertInterval: duration(1000, 3_600_000),
-  recordTtl: duration(3000, 86_400_000),
+  recordTtl: duration(3000, 86_400_000).nullable(),
   /** Where sysfs is mounted: GPUs are also found from its /class/drm (a container may see the host's elsewhere). */
   sysfs: z.string().min(1).max(512),
   relay: relaySchema,
@@ -208,7 +212,7 @@ const configShape = z.strictObject({
   activityLog: activityLogSchema
 })
 
-export const configSchema = configShape.refine(config => config.recordTtl > config.advertInterval, {
+export const configSchema = configShape.refine(config => config.recordTtl == null || config.recordTtl > config.advertInterval, {
   message: 'recordTtl must be longer than advertInterval, or a live peer\'s record would lapse between adverts',
   path: ['recordTtl']
 }).refine(config => config.policy.defaultTtl <= config.policy.maxTtl, {

@@ -10,6 +10,12 @@ export const PEER_TTL = 5 * minute
  * relayed) is gone within minutes rather than a day.
  */
 export const MAX_RECORD_AGE = 5 * minute
+/**
+ * In a network so large that adverts are rarer than that (see AdvertSchedule), a record counts for
+ * this many of the lifetimes this node's own records get: a peer that reckons the network a little
+ * larger gives its records a little longer.
+ */
+export const MAX_RECORD_AGE_LIFETIMES = 1.5
 
 /** How often the peer table is swept for silent peers. */
 export const PEER_PRUNE_INTERVAL = 30 * second

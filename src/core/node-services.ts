@@ -1,6 +1,6 @@
 import { join } from 'node:path'
 import { ACTIVITY_DIR, ActivityLog } from '../activity/index.js'
-import { AddressChanges, DhtRecords, GossipAdverts, RecordIssuer } from '../discovery/index.js'
+import { AddressChanges, AdvertSchedule, DhtRecords, GossipAdverts, RecordIssuer } from '../discovery/index.js'
 import { containerProtocols } from '../protocols/containers/index.js'
 import { NodeMetrics } from '../metrics/index.js'
 import { execProtocol } from '../protocols/exec/index.js'
@@ -76,12 +76,15 @@ export function createNodeServices (components: P2PRCNodeComponents, events: Pic
   const self = host.peerId.toString()
   const dialer = peerDialer(host, logger.forComponent('p2prc:dial'))
   const recordMetrics = new RecordMetrics(metrics)
+  // The advert interval and record lifetime grow with the network this node knows: its verified
+  // peers only, so a flood of made-up identities cannot slow its adverts (the tracker is made below).
+  const schedule: AdvertSchedule = new AdvertSchedule({ base: config.advertInterval, ttl: config.recordTtl, peers: () => tracker.table.verifiedCount() })
   const issuer: RecordIssuer = new RecordIssuer({
     privateKey,
     name: config.name,
     labels: config.labels,
     offer: config.offer,
-    ttl: config.recordTtl,
+    ttl: () => schedule.ttl(),
     addresses: () => host.getMultiaddrs().map(ma => ma.toString()),
     // Every measurement also tells the host side what the engine said: an engine that appears
     // is taken up, one that goes stops the offer. What is offered is what guests can really get.
@@ -101,14 +104,14 @@ export function createNodeServices (components: P2PRCNodeComponents, events: Pic
     ownRecord: async options => (await issuer.issue(options)).signed.envelope,
     knownRecords: () => [issuer.current, ...tracker.table.records()].flatMap(r => r != null ? [r.envelope] : [])
   })
-  const tracker = new PeerTracker({ host, specs: specsProtocol, logger, events }, { name: config.name, recordTtl: config.recordTtl })
+  const tracker = new PeerTracker({ host, specs: specsProtocol, logger, events }, { name: config.name, recordTtl: () => schedule.ttl() })
   const gossip = new GossipAdverts({
     pubsub: host.services.pubsub,
     issuer,
     metrics: recordMetrics,
     log: logger.forComponent('p2prc:adverts'),
     accept: (signed, origin) => tracker.acceptRecord(signed, origin)
-  }, { interval: config.advertInterval, topic: swarm != null ? swarmResourcesTopic(swarm.swarmId) : undefined })
+  }, { interval: () => schedule.interval(), topic: swarm != null ? swarmResourcesTopic(swarm.swarmId) : undefined })
   const dhtRecords = new DhtRecords({ dht: host.services.dht, host, issuer, metrics: recordMetrics, log: logger.forComponent('p2prc:dht-records') })
   const records = new PeerRecords({ self, tracker, specs: specsProtocol, dhtRecords, ownRecord: async options => (await issuer.issue(options)).signed.record })
   // What happens on the host side (runs, refusals, pulls, ends, exec and copy sessions) goes to

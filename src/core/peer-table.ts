@@ -53,6 +53,13 @@ export class PeerTable {
     return this.entries.size
   }
 
+  /** How many peers are verified (each answered us itself, or is connected). */
+  verifiedCount (): number {
+    let count = 0
+    for (const entry of this.entries.values()) if (entry.verified) count++
+    return count
+  }
+
   upsert (peerId: string, patch: Partial<Omit<PeerEntry, 'peerId'>>): PeerEntry {
     const current = this.entries.get(peerId) ?? { peerId, name: null, labels: {}, multiaddrs: [], lastSeen: 0, latencyMs: null, record: null, expiresAt: 0, lapsed: false, verified: false }
     const next = { ...current, ...patch, peerId, verified: current.verified || patch.verified === true }

@@ -5,7 +5,7 @@ import { withTimeout } from '../signals.js'
 import { PeerRateLimiter } from '../protocols/rate-limit.js'
 import { SPECS_PROTOCOL } from '../protocols/specs/index.js'
 import { normalizeName } from '../units/index.js'
-import { DIAL_TIMEOUT, INITIAL_SYNC_PEERS, MAX_RECORD_AGE, PEER_PRUNE_INTERVAL, PEER_TTL } from './constants.js'
+import { DIAL_TIMEOUT, INITIAL_SYNC_PEERS, MAX_RECORD_AGE, MAX_RECORD_AGE_LIFETIMES, PEER_PRUNE_INTERVAL, PEER_TTL } from './constants.js'
 import { matchesFilter } from './peer-filter.js'
 import { PeerTable } from './peer-table.js'
 import { PeerVerifier } from './peer-verifier.js'
@@ -28,8 +28,12 @@ export interface PeerTrackerComponents {
 export interface PeerTrackerInit {
   /** This node's own name, which `resolve` also answers to. */
   name: string
-  /** How long records stay valid: the table is swept often enough that a lapsed one goes within a third of it. */
-  recordTtl: number
+  /**
+   * How long records stay valid now (they grow with the network): the table is swept often
+   * enough that a lapsed one goes within a third of the shortest, and no record counts for much
+   * longer than this, whatever lifetime it claims.
+   */
+  recordTtl: () => number
 }
 
 /** Where a record came from, for how far to trust it. */
@@ -62,7 +66,7 @@ export class PeerTracker implements Startable {
   private readonly newPerSource = new PeerRateLimiter(NEW_IDENTITIES_PER_SOURCE, 'new identity')
   private readonly newIdentities = new PeerRateLimiter(NEW_IDENTITIES, 'new identity')
   private readonly synced = new Set<string>()
-  private readonly pruneEvery: number
+  private pruneEvery = PEER_PRUNE_INTERVAL
   private pruneTimer?: ReturnType<typeof setInterval>
   private quickPrune?: ReturnType<typeof setTimeout>
   private quickPruneAt = 0
@@ -70,7 +74,6 @@ export class PeerTracker implements Startable {
 
   constructor (private readonly components: PeerTrackerComponents, private readonly init: PeerTrackerInit) {
     this.log = components.logger.forComponent('p2prc:peers')
-    this.pruneEvery = Math.min(PEER_PRUNE_INTERVAL, init.recordTtl / 3)
     this.verifier = new PeerVerifier({
       specs: components.specs,
       log: components.logger.forComponent('p2prc:peers:verify'),
@@ -88,6 +91,7 @@ export class PeerTracker implements Startable {
     host.addEventListener('peer:connect', this.onConnect)
     host.addEventListener('peer:disconnect', this.onDisconnect)
     host.addEventListener('peer:discovery', this.onDiscovery)
+    this.pruneEvery = Math.min(PEER_PRUNE_INTERVAL, this.init.recordTtl() / 3)
     this.pruneTimer = setInterval(() => { this.prune() }, this.pruneEvery)
     this.verifier.start()
     this.started = true
@@ -194,7 +198,7 @@ export class PeerTracker implements Startable {
       return 'refused'
     }
     const before = known?.multiaddrs.join()
-    const outcome = this.table.acceptRecord(signed, { verified, expiresAt: Date.now() + MAX_RECORD_AGE })
+    const outcome = this.table.acceptRecord(signed, { verified, expiresAt: Date.now() + Math.max(MAX_RECORD_AGE, MAX_RECORD_AGE_LIFETIMES * this.init.recordTtl()) })
     if (outcome === 'full') return 'refused'
     if (outcome === 'stale') return 'stale'
     if (!verified) this.verifier.enqueue(peerId)

@@ -8,7 +8,21 @@ export const RESOURCES_TOPIC = 'p2prc/resources/1'
 export const PROBE_INTERVAL = 10 * second
 
 /** Adverts go out every interval ± this fraction, so nodes started together do not pulse together. */
-export const ADVERT_JITTER = 0.2
+export const ADVERT_JITTER = 0.1
+
+/**
+ * A record is valid for this many advert intervals: a crashed node leaves every table within two
+ * intervals of its last advert. An advert lost on every path (gossip repairs a lost message within
+ * a heartbeat or two) lets a live peer lapse for at most a fifth of an interval, and only where it
+ * is not connected: a lapsed peer that is connected stays in the table.
+ */
+export const ADVERT_RECORD_LIFETIMES = 2
+
+/**
+ * Up to this many peers a node advertises every advertInterval; beyond, the interval grows in
+ * proportion, so the adverts a node receives per minute stay at this many per interval.
+ */
+export const PEERS_PER_INTERVAL = 50
 
 /**
  * After start the first adverts follow quickly: gossipsub forms its mesh at heartbeats, and a

@@ -21,8 +21,8 @@ export interface GossipAdvertsComponents {
 }
 
 export interface GossipAdvertsInit {
-  /** Mean time between adverts. */
-  interval: number
+  /** Mean time between adverts now: it grows with the network (see AdvertSchedule). */
+  interval: () => number
   /** How long stopping may spend on the farewell advert. @default 1000 */
   farewellTimeout?: number
   /** The topic adverts go on; a private swarm has its own. @default RESOURCES_TOPIC */
@@ -115,9 +115,9 @@ export class GossipAdverts implements Startable {
       if (!this.controller.signal.aborted) this.components.log.error('advert failed: %s', err.message)
     }
     if (this.controller.signal.aborted) return
-    const jitter = 1 + (Math.random() * 2 - 1) * ADVERT_JITTER
-    const delay = WARMUP_DELAYS[this.advertsSent++] ?? this.init.interval * jitter
-    this.advertTimer = setTimeout(() => { void this.advertise() }, Math.min(delay, this.init.interval * jitter))
+    const interval = this.init.interval() * (1 + (Math.random() * 2 - 1) * ADVERT_JITTER)
+    const delay = WARMUP_DELAYS[this.advertsSent++] ?? interval
+    this.advertTimer = setTimeout(() => { void this.advertise() }, Math.min(delay, interval))
   }
 
   /**

@@ -16,8 +16,8 @@ export interface RecordIssuerInit {
   name: string
   labels: Record<string, string>
   offer: OfferInit
-  /** How long each record stays valid. */
-  ttl: number
+  /** How long a record issued now stays valid (it follows the advert interval, see AdvertSchedule). */
+  ttl: () => number
   addresses: () => string[]
   probe: (options: AbortOptions) => Promise<MachineResources>
   /** What containers run for others take now. */
@@ -85,7 +85,7 @@ export class RecordIssuer {
   async issue (options: AbortOptions & { ttl?: number } = {}): Promise<Issued> {
     const machine = await this.init.probe(options)
     const resources = toResources(machine, offeredCapacity(machine, this.init.offer), this.init.usage())
-    const signed = await this.seal(resources, options.ttl ?? this.init.ttl, options)
+    const signed = await this.seal(resources, options.ttl ?? this.init.ttl(), options)
     const significant = this.latest == null || isSignificantChange(this.latest.record, signed.record)
     if (options.ttl == null) this.latest = signed
     return { signed, significant }
@@ -98,7 +98,7 @@ export class RecordIssuer {
    */
   async renew (options: AbortOptions = {}): Promise<SignedResourceRecord | undefined> {
     if (this.latest == null) return undefined
-    this.latest = await this.seal(this.latest.record.resources, this.init.ttl, options)
+    this.latest = await this.seal(this.latest.record.resources, this.init.ttl(), options)
     return this.latest
   }
 

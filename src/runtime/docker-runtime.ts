@@ -347,7 +347,6 @@ export class DockerRuntime {
     await this.call(CONTAINER, options.signal, async () => this.docker.getContainer(id).putArchive(tar, { path: directory, noOverwriteDirNonDir: true, abortSignal: options.signal } as any))
   }
 
-  /** Force-removes the container (a running one is killed) and its anonymous volumes. */
   /** Starts a container created with `hold`. */
   async start (id: string, options: AbortOptions = {}): Promise<ContainerInfo> {
     assertContainerReference(id)
@@ -355,6 +354,7 @@ export class DockerRuntime {
     return this.inspect(id, options)
   }
 
+  /** Force-removes the container (a running one is killed) and its anonymous volumes. */
   async remove (id: string, options: AbortOptions = {}): Promise<void> {
     assertContainerReference(id)
     await this.call(CONTAINER, options.signal, async () =>

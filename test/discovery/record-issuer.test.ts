@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { isSignificantChange, offeredCapacity, RecordIssuer } from '../../dist/discovery/record-issuer.js'
+import { AdvertSchedule } from '../../dist/discovery/index.js'
 import { openRecord } from '../../dist/records/index.js'
 import { newKey, sampleRecord } from '../helpers/records.js'
 import type { MachineResources } from '../../dist/resources/index.js'
@@ -23,7 +24,7 @@ describe('record issuer', () => {
   it('issues verifiable records with growing sequence numbers and the configured lifetime', async () => {
     const key = await newKey()
     const issuer = new RecordIssuer({
-      privateKey: key, name: 'n', labels: { a: 'b' }, offer: { cpuPercent: 80, memoryPercent: 80, gpus: true }, ttl: 5000,
+      privateKey: key, name: 'n', labels: { a: 'b' }, offer: { cpuPercent: 80, memoryPercent: 80, gpus: true }, ttl: () => 5000,
       addresses: () => ['/ip4/127.0.0.1/tcp/1'], probe: async () => machine(), usage: () => ({ cpus: 1, memoryBytes: 1e9, gpus: 0, containers: 1 })
     })
     const first = await issuer.issue()
@@ -47,5 +48,35 @@ describe('record issuer', () => {
     assert.equal(isSignificantChange(base, { ...base, resources: { ...r, docker: false } }), true)
     assert.equal(isSignificantChange(base, { ...base, resources: { ...r, used: { ...r.used, containers: 1 } } }), true)
     assert.equal(isSignificantChange(base, { ...base, labels: { zone: 'other' } }), true)
+  })
+})
+
+describe('AdvertSchedule', () => {
+  it('keeps the base interval up to 50 peers, then grows with the network; records live two intervals unless fixed', () => {
+    let peers = 10
+    const schedule = new AdvertSchedule({ base: 30_000, peers: () => peers })
+    assert.equal(schedule.interval(), 30_000)
+    assert.equal(schedule.ttl(), 60_000)
+    peers = 100
+    assert.equal(schedule.interval(), 60_000, 'twice the peers, half the adverts each: a node hears as many per minute')
+    assert.equal(schedule.ttl(), 120_000)
+    peers = 10_000
+    assert.equal(schedule.interval(), 6_000_000)
+    const fixed = new AdvertSchedule({ base: 1000, ttl: 4000, peers: () => peers })
+    assert.equal(fixed.ttl(), 4000, 'a configured lifetime is kept')
+  })
+
+  it('a renewed record is the same figures under a new sequence number, and becomes current', async () => {
+    const issuer = new RecordIssuer({
+      privateKey: await newKey(), name: 'n', labels: {}, offer: { cpuPercent: 80, memoryPercent: 80, gpus: true }, ttl: () => 5000,
+      addresses: () => [], probe: async () => machine(), usage: () => ({ cpus: 0, memoryBytes: 0, gpus: 0, containers: 0 })
+    })
+    assert.equal(await issuer.renew(), undefined, 'nothing to renew before the first record')
+    const first = await issuer.issue()
+    const renewed = await issuer.renew()
+    assert.ok(renewed != null && renewed.record.seq > first.signed.record.seq)
+    assert.deepEqual(renewed.record.resources, first.signed.record.resources)
+    assert.notDeepEqual(renewed.envelope, first.signed.envelope)
+    assert.equal(issuer.current, renewed)
   })
 })

@@ -41,7 +41,7 @@ describe('peer tracker', () => {
       specs: { fetchKnown: async peerId => { synced.push(peerId); return [] }, fetchSelf: async () => { throw new Error('not asked') } },
       logger: defaultLogger(),
       events: { safeDispatchEvent: () => true }
-    }, { name: 'node', recordTtl: 60_000 })
+    }, { name: 'node', recordTtl: () => 60_000 })
     tracker.start()
     try {
       const seen = await waitFor(() => tracker.list().find(p => p.peerId === neighbour.peerId.toString()), { message: 'the neighbour in the table' })
