@@ -146,7 +146,7 @@ export class InternalError extends P2PRCError {
 }
 
 /** Why a resource record was refused; the reason also labels the rejection counter. */
-export type RecordRejection = 'oversized' | 'signature' | 'signer' | 'malformed' | 'schema' | 'expired' | 'stale' | 'flood'
+export type RecordRejection = 'oversized' | 'signature' | 'signer' | 'malformed' | 'schema' | 'expired' | 'stale' | 'flood' | 'full'
 
 export class InvalidRecordError extends P2PRCError {
   static readonly code = 'ERR_INVALID_RECORD'

@@ -1,119 +1,140 @@
-// Churn and scale: N daemons as processes on this machine, then nodes joining, leaving (a clean
-// stop) and crashing (SIGKILL) one change at a time for a few minutes. After each change: the time
-// until every live node's table is exactly the live set. Throughout: memory per node (flat or
-// growing?) and what each node handles per minute (adverts received, records fetched, CPU).
-// Nodes run with the default adverts (every 30 s, valid 90 s): a crash is noticed when its record
-// lapses; joins and clean leaves do not wait for that (gossip, farewell adverts).
+// Churn and scale: N daemons as processes on this machine (default 100, started five at a time),
+// then nodes joining, leaving (a clean stop) and crashing (SIGKILL) one change at a time for a few
+// minutes. Every live node's events are followed, so each change is timed where it lands:
+// - a join: from the joiner's ready to its record's first arrival at every other node;
+//   goal: all reached within 1 s, p95;
+// - a clean leave or a crash: from the stop to the peer's removal from every table; goal for a
+//   crash: within two advert intervals (the interval in force at N, see AdvertSchedule).
+// At the end every table must be exactly the live set; memory per node should stay flat.
 import { join } from 'node:path'
-import { api, fmt, mib, pick, removeDir, rssBytes, startDaemon, summary, tmpDir } from './lib.mjs'
+import { api, cpuSeconds, fmt, followEvents, mib, pick, removeDir, rssBytes, startDaemon, summary, tmpDir, waitUntil } from './lib.mjs'
 
-const NODES = Number(process.env.BENCH_CHURN_NODES ?? 50)
-const MINUTES = Number(process.env.BENCH_CHURN_MINUTES ?? 4)
-const CONVERGE_TIMEOUT = 180_000
+const NODES = Number(process.env.BENCH_CHURN_NODES ?? 100)
+const MINUTES = Number(process.env.BENCH_CHURN_MINUTES ?? 5)
+const BASE_INTERVAL = 30_000
+const PEERS_PER_INTERVAL = 50
+const JOIN_GOAL = 1000
 
-async function metricsOf (node) {
-  const response = await fetch(`${node.info.api}/metrics`, { headers: { authorization: `Bearer ${node.token}` } })
-  const text = await response.text()
-  const sum = (pattern) => text.split('\n').filter(l => pattern.test(l)).reduce((s, l) => s + Number(l.slice(l.lastIndexOf(' ') + 1)), 0)
-  return {
-    adverts: sum(/^p2prc_records_(accepted|rejected)_total\{[^}]*source="gossip"/),
-    // Records fetched from peers (specs sync on connect) and the DHT, beside the adverts.
-    fetched: sum(/^p2prc_records_(accepted|rejected)_total\{[^}]*source="(specs|dht)"/),
-    cpu: sum(/^process_cpu_seconds_total /)
-  }
-}
+const interval = (n) => BASE_INTERVAL * Math.max(1, (n - 1) / PEERS_PER_INTERVAL)
+const verdict = (met) => met ? 'met' : 'NOT met'
 
-/** Waits until every live node lists exactly the other live nodes; resolves with the time it took. */
-async function converge (live, since) {
+/** Every table is exactly the live set; asked one node at a time (all at once loads the machine). */
+async function tablesComplete (live) {
   const expected = new Set(live.map(n => n.info.peerId))
-  const deadline = Date.now() + CONVERGE_TIMEOUT
-  while (Date.now() < deadline) {
-    const tables = await Promise.all(live.map(async n => (await api(n, '/v1/peers')).map(p => p.peerId)))
-    const ok = tables.every((ids, i) => ids.length === expected.size - 1 && ids.every(id => expected.has(id) && id !== live[i].info.peerId))
-    if (ok) return performance.now() - since
-    await new Promise(resolve => setTimeout(resolve, 1000))
+  for (const n of live) {
+    const ids = (await api(n, '/v1/peers')).filter(p => p.resources != null).map(p => p.peerId)
+    if (ids.length !== expected.size - 1 || !ids.every(id => expected.has(id))) return false
   }
-  return null
+  return true
 }
 
 export async function run () {
   const root = await tmpDir()
   const live = []
+  /** Per node (by peer ID): when each other peer's record first arrived, and when each left. */
+  const arrived = new Map()
+  const removed = new Map()
+  const followers = new Map()
   let counter = 0
-  const start = async (bootstrapFrom) => {
+  const follow = (node) => {
+    const id = node.info.peerId
+    arrived.set(id, new Map())
+    removed.set(id, new Map())
+    followers.set(id, followEvents(node.info, node.token, (name, detail, at) => {
+      if (name === 'peer:update' && detail.resources != null && !arrived.get(id).has(detail.peerId)) arrived.get(id).set(detail.peerId, at)
+      if (name === 'peer:remove') removed.get(id).set(detail, at)
+    }))
+  }
+  const start = async () => {
     const i = counter++
-    const dir = join(root, `n${i}`)
     const args = ['--no-docker', '--name', `n${i}`]
-    if (bootstrapFrom != null) args.push('--bootstrap', bootstrapFrom.info.multiaddrs[0])
-    const node = await startDaemon(dir, args, 120_000)
-    node.startedAt = performance.now()
+    if (live.length > 0) args.push('--bootstrap', pick(live).info.multiaddrs[0])
+    const spawnedAt = performance.now()
+    const node = await startDaemon(join(root, `n${i}`), args, 180_000)
+    node.readyAt = spawnedAt + node.readyMs
+    live.push(node)
     return node
   }
   try {
     const t0 = performance.now()
-    live.push(await start(null))
-    // A few at a time: 50 Node.js processes starting at once would only measure the scheduler.
-    while (live.length < NODES) {
-      const batch = Math.min(5, NODES - live.length)
-      live.push(...await Promise.all(Array.from({ length: batch }, async () => start(pick(live)))))
-    }
-    const initial = await converge(live, t0)
-    console.log(`${NODES} nodes started and converged in ${initial == null ? 'NO CONVERGENCE' : fmt(initial)}`)
+    await start()
+    while (counter < NODES) await Promise.all(Array.from({ length: Math.min(5, NODES - counter) }, start))
+    await waitUntil(() => tablesComplete(live), 600_000, `all ${NODES} tables to converge`, 2000)
+    console.log(`${NODES} nodes started (five at a time) and every table complete in ${fmt(performance.now() - t0)}`)
+    for (const n of live) follow(n)
+    // The event streams open before anything is timed.
+    await new Promise(resolve => setTimeout(resolve, 2000))
 
     const firstRss = new Map()
-    for (const n of live) firstRss.set(n.pid, await rssBytes(n.pid))
-    const firstMetrics = new Map()
-    for (const n of live) firstMetrics.set(n.pid, await metricsOf(n))
+    const firstCpu = new Map()
+    for (const n of live) {
+      firstRss.set(n.pid, await rssBytes(n.pid))
+      firstCpu.set(n.pid, await cpuSeconds(n.pid))
+    }
     const churnStart = performance.now()
     const times = { join: [], leave: [], crash: [] }
-    let unconverged = 0
+    const joinArrivals = []
+    let missed = 0
     const kinds = ['join', 'leave', 'join', 'crash']
     let i = 0
     while (performance.now() - churnStart < MINUTES * 60_000) {
       const kind = kinds[i++ % kinds.length]
-      const at = performance.now()
-      if (kind === 'join') {
-        live.push(await start(pick(live)))
-      } else {
-        // Never the first node: the others keep their bootstrap address; it must stay findable.
-        const victim = pick(live.slice(1))
-        live.splice(live.indexOf(victim), 1)
-        if (kind === 'leave') await victim.stop()
-        else process.kill(victim.pid, 'SIGKILL')
+      const others = [...live]
+      const limit = 3 * interval(live.length)
+      try {
+        if (kind === 'join') {
+          const joiner = await start()
+          follow(joiner)
+          const id = joiner.info.peerId
+          await waitUntil(() => others.every(n => arrived.get(n.info.peerId).has(id)), limit, `the joiner's record at every node`, 100)
+          const at = others.map(n => arrived.get(n.info.peerId).get(id) - joiner.readyAt)
+          joinArrivals.push(...at.map(ms => Math.max(0, ms)))
+          times.join.push(Math.max(0, ...at))
+        } else {
+          // Never the first node: it must stay findable for the joiners' bootstrap.
+          const victim = pick(live.slice(1))
+          live.splice(live.indexOf(victim), 1)
+          const id = victim.info.peerId
+          const stoppedAt = performance.now()
+          if (kind === 'leave') await victim.stop()
+          else process.kill(victim.pid, 'SIGKILL')
+          await followers.get(id)?.stop()
+          await waitUntil(() => live.every(n => removed.get(n.info.peerId).has(id)), limit, `peer ${id} gone from every table`, 100)
+          times[kind].push(Math.max(...live.map(n => removed.get(n.info.peerId).get(id) - stoppedAt)))
+        }
+      } catch (err) {
+        missed++
+        console.log(`  ${kind}: ${err.message}`)
       }
-      const took = await converge(live, at)
-      if (took == null) unconverged++
-      else times[kind].push(took)
     }
     const minutes = (performance.now() - churnStart) / 60_000
+    const complete = await tablesComplete(live).catch(() => false) ||
+      await waitUntil(() => tablesComplete(live), 2 * interval(live.length), 'the tables to settle', 2000).then(() => true, () => false)
 
-    // Nodes that lived through the whole churn: their memory then and now, and what they handled.
     const survivors = live.filter(n => firstRss.has(n.pid))
     const growth = []
-    const lastRss = []
-    const perMinute = { adverts: [], fetched: [], cpu: [] }
+    const cpu = []
     for (const n of survivors) {
-      const rss = await rssBytes(n.pid)
-      lastRss.push(rss)
-      growth.push(rss - firstRss.get(n.pid))
-      const [a, b] = [firstMetrics.get(n.pid), await metricsOf(n)]
-      perMinute.adverts.push((b.adverts - a.adverts) / minutes)
-      perMinute.fetched.push((b.fetched - a.fetched) / minutes)
-      perMinute.cpu.push((b.cpu - a.cpu) / minutes)
+      growth.push(await rssBytes(n.pid) - firstRss.get(n.pid))
+      cpu.push((await cpuSeconds(n.pid) - firstCpu.get(n.pid)) / minutes)
     }
-    const line = (name, s) => s.n === 0 ? `${name}: none` : `${name} (${s.n}): p50 ${fmt(s.p50)} p95 ${fmt(s.p95)} max ${fmt(s.max)}`
-    console.log(`churn for ${minutes.toFixed(1)} min, one change at a time, ${live.length} nodes at the end; convergence of every table to the live set:`)
-    console.log(`  ${line('join', summary(times.join))}`)
-    console.log(`  ${line('clean leave', summary(times.leave))}`)
-    console.log(`  ${line('crash (SIGKILL; records live 90 s)', summary(times.crash))}`)
-    if (unconverged > 0) console.log(`  NOT converged within ${CONVERGE_TIMEOUT / 1000} s after ${unconverged} change(s)`)
-    const rss = summary(lastRss)
+    const line = (s) => s.n === 0 ? 'none' : `n=${s.n} p50 ${fmt(s.p50)} p95 ${fmt(s.p95)} max ${fmt(s.max)}`
+    const crashGoal = 2 * interval(live.length)
+    const joins = summary(times.join)
+    const crashes = summary(times.crash)
+    console.log(`churn for ${minutes.toFixed(1)} min, one change at a time, ${live.length} nodes at the end (advert interval in force ${fmt(interval(live.length))}):`)
+    console.log(`  join, joiner ready -> its record at every node: ${line(joins)}  [goal p95 <= ${fmt(JOIN_GOAL)}: ${verdict(joins.n > 0 && joins.p95 <= JOIN_GOAL)}]`)
+    console.log(`  join, per node: ${line(summary(joinArrivals))}`)
+    console.log(`  clean leave -> gone from every table: ${line(summary(times.leave))}`)
+    console.log(`  crash (SIGKILL) -> gone from every table: ${line(crashes)}  [goal max <= 2 intervals = ${fmt(crashGoal)}: ${verdict(crashes.n > 0 && crashes.max <= crashGoal)}]`)
+    if (missed > 0) console.log(`  ${missed} change(s) did not land in time`)
+    console.log(`  every table exactly the live set at the end: ${complete ? 'yes' : 'NO'}`)
     const grow = summary(growth)
-    console.log(`memory per node (${survivors.length} nodes alive throughout): RSS p50 ${mib(rss.p50)} max ${mib(rss.max)}; change over the churn p50 ${mib(grow.p50)} max ${mib(grow.max)}`)
-    const m = (xs) => summary(xs).p50
-    console.log(`per node per minute (p50): ${m(perMinute.adverts).toFixed(0)} adverts received, ${m(perMinute.fetched).toFixed(0)} records fetched (sync, DHT), ${m(perMinute.cpu).toFixed(2)} CPU seconds`)
+    console.log(`memory per node (${survivors.length} alive throughout): change over the churn p50 ${mib(grow.p50)} max ${mib(grow.max)}; CPU per node per minute p50 ${summary(cpu).p50.toFixed(2)} s`)
   } finally {
+    await Promise.all([...followers.values()].map(f => f.stop()))
     await Promise.all(live.map(async n => n.stop().catch(() => {})))
     await removeDir(root)
   }
 }
+

@@ -57,6 +57,16 @@ export async function startDaemon (dataDir, args = [], timeout = 30_000, config 
   }
 }
 
+/** User and system CPU seconds a process has used, from the kernel (measuring costs it nothing). */
+export async function cpuSeconds (pid) {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8')
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS
+}
+
+/** The kernel's clock ticks per second (`getconf CLK_TCK`), 100 on Linux. */
+const CLOCK_TICKS = 100
+
 export async function rssBytes (pid) {
   const status = await readFile(`/proc/${pid}/status`, 'utf8')
   return Number(/VmRSS:\s+(\d+) kB/.exec(status)[1]) * 1024
@@ -136,11 +146,11 @@ export async function startHostAndClient (root) {
   return { host, client }
 }
 
-export async function waitUntil (check, timeout, what) {
+export async function waitUntil (check, timeout, what, interval = 200) {
   const deadline = Date.now() + timeout
   while (Date.now() < deadline) {
     if (await check()) return
-    await new Promise(resolve => setTimeout(resolve, 200))
+    await new Promise(resolve => setTimeout(resolve, interval))
   }
   throw new Error(`timed out: ${what}`)
 }

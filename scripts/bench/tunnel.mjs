@@ -8,7 +8,7 @@ import { connect, createServer } from 'node:net'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import Docker from 'dockerode'
-import { api, engineOrSkip, fmt, removeDir, request, startHostAndClient, summary, tmpDir, waitUntil } from './lib.mjs'
+import { api, engineOrSkip, fmt, removeDir, request, startDaemon, summary, tmpDir, waitUntil } from './lib.mjs'
 
 const exec = promisify(execFile)
 const BYTES = Number(process.env.BENCH_TUNNEL_MB ?? 512) * 1024 * 1024
@@ -73,7 +73,13 @@ export async function run () {
   const docker = await engineOrSkip(Docker)
   if (docker == null) return
   const root = await tmpDir()
-  const { host, client } = await startHostAndClient(root)
+  // The source container gets 1.5 CPUs so that it never limits a path: the default per-peer cap
+  // (half the offer, 0.8 CPUs on two cores) would refuse it.
+  const host = await startDaemon(`${root}/b`, ['--name', 'bench-host'], 30_000, { policy: { maxCpusPerPeer: null } })
+  const client = await startDaemon(`${root}/a`, ['--no-docker', '--bootstrap', host.info.multiaddrs[0]]).catch(async err => {
+    await host.stop()
+    throw err
+  })
   let ssh = null
   try {
     await waitUntil(async () => (await api(client, '/v1/peers')).some(p => p.peerId === host.info.peerId && p.resources?.docker), 30_000, 'the host record')
@@ -116,14 +122,25 @@ export async function run () {
     const best = (name) => summary(throughput.get(name)).p50
     console.log(`throughput (${BYTES / 1024 / 1024} MiB per connection, median of ${TRIALS}):`)
     for (const [name] of paths) console.log(`  ${name.padEnd(38)} ${mbps(best(name)).padStart(10)}   setup p50 ${fmt(summary(setup.get(name)).p50)} p95 ${fmt(summary(setup.get(name)).p95)}`)
-    console.log(`  p2prc / direct TCP: ${(best('p2prc forward') / best('direct TCP (loopback, docker-proxy)')).toFixed(2)}`)
-    if (ssh != null) console.log(`  p2prc / ssh -L:     ${(best('p2prc forward') / best(`ssh -L (${ssh.cipher})`)).toFixed(2)}  [goal >= 1.00]`)
+    const forwardMbps = best('p2prc forward')
+    console.log(`  p2prc / direct TCP: ${(forwardMbps / best('direct TCP (loopback, docker-proxy)')).toFixed(2)}  (reference: the same port without a tunnel)`)
+    if (ssh != null) {
+      // The goal compares figures of this one run: the machine's load moves both alike.
+      const sshMbps = best(`ssh -L (${ssh.cipher})`)
+      const ratio = forwardMbps / sshMbps
+      console.log(`  p2prc / ssh -L:     ${ratio.toFixed(2)}  goal >= 1.00 (${mbps(forwardMbps)} vs ${mbps(sshMbps)}): ${ratio >= 1 ? 'goal met' : 'goal not met'}`)
+    } else console.log('  p2prc / ssh -L:     not measured (no OpenSSH): goal not checked')
   } finally {
     ssh?.stop()
     await client.stop()
     await host.stop()
     for (const c of await docker.listContainers({ all: true, filters: { label: [`p2prc.node=${host.info.peerId}`] } })) {
       await docker.getContainer(c.Id).remove({ force: true }).catch(() => {})
+    }
+    // The owner's network too: the daemon prunes it only when it removes the container itself,
+    // and left behind, a few dozen runs take every address range the engine has.
+    for (const n of await docker.listNetworks({ filters: { label: [`p2prc.node=${host.info.peerId}`] } })) {
+      await docker.getNetwork(n.Id).remove().catch(() => {})
     }
     await removeDir(root)
   }

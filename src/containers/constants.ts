@@ -11,6 +11,13 @@ export const SWEEP_INTERVAL = 30 * second
 export const EVENTS_RETRY_MIN = 1 * second
 export const EVENTS_RETRY_MAX = 30 * second
 
+/**
+ * An owner's network stays this long after its last container here goes: a kill is then one
+ * engine call (the network's removal no longer follows it at once), and the owner's next run does
+ * not make the network again. Address ranges are few: a run that finds none frees these first.
+ */
+export const NETWORK_LINGER = 60 * second
+
 /** Docker calls on behalf of a remote request that take longer than this fail (pulls excepted). */
 export const DOCKER_CALL_TIMEOUT = 60 * second
 

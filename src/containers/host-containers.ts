@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { ContainerConflictError, ContainerNotFoundError, ImageNotFoundError, ImagePullError, InvalidArgumentError, PolicyRefusedError } from '../errors.js'
 import { withTimeout } from '../signals.js'
 import { refersTo } from '../units/index.js'
-import { CONTAINER_OVERHEAD_BYTES, DISK_CHECK_INTERVAL, DOCKER_CALL_TIMEOUT, EVENTS_RETRY_MAX, EVENTS_RETRY_MIN, MAX_TIMER, PID_SHARE, REMOVE_RETRY_MAX, REMOVE_RETRY_MIN, SWEEP_INTERVAL } from './constants.js'
+import { CONTAINER_OVERHEAD_BYTES, DISK_CHECK_INTERVAL, DOCKER_CALL_TIMEOUT, EVENTS_RETRY_MAX, NETWORK_LINGER, EVENTS_RETRY_MIN, MAX_TIMER, PID_SHARE, REMOVE_RETRY_MAX, REMOVE_RETRY_MIN, SWEEP_INTERVAL } from './constants.js'
 import { EndedContainers } from './ended.js'
 import { engineFailure, logFailure } from './engine-failure.js'
 import { GuestNetworks } from './guest-networks.js'
@@ -83,6 +83,8 @@ export class HostContainers {
   private readonly pulling = new Set<string>()
   /** Runs under way per owner: their networks must outlive a sweep that sees no container yet. */
   private readonly starting = new Map<string, number>()
+  /** Owners whose last container here went: their network's removal, due NETWORK_LINGER later. */
+  private readonly lingering = new Map<string, ReturnType<typeof setTimeout>>()
   /** Runs being pulled or started now, node-wide, and those waiting for their turn. */
   private readonly queue: RunQueue
   private readonly ended = new EndedContainers()
@@ -140,6 +142,9 @@ export class HostContainers {
     clearInterval(this.sweepTimer)
     clearInterval(this.diskTimer)
     for (const t of this.tracked.values()) clearTimeout(t.timer)
+    // A lingering network is left to the next start's sweep, which removes it (no container of its owner remains).
+    for (const timer of this.lingering.values()) clearTimeout(timer)
+    this.lingering.clear()
     // Forgotten until the next start re-adopts them from their labels: what runs may change meanwhile.
     this.tracked.clear()
   }
@@ -295,9 +300,14 @@ export class HostContainers {
   private async create (owner: string, request: RunRequest, grant: Grant, runId: string, options: AbortOptions): Promise<ContainerInfo> {
     const { policy, runtime, selfPeerId } = this.init
     const signal = withTimeout(options.signal, DOCKER_CALL_TIMEOUT)
-    const network = await this.networks.forOwner(owner, { signal }).catch(err => {
+    this.keepNetwork(owner)
+    const network = await this.networks.forOwner(owner, { signal }).catch(async err => {
+      if (!isAddressPoolFull(err) || this.lingering.size === 0) throw err
+      await this.releaseLingering({ signal })
+      return this.networks.forOwner(owner, { signal })
+    }).catch(err => {
       // Docker's address pools hold a few dozen networks: the host is full, not broken.
-      if (/non-overlapping|address pool/i.test(String(err?.message))) throw new PolicyRefusedError('this node has no network address range free for another owner\'s containers; try another node', 'network')
+      if (isAddressPoolFull(err)) throw new PolicyRefusedError('this node has no network address range free for another owner\'s containers; try another node', 'network')
       throw this.engineFailure(err, 'making the network')
     })
     const expiresAt = Date.now() + grant.ttlMs
@@ -467,10 +477,33 @@ export class HostContainers {
     this.init.onActivity({ kind: 'end', peerId: t.owner, containerId: t.info.id, name: t.name, image: t.info.image, endReason: reason, exitCode: t.info.exitCode })
   }
 
-  /** An owner's network goes with its last container here (address ranges are few). */
+  /** An owner's network goes NETWORK_LINGER after its last container here (address ranges are few). */
   private releaseNetwork (owner: string): void {
-    if (this.starting.has(owner) || [...this.tracked.values()].some(t => t.owner === owner)) return
-    this.networks.release(owner, { signal: this.controller.signal }).catch(err => { this.init.log('could not remove the network of %s: %s', owner, err.message) })
+    if (this.lingering.has(owner) || this.hasContainers(owner)) return
+    const timer = setTimeout(() => {
+      this.lingering.delete(owner)
+      if (this.hasContainers(owner) || this.controller.signal.aborted) return
+      this.networks.release(owner, { signal: this.controller.signal }).catch(err => { this.init.log('could not remove the network of %s: %s', owner, err.message) })
+    }, NETWORK_LINGER)
+    timer.unref()
+    this.lingering.set(owner, timer)
+  }
+
+  /** The owner runs again: its network stays. */
+  private keepNetwork (owner: string): void {
+    clearTimeout(this.lingering.get(owner))
+    this.lingering.delete(owner)
+  }
+
+  /** Removes every lingering network now (a run found no address range free). */
+  private async releaseLingering (options: AbortOptions): Promise<void> {
+    const owners = [...this.lingering.keys()]
+    for (const owner of owners) this.keepNetwork(owner)
+    await Promise.all(owners.filter(o => !this.hasContainers(o)).map(async owner => this.networks.release(owner, options).catch(() => {})))
+  }
+
+  private hasContainers (owner: string): boolean {
+    return this.starting.has(owner) || [...this.tracked.values()].some(t => t.owner === owner)
   }
 
   /**
@@ -576,7 +609,7 @@ export class HostContainers {
       const due = this.dueAt(t)
       if (due != null && due <= now && t.ending == null) this.endUntilDone(t, isActive(t.info.state) ? this.overdueReason(t) : naturalEnd(t.info))
     }
-    await this.networks.prune(new Set([...[...this.tracked.values()].map(t => t.owner), ...this.starting.keys()]), { signal })
+    await this.networks.prune(new Set([...[...this.tracked.values()].map(t => t.owner), ...this.starting.keys(), ...this.lingering.keys()]), { signal })
   }
 
   /** Reads one container again (after an event); one that is gone is forgotten. */
@@ -710,4 +743,9 @@ export function publishedHostPort (name: string, ports: PortMapping[], port: num
     throw new InvalidArgumentError(`container ${name} does not publish port ${port} (${published === '' ? 'it publishes none' : `it publishes ${published}`}; run it with -p ${port})`)
   }
   return mapping.hostPort
+}
+
+/** The engine has no address range left for another network. */
+function isAddressPoolFull (err: unknown): boolean {
+  return /non-overlapping|address pool/i.test(String((err as Error | undefined)?.message))
 }

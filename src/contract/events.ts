@@ -8,6 +8,8 @@ export interface NodeEvents {
   'peer:disconnect': CustomEvent<string>
   /** A p2prc peer entered the peer table or sent a newer record. */
   'peer:update': CustomEvent<PeerSummary>
+  /** A peer left the peer table (its record lapsed and it is not connected, or it was a fake): its ID. */
+  'peer:remove': CustomEvent<string>
   /** One of my containers changed by this node's doing (run, kill, remove): what `ps` now shows of it. */
   'container:update': CustomEvent<ContainerView>
   /** What runs on this node for others changed (started, ended, removed): `GET /v1/host/containers` has it. */

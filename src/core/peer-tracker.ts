@@ -80,7 +80,10 @@ export class PeerTracker implements Startable {
       verified: signed => { this.acceptRecord(signed, { source: null, fromSubject: true }) },
       failed: peerId => {
         const entry = this.table.get(peerId)
-        if (entry != null && !entry.verified && !this.isConnected(peerId)) this.table.delete(peerId)
+        if (entry != null && !entry.verified && !this.isConnected(peerId)) {
+          this.table.delete(peerId)
+          this.components.events.safeDispatchEvent('peer:remove', { detail: peerId })
+        }
       }
     })
   }
@@ -179,11 +182,11 @@ export class PeerTracker implements Startable {
   }
 
   /**
-   * Takes a record (its signature checked) into the table; answers whether it took it, or refused
-   * it (a flood from one neighbour, no room), or it was stale. A record of a peer we have not met,
-   * relayed by others, is unverified until the peer itself answers.
+   * Takes a record (its signature checked) into the table; answers whether it took it, refused it
+   * (a flood from one neighbour), had no room for it (full), or it was stale. A record of a peer
+   * we have not met, relayed by others, is unverified until the peer itself answers.
    */
-  acceptRecord (signed: SignedResourceRecord, origin: RecordOrigin): 'taken' | 'stale' | 'refused' {
+  acceptRecord (signed: SignedResourceRecord, origin: RecordOrigin): 'taken' | 'stale' | 'refused' | 'full' {
     const peerId = signed.record.peerId
     if (peerId === this.components.host.peerId.toString()) return 'stale'
     const known = this.table.get(peerId)
@@ -199,7 +202,7 @@ export class PeerTracker implements Startable {
     }
     const before = known?.multiaddrs.join()
     const outcome = this.table.acceptRecord(signed, { verified, expiresAt: Date.now() + Math.max(MAX_RECORD_AGE, MAX_RECORD_AGE_LIFETIMES * this.init.recordTtl()) })
-    if (outcome === 'full') return 'refused'
+    if (outcome === 'full') return 'full'
     if (outcome === 'stale') return 'stale'
     if (!verified) this.verifier.enqueue(peerId)
     // The record is signed by the peer: its addresses (a relayed one for a peer behind NAT) are
@@ -267,6 +270,7 @@ export class PeerTracker implements Startable {
     const now = Date.now()
     for (const peerId of this.table.prune(now, now - PEER_TTL, id => this.isConnected(id))) {
       this.log('forgot peer %s', peerId)
+      this.components.events.safeDispatchEvent('peer:remove', { detail: peerId })
     }
   }
 

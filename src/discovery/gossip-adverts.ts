@@ -15,9 +15,9 @@ export interface GossipAdvertsComponents {
   log: Logger
   /**
    * Offers a record (its signature checked) to the peer table, with who passed it on and whether
-   * that was its subject; answers whether it was taken, stale, or refused (a flood, no room).
+   * that was its subject; answers whether it was taken, stale, refused (a flood) or found no room.
    */
-  accept: (signed: SignedResourceRecord, origin: { source: string, fromSubject: boolean }) => 'taken' | 'stale' | 'refused'
+  accept: (signed: SignedResourceRecord, origin: { source: string, fromSubject: boolean }) => 'taken' | 'stale' | 'refused' | 'full'
 }
 
 export interface GossipAdvertsInit {
@@ -157,6 +157,11 @@ export class GossipAdverts implements Startable {
       const outcome = this.components.accept(signed, { source: propagationSource.toString(), fromSubject: signed.record.peerId === propagationSource.toString() })
       if (outcome === 'stale') {
         metrics.reject('gossip', 'stale')
+        return TopicValidatorResult.Ignore
+      }
+      // No room here for another peer: the neighbour did nothing wrong passing it on.
+      if (outcome === 'full') {
+        metrics.reject('gossip', 'full')
         return TopicValidatorResult.Ignore
       }
       // Refused (the neighbour floods us with identities nobody has met): not passed on, and its

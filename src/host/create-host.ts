@@ -13,7 +13,7 @@ import { prometheusMetrics } from '@libp2p/prometheus-metrics'
 import { tcp } from '@libp2p/tcp'
 import { uPnPNAT } from '@libp2p/upnp-nat'
 import { createLibp2p } from 'libp2p'
-import { CONNECTION_PING_INTERVAL, DEFAULT_COLOCATION_WHITELIST, DHT_PROTOCOL, MDNS_SERVICE_TAG, STREAM_WINDOW } from './constants.js'
+import { CONNECTION_PING_INTERVAL, DEFAULT_COLOCATION_WHITELIST, DHT_PROTOCOL, GOSSIP_LAZY_PEERS, IDONTWANT_MIN_BYTES, MDNS_SERVICE_TAG, STREAM_WINDOW } from './constants.js'
 import { swarmDhtProtocol } from '../swarm/index.js'
 import { ConnectionLimits } from './connection-limits.js'
 import { swarmNoise } from './swarm-encrypter.js'
@@ -118,7 +118,10 @@ export async function createHost (init: HostInit): Promise<Host> {
     connectionEncrypters: [init.swarm != null ? swarmNoise(init.swarm.handshake) : noise()],
     // A paused stream (a tunnel whose TCP reader is slow) holds at most the window it granted:
     // the read buffer must hold a whole window, or yamux aborts the stream instead of waiting.
+    // Yamux's own keep-alive would ping every connection every 30 s beside the connection
+    // monitor's ping (which also gives the latency): one is enough.
     streamMuxers: [yamux({
+      enableKeepAlive: false,
       maxInboundStreams: limits.maxStreamsPerConnection,
       streamOptions: { maxStreamWindowSize: STREAM_WINDOW, maxReadBufferLength: 2 * STREAM_WINDOW }
     })],
@@ -150,6 +153,14 @@ export async function createHost (init: HostInit): Promise<Host> {
         // a hash of their content. Every node must accept its own topics even while alone.
         globalSignaturePolicy: StrictNoSign,
         allowPublishToZeroTopicPeers: true,
+        idontwantMinDataSize: IDONTWANT_MIN_BYTES,
+        // Every heartbeat, gossipsub offers what it saw lately (IHAVE) to peers outside its mesh,
+        // as a repair for messages the mesh lost: by default to a quarter of them, at least six.
+        // In a network where every node is connected to most others, that was the largest share
+        // of an idle node's frames once the pings were fewer; three peers a heartbeat still
+        // repair a loss within a second or two.
+        Dlazy: GOSSIP_LAZY_PEERS,
+        gossipFactor: 0,
         scoreParams: {
           IPColocationFactorWhitelist: new Set([...DEFAULT_COLOCATION_WHITELIST, ...(init.colocationWhitelist ?? [])])
         }

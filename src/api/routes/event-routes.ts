@@ -5,7 +5,7 @@ import type { FastifyPluginAsync } from 'fastify'
 /** A comment line every so often keeps proxies and idle timeouts from closing a quiet stream. */
 const KEEPALIVE_INTERVAL = 15_000
 
-const STREAMED: NodeEventName[] = ['peer:update', 'peer:connect', 'peer:disconnect', 'container:update', 'guests:change']
+const STREAMED: NodeEventName[] = ['peer:update', 'peer:remove', 'peer:connect', 'peer:disconnect', 'container:update', 'guests:change']
 const JOB_EVENTS: JobEventName[] = ['job:update', 'task:update']
 
 /**

@@ -1,3 +1,4 @@
+import { Uint8ArrayList } from 'uint8arraylist'
 import type { Stream } from '@libp2p/interface'
 import type { Socket } from 'node:net'
 
@@ -17,6 +18,14 @@ import type { Socket } from 'node:net'
  * than one yamux message: pausing there would stall the stream after every message, a round trip each.
  */
 const SOCKET_BUFFER = 1024 * 1024
+/**
+ * Socket reads (64 KiB each) gathered into one stream message. Every message costs a yamux frame,
+ * a window update back, Noise messages with their own writes to the connection's socket, and an
+ * event on the far side: one per read made that overhead, not the bytes, the cost of a transfer.
+ * Small enough that several messages fit in one yamux window, since the far side hands a frame on
+ * only once all of it has arrived.
+ */
+const SEND_BATCH = 256 * 1024
 
 export async function pipeSocket (socket: Socket, stream: Stream): Promise<void> {
   return new Promise<void>((resolve, reject) => {
@@ -50,13 +59,30 @@ export async function pipeSocket (socket: Socket, stream: Stream): Promise<void>
       resolve()
     }
 
-    // TCP -> stream
+    // TCP -> stream. Reads are gathered until SEND_BATCH or the end of this event loop turn
+    // (setImmediate runs once libuv has made every read the socket had ready), so a quiet
+    // connection's bytes wait no longer than the reads that came with them.
+    let batch = new Uint8ArrayList()
+    let flushQueued = false
+    const flush = (): void => {
+      flushQueued = false
+      if (settled || batch.byteLength === 0) return
+      const message = batch
+      batch = new Uint8ArrayList()
+      if (!stream.send(message)) socket.pause()
+    }
     const onData = (chunk: Buffer): void => {
-      if (!stream.send(chunk)) socket.pause()
+      batch.append(chunk)
+      if (batch.byteLength >= SEND_BATCH) flush()
+      else if (!flushQueued) {
+        flushQueued = true
+        setImmediate(flush)
+      }
     }
     const onStreamDrain = (): void => { socket.resume() }
-    // The TCP side sent FIN: pass it on, and keep reading what the other side still sends.
+    // The TCP side sent FIN: pass it on after what it sent, and keep reading what the other side still sends.
     const onSocketEnd = (): void => {
+      flush()
       stream.close().then(() => {
         toStreamDone = true
         maybeDone()
@@ -64,13 +90,33 @@ export async function pipeSocket (socket: Socket, stream: Stream): Promise<void>
     }
 
     // stream -> TCP
-    const onMessage = (event: { data: Uint8Array | { subarray: () => Uint8Array } }): void => {
-      const data = event.data instanceof Uint8Array ? event.data : event.data.subarray()
-      socket.write(data)
+    // A message spans the buffers it arrived in: they go out in one writev, not joined by a copy.
+    const onMessage = (event: { data: Uint8Array | Uint8ArrayList }): void => {
+      if (event.data instanceof Uint8Array) socket.write(event.data)
+      else {
+        socket.cork()
+        for (const buf of event.data) socket.write(buf)
+        socket.uncork()
+      }
+      if (!resuming) pauseIfFull()
+    }
+    const pauseIfFull = (): void => {
       if (socket.writableLength > SOCKET_BUFFER && stream.readStatus === 'readable') stream.pause()
     }
+    // resume() hands on what was held, then grants yamux window: a pause made while it hands on
+    // (the held bytes fill the socket again) would be followed by that grant, and the far side
+    // would go on sending into a stream we believe paused until it overflows its read buffer
+    // (seen: StreamBufferError at 16 MiB). So the socket is looked at once resume() returns.
+    let resuming = false
     const onSocketDrain = (): void => {
-      if (stream.readStatus === 'paused') stream.resume()
+      if (stream.readStatus !== 'paused') return
+      resuming = true
+      try {
+        stream.resume()
+      } finally {
+        resuming = false
+      }
+      pauseIfFull()
     }
     let ended = false
     const onStreamEnd = (): void => {
