@@ -15,6 +15,7 @@ import { uPnPNAT } from '@libp2p/upnp-nat'
 import { createLibp2p } from 'libp2p'
 import { CONNECTION_PING_INTERVAL, DEFAULT_COLOCATION_WHITELIST, DHT_PROTOCOL, GOSSIP_LAZY_PEERS, IDONTWANT_MIN_BYTES, MDNS_SERVICE_TAG, STREAM_WINDOW } from './constants.js'
 import { swarmDhtProtocol } from '../swarm/index.js'
+import { coalescedWrites } from './coalesced-writes.js'
 import { ConnectionLimits } from './connection-limits.js'
 import { swarmNoise } from './swarm-encrypter.js'
 import type { SwarmHandshake } from '../swarm/index.js'
@@ -115,7 +116,7 @@ export async function createHost (init: HostInit): Promise<Host> {
     // The relay transport dials /p2p-circuit addresses of peers behind NAT, and holds a
     // reservation on a relay when a listen address ends in /p2p-circuit.
     transports: [tcp(), circuitRelayTransport()],
-    connectionEncrypters: [init.swarm != null ? swarmNoise(init.swarm.handshake) : noise()],
+    connectionEncrypters: [coalescedWrites(init.swarm != null ? swarmNoise(init.swarm.handshake) : noise())],
     // A paused stream (a tunnel whose TCP reader is slow) holds at most the window it granted:
     // the read buffer must hold a whole window, or yamux aborts the stream instead of waiting.
     // Yamux's own keep-alive would ping every connection every 30 s beside the connection

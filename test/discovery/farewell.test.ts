@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict'
 import { after, describe, it } from 'node:test'
+import { writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
 import { Daemons } from '../helpers/daemon-process.js'
+import type { RunningDaemon } from '../helpers/daemon-process.js'
 import { TmpDirs } from '../helpers/tmp-dir.js'
 import { waitFor } from '../helpers/wait-for.js'
 
@@ -12,7 +15,7 @@ describe('a node that stops says farewell', () => {
     await dirs.cleanup()
   })
 
-  it('leaves the other tables within seconds, not after its 90 s record lifetime', async () => {
+  it('leaves the other tables within seconds, not after its record lifetime', async () => {
     const a = await daemons.start(await dirs.make(), ['--no-docker'])
     const b = await daemons.start(await dirs.make(), ['--no-docker', '--bootstrap', a.info.multiaddrs[0]])
     await waitFor(async () => (await a.api.peers()).some(p => p.peerId === b.info.peerId && p.resources != null), { message: 'a to hold b\'s record' })
@@ -22,4 +25,44 @@ describe('a node that stops says farewell', () => {
     const took = Date.now() - stoppedAt
     assert.ok(took < 10_000, `gone in ${took} ms`)
   })
+
+  it('a crashed node leaves every table within two advert intervals, and its removal is an event', async () => {
+    // Adverts every 2 s: records live twice that, 4 s, unless recordTtl says otherwise.
+    const config = JSON.stringify({ advertInterval: '2s' })
+    const [dirA, dirB] = [await dirs.make(), await dirs.make()]
+    await writeFile(join(dirA, 'config.json'), config)
+    await writeFile(join(dirB, 'config.json'), config)
+    const a = await daemons.start(dirA, ['--no-docker'])
+    const b = await daemons.start(dirB, ['--no-docker', '--bootstrap', a.info.multiaddrs[0]])
+    await waitFor(async () => (await a.api.peers()).some(p => p.peerId === b.info.peerId && p.resources != null), { message: 'a to hold b\'s record' })
+    const events = new AbortController()
+    const removed = firstRemoval(a, b.info.peerId, events.signal)
+    try {
+      const killedAt = Date.now()
+      await b.stop('SIGKILL')
+      await removed
+      const took = Date.now() - killedAt
+      // Two intervals (4 s), then the next sweep of the table (a third of a lifetime), and a moment.
+      assert.ok(took <= 4_000 + 1_400 + 1_000, `gone in ${took} ms`)
+      assert.ok(!(await a.api.peers()).some(p => p.peerId === b.info.peerId), 'not listed any more')
+    } finally {
+      events.abort()
+    }
+  })
 })
+
+/** Resolves when the node's event stream says the peer left its table. */
+async function firstRemoval (node: RunningDaemon, peerId: string, signal: AbortSignal): Promise<void> {
+  const response = await fetch(`${node.info.api}/v1/events`, { headers: { authorization: `Bearer ${node.token}` }, signal })
+  assert.equal(response.status, 200)
+  const decoder = new TextDecoder()
+  let buffer = ''
+  for await (const chunk of response.body as AsyncIterable<Uint8Array>) {
+    buffer += decoder.decode(chunk, { stream: true })
+    for (const block of buffer.split('\n\n').slice(0, -1)) {
+      if (/^event: peer:remove$/m.test(block) && JSON.parse(/^data: (.*)$/m.exec(block)?.[1] ?? '{}').detail === peerId) return
+    }
+    buffer = buffer.slice(buffer.lastIndexOf('\n\n') + 2)
+  }
+  throw new Error('the event stream ended')
+}
