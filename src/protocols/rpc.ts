@@ -145,7 +145,10 @@ export interface CallInit<Req, Res> {
  * which tells the peer to stop.
  */
 export async function * call<Req, Res> (dialer: Dialer, peerId: string, init: CallInit<Req, Res>, request: Req, options: AbortOptions): AsyncGenerator<Res> {
-  const stream: Stream = await dialer.dialProtocol(peerIdFromString(peerId), init.protocol, { signal: options.signal, runOnLimitedConnection: true })
+  // The protocol's name goes out with the request (negotiateFully false): waiting for the peer to
+  // accept the name first cost every call a round trip of its own. A peer that does not speak
+  // the protocol refuses it in place of the answer.
+  const stream: Stream = await dialer.dialProtocol(peerIdFromString(peerId), init.protocol, { signal: options.signal, runOnLimitedConnection: true, negotiateFully: false })
   const pb = pbStream(stream, { maxDataLength: init.maxResponseBytes })
   let finished = false
   try {
