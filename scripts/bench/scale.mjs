@@ -23,7 +23,7 @@ import { sampleRecord } from '../../dist-test/helpers/records.js'
 import { DEFAULT_ADVERT_INTERVAL, DEFAULT_CONNECTIONS, DEFAULT_RELAY } from '../../dist/config/constants.js'
 import { PeerTable } from '../../dist/core/peer-table.js'
 import { ADVERT_RECORD_LIFETIMES, DHT_RECORD_TTL, DHT_REPUBLISH_INTERVAL, PEERS_PER_INTERVAL, RESOURCES_TOPIC } from '../../dist/discovery/constants.js'
-import { CONNECTION_PING_INTERVAL } from '../../dist/host/constants.js'
+import { CONNECTION_PING_INTERVAL, GOSSIP_LAZY_PEERS, IDONTWANT_MIN_BYTES } from '../../dist/host/constants.js'
 import { createHost } from '../../dist/host/create-host.js'
 import { dhtSelectors, dhtValidators, openRecord, recordKey, sealRecord, DHT_NAMESPACE } from '../../dist/records/index.js'
 import { pick, ROOT } from './lib.mjs'
@@ -32,6 +32,8 @@ import { pick, ROOT } from './lib.mjs'
 // they are read from the files themselves rather than copied here.
 const gossip = await import(`${ROOT}node_modules/@libp2p/gossipsub/dist/src/constants.js`)
 const kad = await import(`${ROOT}node_modules/@libp2p/kad-dht/dist/src/constants.js`)
+// What our host sets instead of gossipsub's defaults (src/host/create-host.ts).
+const OURS = { Dlazy: GOSSIP_LAZY_PEERS, gossipFactor: 0, idontwantMinDataSize: IDONTWANT_MIN_BYTES }
 const { Message: DhtMessage, MessageType, Record: DhtRecord } = await import(`${ROOT}node_modules/@libp2p/kad-dht/dist/src/message/dht.js`)
 
 const SIZES = [50, 100, 1000, 10_000]
@@ -121,7 +123,7 @@ async function measureMessages () {
     tableEntry: await tableEntryBytes(envelope),
     ...await dhtMessageSizes(record, dhtKey, dhtEnvelope)
   }
-  return { cost, size, idontwantApplies: envelope.byteLength >= gossip.GossipsubIdontwantMinDataSize }
+  return { cost, size, idontwantApplies: envelope.byteLength >= OURS.idontwantMinDataSize }
 }
 
 /**
@@ -255,7 +257,7 @@ function model (n, m, calibration, settings) {
   // IHAVE: every heartbeat, to max(D_lazy, gossipFactor x the topic peers outside the mesh) of
   // them, the IDs of messages seen in the last GossipsubHistoryGossip heartbeats (at most 5000).
   const outside = Math.max(0, connections - d)
-  const ihaveTargets = Math.min(outside, Math.max(gossip.GossipsubDlazy, gossip.GossipsubGossipFactor * outside))
+  const ihaveTargets = Math.min(outside, Math.max(OURS.Dlazy, OURS.gossipFactor * outside))
   const heartbeatsPerMin = minute / gossip.GossipsubHeartbeatInterval
   const networkPerHeartbeat = n * gossip.GossipsubHeartbeatInterval / interval
   const idsPerIhave = Math.min(gossip.GossipsubMaxIHaveLength, gossip.GossipsubHistoryGossip * networkPerHeartbeat)
@@ -351,7 +353,7 @@ function checkAgainstSim (m, sim) {
   const d = Math.min(gossip.GossipsubD, n - 1)
   const predictedCopies = sim.published * n * copiesPerAdvert(n, sim.connections)
   const outside = Math.max(0, sim.connections - d)
-  const targets = Math.min(outside, Math.max(gossip.GossipsubDlazy, gossip.GossipsubGossipFactor * outside))
+  const targets = Math.min(outside, Math.max(OURS.Dlazy, OURS.gossipFactor * outside))
   const heartbeats = SIM_WINDOW / gossip.GossipsubHeartbeatInterval
   const ids = gossip.GossipsubHistoryGossip * SIM_RATE * n * gossip.GossipsubHeartbeatInterval / 1000
   const ihave = n * heartbeats * targets * ((1 - Math.exp(-ids)) * (m.size.ihaveFixed + FRAMING) + ids * m.size.perId)
@@ -403,11 +405,11 @@ function verdict (label, rows) {
 export async function run () {
   const m = await measureMessages()
   const us = (x) => `${x.toFixed(1)} us`
-  console.log(`record: ${m.size.record} bytes signed (realistic: 4 addresses, 1 GPU); gossipsub RPC carrying it ${m.size.rpc} bytes (+${FRAMING} framing); IDONTWANT ${m.idontwantApplies ? 'applies' : 'does not apply'} (threshold ${gossip.GossipsubIdontwantMinDataSize} bytes)`)
+  console.log(`record: ${m.size.record} bytes signed (realistic: 4 addresses, 1 GPU); gossipsub RPC carrying it ${m.size.rpc} bytes (+${FRAMING} framing); IDONTWANT ${m.idontwantApplies ? 'applies' : 'does not apply'} (threshold ${OURS.idontwantMinDataSize} bytes)`)
   console.log(`CPU per call: seal ${us(m.cost.seal)}, open (verify + decode + schema) ${us(m.cost.open)}, peer-table accept ${us(m.cost.accept)}, RPC encode ${us(m.cost.rpcEncode)} / decode ${us(m.cost.rpcDecode)}, message ID (sha256 + base64) ${us(m.cost.msgId)}, DHT record validation ${us(m.cost.dhtValidate)}, DHT select ${us(m.cost.dhtSelect)}`)
   console.log(`kad-dht messages: FIND_NODE ${m.size.findNode} bytes, its answer of ${kad.K} peers ${m.size.findNodeAnswer}, PUT_VALUE of our record ${m.size.putValue}, ADD_PROVIDER ${m.size.addProvider}`)
   console.log(`control sizes: IHAVE ${m.size.ihaveFixed} bytes + ${m.size.perId} per ID, IDONTWANT ${m.size.idontwant}, IWANT ${m.size.iwant}; peer-table entry with its record ${(m.size.tableEntry / 1024).toFixed(1)} KiB of heap`)
-  console.log(`gossipsub: D=${gossip.GossipsubD} (${gossip.GossipsubDlo}..${gossip.GossipsubDhi}), D_lazy=${gossip.GossipsubDlazy}, gossip factor ${gossip.GossipsubGossipFactor}, heartbeat ${gossip.GossipsubHeartbeatInterval} ms, mcache ${gossip.GossipsubHistoryLength} windows (${gossip.GossipsubHistoryGossip} gossiped), seen TTL ${gossip.GossipsubSeenTTL / 1000} s; kad-dht K=${kad.K}, ALPHA=${kad.ALPHA}, table refresh ${kad.TABLE_REFRESH_INTERVAL / minute} min; own DHT record every ${DHT_REPUBLISH_INTERVAL / minute} min`)
+  console.log(`gossipsub: D=${gossip.GossipsubD} (${gossip.GossipsubDlo}..${gossip.GossipsubDhi}), D_lazy=${OURS.Dlazy}, gossip factor ${OURS.gossipFactor}, heartbeat ${gossip.GossipsubHeartbeatInterval} ms, mcache ${gossip.GossipsubHistoryLength} windows (${gossip.GossipsubHistoryGossip} gossiped), seen TTL ${gossip.GossipsubSeenTTL / 1000} s; kad-dht K=${kad.K}, ALPHA=${kad.ALPHA}, table refresh ${kad.TABLE_REFRESH_INTERVAL / minute} min; own DHT record every ${DHT_REPUBLISH_INTERVAL / minute} min`)
 
   const sim = await simulate()
   const calibration = calibrate(m, sim)
