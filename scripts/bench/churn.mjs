@@ -7,12 +7,12 @@
 //   crash: within two advert intervals (the interval in force at N, see AdvertSchedule).
 // At the end every table must be exactly the live set; memory per node should stay flat.
 import { join } from 'node:path'
+import { PEERS_PER_INTERVAL } from '../../dist/discovery/constants.js'
 import { api, cpuSeconds, fmt, followEvents, mib, pick, removeDir, rssBytes, startDaemon, summary, tmpDir, waitUntil } from './lib.mjs'
 
 const NODES = Number(process.env.BENCH_CHURN_NODES ?? 100)
 const MINUTES = Number(process.env.BENCH_CHURN_MINUTES ?? 5)
 const BASE_INTERVAL = 30_000
-const PEERS_PER_INTERVAL = 50
 const JOIN_GOAL = 1000
 
 const interval = (n) => BASE_INTERVAL * Math.max(1, (n - 1) / PEERS_PER_INTERVAL)

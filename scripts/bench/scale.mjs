@@ -23,7 +23,7 @@ import { sampleRecord } from '../../dist-test/helpers/records.js'
 import { DEFAULT_ADVERT_INTERVAL, DEFAULT_CONNECTIONS, DEFAULT_RELAY } from '../../dist/config/constants.js'
 import { PeerTable } from '../../dist/core/peer-table.js'
 import { ADVERT_RECORD_LIFETIMES, DHT_RECORD_TTL, DHT_REPUBLISH_INTERVAL, PEERS_PER_INTERVAL, RESOURCES_TOPIC } from '../../dist/discovery/constants.js'
-import { CONNECTION_PING_INTERVAL, GOSSIP_LAZY_PEERS, IDONTWANT_MIN_BYTES } from '../../dist/host/constants.js'
+import { CONNECTION_PING_INTERVAL, GOSSIP_LAZY_PEERS, GOSSIP_MESH, IDONTWANT_MIN_BYTES } from '../../dist/host/constants.js'
 import { createHost } from '../../dist/host/create-host.js'
 import { dhtSelectors, dhtValidators, openRecord, recordKey, sealRecord, DHT_NAMESPACE } from '../../dist/records/index.js'
 import { pick, ROOT } from './lib.mjs'
@@ -33,7 +33,7 @@ import { pick, ROOT } from './lib.mjs'
 const gossip = await import(`${ROOT}node_modules/@libp2p/gossipsub/dist/src/constants.js`)
 const kad = await import(`${ROOT}node_modules/@libp2p/kad-dht/dist/src/constants.js`)
 // What our host sets instead of gossipsub's defaults (src/host/create-host.ts).
-const OURS = { Dlazy: GOSSIP_LAZY_PEERS, gossipFactor: 0, idontwantMinDataSize: IDONTWANT_MIN_BYTES }
+const OURS = { ...GOSSIP_MESH, Dlazy: GOSSIP_LAZY_PEERS, gossipFactor: 0, idontwantMinDataSize: IDONTWANT_MIN_BYTES }
 const { Message: DhtMessage, MessageType, Record: DhtRecord } = await import(`${ROOT}node_modules/@libp2p/kad-dht/dist/src/message/dht.js`)
 
 const SIZES = [50, 100, 1000, 10_000]
@@ -59,7 +59,7 @@ const SIM_WINDOW = Number(process.env.BENCH_SCALE_SECONDS ?? 30) * 1000
  * Connections the plan holds per node: a full mesh (D_hi), the DHT's K closest, and room for
  * the peers it is talking to now (bootstrap, a verification, a container's session).
  */
-const PLANNED_CONNECTIONS = gossip.GossipsubDhi + kad.K + 18
+const PLANNED_CONNECTIONS = OURS.Dhi + kad.K + 18
 
 /** CPU microseconds per call of `fn`, averaged over `n` calls after a warm-up. */
 async function cpuPerCall (n, fn) {
@@ -253,7 +253,7 @@ function model (n, m, calibration, settings) {
   const advertsPerMin = (n - 1) * minute / interval
   const connections = Math.min(n - 1, settings.connections)
   const copiesPerMin = advertsPerMin * copiesPerAdvert(n, connections)
-  const d = Math.min(gossip.GossipsubD, n - 1)
+  const d = Math.min(OURS.D, n - 1)
   // IHAVE: every heartbeat, to max(D_lazy, gossipFactor x the topic peers outside the mesh) of
   // them, the IDs of messages seen in the last GossipsubHistoryGossip heartbeats (at most 5000).
   const outside = Math.max(0, connections - d)
@@ -327,7 +327,7 @@ function model (n, m, calibration, settings) {
  * threshold) saves some where it outruns the forward; it is counted as a cost and not a saving.
  */
 function copiesPerAdvert (n, connections) {
-  const d = Math.min(gossip.GossipsubD, n - 1)
+  const d = Math.min(OURS.D, n - 1)
   return Math.max(1, d - 1 + connections / n)
 }
 
@@ -350,7 +350,7 @@ function calibrate (m, sim) {
 /** What the model says the in-process network should have spent on adverts, beside what it did. */
 function checkAgainstSim (m, sim) {
   const n = SIM_HOSTS
-  const d = Math.min(gossip.GossipsubD, n - 1)
+  const d = Math.min(OURS.D, n - 1)
   const predictedCopies = sim.published * n * copiesPerAdvert(n, sim.connections)
   const outside = Math.max(0, sim.connections - d)
   const targets = Math.min(outside, Math.max(OURS.Dlazy, OURS.gossipFactor * outside))
@@ -409,7 +409,7 @@ export async function run () {
   console.log(`CPU per call: seal ${us(m.cost.seal)}, open (verify + decode + schema) ${us(m.cost.open)}, peer-table accept ${us(m.cost.accept)}, RPC encode ${us(m.cost.rpcEncode)} / decode ${us(m.cost.rpcDecode)}, message ID (sha256 + base64) ${us(m.cost.msgId)}, DHT record validation ${us(m.cost.dhtValidate)}, DHT select ${us(m.cost.dhtSelect)}`)
   console.log(`kad-dht messages: FIND_NODE ${m.size.findNode} bytes, its answer of ${kad.K} peers ${m.size.findNodeAnswer}, PUT_VALUE of our record ${m.size.putValue}, ADD_PROVIDER ${m.size.addProvider}`)
   console.log(`control sizes: IHAVE ${m.size.ihaveFixed} bytes + ${m.size.perId} per ID, IDONTWANT ${m.size.idontwant}, IWANT ${m.size.iwant}; peer-table entry with its record ${(m.size.tableEntry / 1024).toFixed(1)} KiB of heap`)
-  console.log(`gossipsub: D=${gossip.GossipsubD} (${gossip.GossipsubDlo}..${gossip.GossipsubDhi}), D_lazy=${OURS.Dlazy}, gossip factor ${OURS.gossipFactor}, heartbeat ${gossip.GossipsubHeartbeatInterval} ms, mcache ${gossip.GossipsubHistoryLength} windows (${gossip.GossipsubHistoryGossip} gossiped), seen TTL ${gossip.GossipsubSeenTTL / 1000} s; kad-dht K=${kad.K}, ALPHA=${kad.ALPHA}, table refresh ${kad.TABLE_REFRESH_INTERVAL / minute} min; own DHT record every ${DHT_REPUBLISH_INTERVAL / minute} min`)
+  console.log(`gossipsub: D=${OURS.D} (${OURS.Dlo}..${OURS.Dhi}), D_lazy=${OURS.Dlazy}, gossip factor ${OURS.gossipFactor}, heartbeat ${gossip.GossipsubHeartbeatInterval} ms, mcache ${gossip.GossipsubHistoryLength} windows (${gossip.GossipsubHistoryGossip} gossiped), seen TTL ${gossip.GossipsubSeenTTL / 1000} s; kad-dht K=${kad.K}, ALPHA=${kad.ALPHA}, table refresh ${kad.TABLE_REFRESH_INTERVAL / minute} min; own DHT record every ${DHT_REPUBLISH_INTERVAL / minute} min`)
 
   const sim = await simulate()
   const calibration = calibrate(m, sim)

@@ -13,8 +13,9 @@ import { prometheusMetrics } from '@libp2p/prometheus-metrics'
 import { tcp } from '@libp2p/tcp'
 import { uPnPNAT } from '@libp2p/upnp-nat'
 import { createLibp2p } from 'libp2p'
-import { CONNECTION_PING_INTERVAL, DEFAULT_COLOCATION_WHITELIST, DHT_PROTOCOL, GOSSIP_LAZY_PEERS, IDONTWANT_MIN_BYTES, MDNS_SERVICE_TAG, STREAM_WINDOW } from './constants.js'
+import { CONNECTION_PING_INTERVAL, DEFAULT_COLOCATION_WHITELIST, DHT_PROTOCOL, GOSSIP_LAZY_PEERS, GOSSIP_MESH, IDONTWANT_MIN_BYTES, MDNS_SERVICE_TAG, STREAM_WINDOW } from './constants.js'
 import { swarmDhtProtocol } from '../swarm/index.js'
+import { batchedWindowUpdates } from './batched-window-updates.js'
 import { coalescedWrites } from './coalesced-writes.js'
 import { ConnectionLimits } from './connection-limits.js'
 import { swarmNoise } from './swarm-encrypter.js'
@@ -116,7 +117,7 @@ export async function createHost (init: HostInit): Promise<Host> {
     // The relay transport dials /p2p-circuit addresses of peers behind NAT, and holds a
     // reservation on a relay when a listen address ends in /p2p-circuit.
     transports: [tcp(), circuitRelayTransport()],
-    connectionEncrypters: [coalescedWrites(init.swarm != null ? swarmNoise(init.swarm.handshake) : noise())],
+    connectionEncrypters: [batchedWindowUpdates(coalescedWrites(init.swarm != null ? swarmNoise(init.swarm.handshake) : noise()))],
     // A paused stream (a tunnel whose TCP reader is slow) holds at most the window it granted:
     // the read buffer must hold a whole window, or yamux aborts the stream instead of waiting.
     // Yamux's own keep-alive would ping every connection every 30 s beside the connection
@@ -158,10 +159,10 @@ export async function createHost (init: HostInit): Promise<Host> {
         // Every heartbeat, gossipsub offers what it saw lately (IHAVE) to peers outside its mesh,
         // as a repair for messages the mesh lost: by default to a quarter of them, at least six.
         // In a network where every node is connected to most others, that was the largest share
-        // of an idle node's frames once the pings were fewer; three peers a heartbeat still
-        // repair a loss within a second or two.
+        // of an idle node's frames once the pings were fewer (see GOSSIP_LAZY_PEERS).
         Dlazy: GOSSIP_LAZY_PEERS,
         gossipFactor: 0,
+        ...GOSSIP_MESH,
         scoreParams: {
           IPColocationFactorWhitelist: new Set([...DEFAULT_COLOCATION_WHITELIST, ...(init.colocationWhitelist ?? [])])
         }
