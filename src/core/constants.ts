@@ -38,3 +38,17 @@ export const LIST_TIMEOUT = 5 * second
 
 /** Peers a node remembers as running containers of its own, for `ps` to ask when their records lapse. */
 export const MAX_KNOWN_HOSTS = 1000
+
+/** How often connections are looked over for one whose peer has gone quiet (ConnectionLiveness). */
+export const LIVENESS_CHECK_INTERVAL = 10 * second
+/**
+ * A connection is pinged once its peer has been quiet for a record lifetime, and never more often
+ * than this: a link gone dead without a reset is closed within about this long plus the ping's timeout.
+ */
+export const LIVENESS_QUIET_MIN = 60 * second
+/** A ping not answered in this long (a busy peer answers in well under a second) closes the connection. */
+export const LIVENESS_PING_TIMEOUT = 20 * second
+/** A connection's RTT (the latency shown) is measured again after this long even if its peer is heard. */
+export const LIVENESS_RTT_REFRESH = 10 * minute
+/** Pings at once, so a node with many quiet connections spreads them over checks. */
+export const LIVENESS_PINGS_IN_FLIGHT = 16

@@ -19,6 +19,8 @@ import { IdentifiedConnections } from './identified-connections.js'
 import { peerDialer } from './peer-dialer.js'
 import { PeerRecords } from './peer-records.js'
 import { PeerTracker } from './peer-tracker.js'
+import { ConnectionLiveness } from './connection-liveness.js'
+import { LIVENESS_QUIET_MIN } from './constants.js'
 import { SwarmGuard } from './swarm-guard.js'
 import type { RemoteProtocols } from './container-service.js'
 import type { DataDirLock } from './data-dir-lock.js'
@@ -105,12 +107,17 @@ export function createNodeServices (components: P2PRCNodeComponents, events: Pic
     knownRecords: () => [issuer.current, ...tracker.table.records()].flatMap(r => r != null ? [r.envelope] : [])
   })
   const tracker = new PeerTracker({ host, specs: specsProtocol, logger, events }, { name: config.name, recordTtl: () => schedule.ttl() })
+  // A peer whose own advert came over its connection within a record lifetime needs no ping.
+  const liveness = new ConnectionLiveness({ host, log: logger.forComponent('p2prc:liveness') }, { quietLimit: () => Math.max(LIVENESS_QUIET_MIN, schedule.ttl()) })
   const gossip = new GossipAdverts({
     pubsub: host.services.pubsub,
     issuer,
     metrics: recordMetrics,
     log: logger.forComponent('p2prc:adverts'),
-    accept: (signed, origin) => tracker.acceptRecord(signed, origin)
+    accept: (signed, origin) => {
+      if (origin.fromSubject) liveness.heard(origin.source)
+      return tracker.acceptRecord(signed, origin)
+    }
   }, { interval: () => schedule.interval(), topic: swarm != null ? swarmResourcesTopic(swarm.swarmId) : undefined })
   const dhtRecords = new DhtRecords({ dht: host.services.dht, host, issuer, metrics: recordMetrics, log: logger.forComponent('p2prc:dht-records') })
   const records = new PeerRecords({ self, tracker, specs: specsProtocol, dhtRecords, ownRecord: async options => (await issuer.issue(options)).signed.record })
@@ -193,6 +200,6 @@ export function createNodeServices (components: P2PRCNodeComponents, events: Pic
       files
     },
     forwards,
-    startables: [activity, identified, ...(guard != null ? [guard] : []), specsProtocol, run, containers, tunnel, exec, files, hostUsage, usage, ownerUsage, tracker, addresses, gossip, dhtRecords, redialer]
+    startables: [activity, identified, ...(guard != null ? [guard] : []), specsProtocol, run, containers, tunnel, exec, files, hostUsage, usage, ownerUsage, tracker, liveness, addresses, gossip, dhtRecords, redialer]
   }
 }

@@ -5,15 +5,6 @@ export const DHT_PROTOCOL = '/p2prc/kad/1.0.0'
 export const MDNS_SERVICE_TAG = 'p2prc.local'
 
 /**
- * How often libp2p's connection monitor pings each connection; its RTT is the latency we show
- * (a new peer is pinged at once, see PeerTracker). Each ping is a new stream, about eight frames
- * each way: at every 10 s on a node connected to 49 others, they were the largest share of an
- * idle node's frames. A connection whose peer vanished is found at the first write that gets no
- * answer: gossip's heartbeat writes to mesh peers every second, the ping to the others.
- */
-export const CONNECTION_PING_INTERVAL = 60_000
-
-/**
  * Gossipsub tells its mesh peers "don't send me this" (IDONTWANT) for each message of at least
  * this size it receives. For adverts (under 1 KiB) the notice costs as much as the duplicate it
  * saves, so only messages larger than any advert get one.

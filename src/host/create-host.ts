@@ -13,7 +13,7 @@ import { prometheusMetrics } from '@libp2p/prometheus-metrics'
 import { tcp } from '@libp2p/tcp'
 import { uPnPNAT } from '@libp2p/upnp-nat'
 import { createLibp2p } from 'libp2p'
-import { CONNECTION_PING_INTERVAL, DEFAULT_COLOCATION_WHITELIST, DHT_PROTOCOL, GOSSIP_LAZY_PEERS, GOSSIP_MESH, IDONTWANT_MIN_BYTES, MDNS_SERVICE_TAG, STREAM_WINDOW } from './constants.js'
+import { DEFAULT_COLOCATION_WHITELIST, DHT_PROTOCOL, GOSSIP_LAZY_PEERS, GOSSIP_MESH, IDONTWANT_MIN_BYTES, MDNS_SERVICE_TAG, STREAM_WINDOW } from './constants.js'
 import { swarmDhtProtocol } from '../swarm/index.js'
 import { batchedWindowUpdates } from './batched-window-updates.js'
 import { coalescedWrites } from './coalesced-writes.js'
@@ -120,15 +120,16 @@ export async function createHost (init: HostInit): Promise<Host> {
     connectionEncrypters: [batchedWindowUpdates(coalescedWrites(init.swarm != null ? swarmNoise(init.swarm.handshake) : noise()))],
     // A paused stream (a tunnel whose TCP reader is slow) holds at most the window it granted:
     // the read buffer must hold a whole window, or yamux aborts the stream instead of waiting.
-    // Yamux's own keep-alive would ping every connection every 30 s beside the connection
-    // monitor's ping (which also gives the latency): one is enough.
+    // Yamux's own keep-alive would ping every connection every 30 s, busy or not: quiet ones are
+    // pinged by the node (core/connection-liveness.ts), which also gives the latency.
     streamMuxers: [yamux({
       enableKeepAlive: false,
       maxInboundStreams: limits.maxStreamsPerConnection,
       streamOptions: { maxStreamWindowSize: STREAM_WINDOW, maxReadBufferLength: 2 * STREAM_WINDOW }
     })],
     peerDiscovery,
-    connectionMonitor: { pingInterval: CONNECTION_PING_INTERVAL },
+    // Connections are pinged only when their peer goes quiet, by the node (core/connection-liveness.ts).
+    connectionMonitor: { enabled: false },
     // A registry per node (not prom-client's global one), so several nodes fit in one process. The
     // module keeps its metrics in a map shared by every node of the process: not preserving them
     // gives each new node its own in its own registry (a node restarted in place, say, into a
