@@ -2,7 +2,7 @@
 // 1. per message, in this process: sealing and opening a real resource record, the gossipsub RPC
 //    that carries it, its message ID, a DHT record check, a peer-table entry's memory;
 // 2. per advert copy and per connection, in a small network of real hosts in this process
-//    (built by dist/host/create-host.js, so gossipsub, the DHT and pings run as in a daemon), with
+//    (built by dist/host/create-host.js, so gossipsub and the DHT run as in a daemon), with
 //    the model's prediction for that network beside what it measured;
 // 3. a model fed by those costs and by gossipsub's and kad-dht's parameters, for the code as it is
 //    and for the settings docs/scale.md proposes. Goal: cost per node flat (10k within 1.5x of 50).
@@ -22,8 +22,9 @@ import { runInNewContext } from 'node:vm'
 import { sampleRecord } from '../../dist-test/helpers/records.js'
 import { DEFAULT_ADVERT_INTERVAL, DEFAULT_CONNECTIONS, DEFAULT_RELAY } from '../../dist/config/constants.js'
 import { PeerTable } from '../../dist/core/peer-table.js'
+import { LIVENESS_RTT_REFRESH } from '../../dist/core/constants.js'
 import { ADVERT_RECORD_LIFETIMES, DHT_RECORD_TTL, DHT_REPUBLISH_INTERVAL, PEERS_PER_INTERVAL, RESOURCES_TOPIC } from '../../dist/discovery/constants.js'
-import { CONNECTION_PING_INTERVAL, GOSSIP_LAZY_PEERS, GOSSIP_MESH, IDONTWANT_MIN_BYTES } from '../../dist/host/constants.js'
+import { GOSSIP_LAZY_PEERS, GOSSIP_MESH, IDONTWANT_MIN_BYTES } from '../../dist/host/constants.js'
 import { createHost } from '../../dist/host/create-host.js'
 import { dhtSelectors, dhtValidators, openRecord, recordKey, sealRecord, DHT_NAMESPACE } from '../../dist/records/index.js'
 import { pick, ROOT } from './lib.mjs'
@@ -50,6 +51,8 @@ const IWANT_SHARE = 0.01
  * Noise frame's length and tag (2 + 16). TCP/IP headers are not counted.
  */
 const FRAMING = 2 + 12 + 18
+/** Frames a ping sends each way: stream open, protocol, 32 bytes, close. */
+const PING_FRAMES = 8
 /** The in-process network: hosts, the dials each makes, and the adverts each publishes per second. */
 const SIM_HOSTS = Number(process.env.BENCH_SCALE_HOSTS ?? 16)
 const SIM_DIALS = 4
@@ -170,7 +173,7 @@ const cpuMs = () => { const u = process.cpuUsage(); return (u.user + u.system) /
 
 /**
  * SIM_HOSTS real hosts in this process on loopback, each dialling a few others: a quiet window
- * (pings, DHT upkeep, heartbeats) and then one where every host publishes real sealed adverts at
+ * (DHT upkeep, heartbeats) and then one where every host publishes real sealed adverts at
  * SIM_RATE per second, validated as a node does (open, then into a peer table). Answers per-copy and
  * per-connection costs and what the network did, for the model to be checked against.
  */
@@ -287,14 +290,19 @@ function model (n, m, calibration, settings) {
   // nodes store one provider record per node of the network and take every ADD_PROVIDER for it.
   const providersTypical = kad.K * CAPABILITIES_PER_NODE * republishesPerMin
   const providersHottest = n * republishesPerMin
-  const pingsPerMin = connections * 2 * minute / CONNECTION_PING_INTERVAL
+  // A connected peer's own advert comes straight to it every interval (flood publish), which keeps
+  // its connection from being pinged as quiet (ConnectionLiveness): what is left is each end
+  // measuring the RTT again every LIVENESS_RTT_REFRESH. A ping is a stream of its own: about
+  // PING_FRAMES frames each way, each costing about what a gossip copy does. The in-process hosts
+  // below run no ConnectionLiveness, so this is added, not measured.
+  const pingsPerMin = connections * 2 * minute / LIVENESS_RTT_REFRESH
   const advertCpu = advertsPerMin * (cost.open + cost.accept) +
     copiesPerMin * (cost.rpcDecode + cost.msgId + cost.rpcEncode + calibration.perCopyUs) +
     (minute / interval) * cost.seal
   // A lookup contact costs about what a gossip copy does (a small message on a connection), on
   // both sides: the asker's and the answerer's.
   const dhtCpu = dhtPutsIn * cost.dhtValidate + 2 * dhtLookupsPerMin * lookupContacts * calibration.perCopyUs
-  const upkeepCpu = connections * calibration.perConnectionUs
+  const upkeepCpu = connections * calibration.perConnectionUs + pingsPerMin * 2 * PING_FRAMES * calibration.perCopyUs
   const cpuMsPerMin = (advertCpu + dhtCpu + upkeepCpu) / 1000
   const bytesPerMin = advertBytes + ihaveBytes + idontwantBytes + iwantBytes + dhtLookupBytes + dhtPutBytes + connections * calibration.perConnectionBytes
   return {
@@ -335,7 +343,7 @@ function copiesPerAdvert (n, connections) {
 function calibrate (m, sim) {
   const { cost } = m
   const perHost = (x) => x / SIM_HOSTS / sim.minutes
-  // The quiet window's work (pings, DHT upkeep, heartbeats) put on connections: the pessimistic
+  // The quiet window's work (DHT upkeep, heartbeats) put on connections: the pessimistic
   // choice, since it makes a node with more connections cost more.
   const perConnectionUs = perHost(sim.quiet.cpuMs * 1000) / sim.connections
   const perConnectionBytes = perHost(sim.quiet.bytes) / sim.connections
@@ -416,7 +424,7 @@ export async function run () {
   const check = checkAgainstSim(m, sim)
   console.log(`\nin-process network: ${SIM_HOSTS} real hosts, ${sim.connections.toFixed(1)} connections and ${sim.mesh.toFixed(1)} mesh peers each, ${sim.published} adverts in ${SIM_WINDOW / 1000} s`)
   console.log(`  model vs measured: advert copies received ${check.copies.predicted.toFixed(0)} vs ${check.copies.measured} (${(check.copies.measured / check.copies.predicted).toFixed(2)}x); advert bytes on the wire incl. IHAVE/IDONTWANT ${kib(check.bytes.predicted)} vs ${kib(check.bytes.measured)} KiB (${(check.bytes.measured / check.bytes.predicted).toFixed(2)}x)`)
-  console.log(`  measured per copy beyond the codecs (streams, Noise, gossipsub) ${us(calibration.perCopyUs)}; per connection per minute when quiet (pings, DHT, heartbeats) ${(calibration.perConnectionUs / 1000).toFixed(1)} ms CPU, ${kib(calibration.perConnectionBytes)} KiB`)
+  console.log(`  measured per copy beyond the codecs (streams, Noise, gossipsub) ${us(calibration.perCopyUs)}; per connection per minute when quiet (DHT, heartbeats) ${(calibration.perConnectionUs / 1000).toFixed(1)} ms CPU, ${kib(calibration.perConnectionBytes)} KiB`)
 
   const asCoded = SIZES.map(n => model(n, m, calibration, { tableCap: TABLE_CAP, connections: DEFAULT_CONNECTIONS.maxConnections }))
   // The plan: the table counts (or estimates) the whole network, and a node holds a bounded set of

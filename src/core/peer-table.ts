@@ -132,6 +132,15 @@ export class PeerTable {
     return this.list().flatMap(e => e.record != null && e.expiresAt > now ? [e.record] : [])
   }
 
+  /** When the first record still counting expires (null if none): the next prune worth running. */
+  nextExpiry (): number | null {
+    let next: number | null = null
+    for (const entry of this.entries.values()) {
+      if (entry.record != null && (next == null || entry.expiresAt < next)) next = entry.expiresAt
+    }
+    return next
+  }
+
   /**
    * Forgets what has gone stale: an expired record is dropped, and with it the peer unless still
    * connected; a peer without a record goes once not heard from since `silentCutoff`.

@@ -254,7 +254,7 @@ export class PeerTracker implements Startable {
     return this.components.host.getConnections(peerIdFromString(peerId)).length > 0
   }
 
-  /** Prunes when a record expires before the next periodic prune (a peer's farewell advert). */
+  /** Prunes when a record expires before the next periodic prune (a farewell advert, or the next record due). */
   private pruneAt (expiresAt: number): void {
     const delay = expiresAt - Date.now() + 50
     if (delay > this.pruneEvery || (this.quickPrune != null && this.quickPruneAt <= expiresAt)) return
@@ -272,6 +272,10 @@ export class PeerTracker implements Startable {
       this.log('forgot peer %s', peerId)
       this.components.events.safeDispatchEvent('peer:remove', { detail: peerId })
     }
+    // A record expiring before the next sweep is pruned at its expiry, not up to a sweep later:
+    // a crashed peer leaves when its last record ends, within the two intervals promised.
+    const next = this.table.nextExpiry()
+    if (next != null) this.pruneAt(next)
   }
 
   private readonly onIdentify = (event: CustomEvent<IdentifyResult>): void => {

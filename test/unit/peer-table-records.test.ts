@@ -35,6 +35,16 @@ describe('peer table and records', () => {
     assert.deepEqual(table.records(2000).map(r => r.record.peerId), ['fresh'])
   })
 
+  it('names when the first record still counting expires, the next prune worth running', () => {
+    const table = new PeerTable()
+    assert.equal(table.nextExpiry(), null)
+    table.acceptRecord(signed('late', 1, 9000), met())
+    table.acceptRecord(signed('early', 2, 1000), met())
+    assert.equal(table.nextExpiry(), 1000)
+    table.prune(2000, -Infinity, () => true)
+    assert.equal(table.nextExpiry(), 9000, 'a lapsed record no longer counts')
+  })
+
   it('forgets a lapsed peer as soon as its connection goes, not after the silent cutoff', () => {
     const table = new PeerTable()
     table.acceptRecord(signed('partitioned', 1, 1000), met())
