@@ -1,6 +1,6 @@
-import { PING_PROTOCOL } from '@libp2p/ping'
 import { byteStream } from '@libp2p/utils'
 import { LIVENESS_CHECK_INTERVAL, LIVENESS_PINGS_IN_FLIGHT, LIVENESS_PING_TIMEOUT, LIVENESS_RTT_REFRESH } from './constants.js'
+import { PING_PROTOCOL } from '../host/constants.js'
 import type { Host } from '../host/create-host.js'
 import type { Connection, Logger, Startable, Stream } from '@libp2p/interface'
 

@@ -1,3 +1,6 @@
+/** The ping protocol's name, for the node's own pings (core/connection-liveness.ts); libp2p's ping service answers it. */
+export { PING_PROTOCOL } from '@libp2p/ping'
+
 /** Our own Kademlia protocol: a p2prc node must never join (or be found on) the public IPFS DHT. */
 export const DHT_PROTOCOL = '/p2prc/kad/1.0.0'
 
