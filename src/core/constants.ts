@@ -43,11 +43,12 @@ export const MAX_KNOWN_HOSTS = 1000
 export const LIVENESS_CHECK_INTERVAL = 10 * second
 /**
  * A connection is pinged once its peer has been quiet for a record lifetime, and never more often
- * than this: a link gone dead without a reset is closed within about this long plus the ping's timeout.
+ * than this (a lifetime configured shorter): a link gone dead without a reset is closed within a
+ * record lifetime, a check and the ping's timeout.
  */
-export const LIVENESS_QUIET_MIN = 60 * second
-/** A ping not answered in this long (a busy peer answers in well under a second) closes the connection. */
-export const LIVENESS_PING_TIMEOUT = 20 * second
+export const LIVENESS_QUIET_MIN = 10 * second
+/** A ping not answered in this long (libp2p's ping waits as long) closes the connection. */
+export const LIVENESS_PING_TIMEOUT = 10 * second
 /** A connection's RTT (the latency shown) is measured again after this long even if its peer is heard. */
 export const LIVENESS_RTT_REFRESH = 10 * minute
 /** Pings at once, so a node with many quiet connections spreads them over checks. */
