@@ -2,7 +2,7 @@ import { TypedEventEmitter, start, stop } from '@libp2p/interface'
 import { execCommandFromSpec } from '../containers/exec-request.js'
 import { runRequestFromSpec } from '../containers/run-request.js'
 import { InvalidArgumentError, NotStartedError, SwarmError } from '../errors.js'
-import { withTimeout } from '../signals.js'
+import { untilAborted, withTimeout } from '../signals.js'
 import { localContainers, remoteContainers } from './container-service.js'
 import { LIST_TIMEOUT, MAX_KNOWN_HOSTS } from './constants.js'
 import { createNodeServices } from './node-services.js'
@@ -222,7 +222,12 @@ export class P2PRCNode extends TypedEventEmitter<NodeEvents> {
   async listEverywhere (options: AbortOptions = {}): Promise<ContainerList> {
     this.assertStarted()
     const targets = [...new Set([...(this.services.guests.available ? [this.peerId] : []), ...this.peers().filter(p => p.resources?.docker === true).map(p => p.peerId), ...this.myHosts])]
-    const lists = await Promise.allSettled(targets.map(async peerId => this.containersOn(peerId).list({ signal: withTimeout(options.signal, LIST_TIMEOUT) })))
+    // A peer that does not answer in time is left out, whatever its connection is doing: once
+    // seen under load, a frozen peer's list outlived its signal and held `ps` for a minute.
+    const lists = await Promise.allSettled(targets.map(async peerId => {
+      const signal = withTimeout(options.signal, LIST_TIMEOUT)
+      return untilAborted(this.containersOn(peerId).list({ signal }), signal)
+    }))
     lists.forEach((l, i) => { if (l.status === 'fulfilled') this.noteHost(targets[i], l.value.length > 0) })
     return {
       containers: lists.flatMap(l => l.status === 'fulfilled' ? l.value : []),
