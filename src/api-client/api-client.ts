@@ -2,6 +2,7 @@ import { ARCHIVE_HTTP } from '../contract/index.js'
 import { DaemonNotRunningError, errorFromCode, ProtocolError } from '../errors.js'
 import { openExec } from './exec-client.js'
 import { exchange, readText } from './http-exchange.js'
+import { anySignal, withTimeout } from '../signals.js'
 import type { HttpAnswer } from './http-exchange.js'
 import type { JobExecResult, JobLogLine, JobSubmission, JobView } from '../contract/index.js'
 import type { ActivityEntry, ReceiptFile, UsageReport } from '../contract/index.js'
@@ -152,7 +153,7 @@ export class ApiClient {
   async writeArchive (peer: string, container: string, directory: string, size: number, tar: AsyncIterable<Uint8Array>, options: AbortOptions = {}): Promise<void> {
     // A refusal can come before the archive is all sent: the upload is then cut, not finished.
     const upload = new AbortController()
-    const signal = options.signal != null ? AbortSignal.any([options.signal, upload.signal]) : upload.signal
+    const signal = anySignal(options.signal, upload.signal)
     const response = await this.send('PUT', `${containerPath(peer, container)}/archive?path=${encodeURIComponent(directory)}&size=${size}`, tar, { signal, contentType: TAR }, null)
     if (!response.ok) {
       const error = await errorOf(response)
@@ -324,12 +325,11 @@ export class ApiClient {
 
   /** One HTTP exchange; an error status of a stream becomes its typed error. `timeout` null: none (streams). */
   private async send (method: string, path: string, body: unknown, opts: { signal?: AbortSignal, accept?: string, contentType?: string }, timeout: number | null): Promise<HttpAnswer> {
-    const signals = [opts.signal, timeout != null ? AbortSignal.timeout(timeout) : undefined].filter(s => s != null)
     let response: HttpAnswer
     try {
       response = await exchange(new URL(this.url + path), {
         method,
-        signal: signals.length > 0 ? AbortSignal.any(signals) : undefined,
+        signal: timeout != null ? withTimeout(opts.signal, timeout) : opts.signal,
         headers: {
           authorization: `Bearer ${this.token}`,
           ...(opts.accept != null ? { accept: opts.accept } : {}),

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { setMaxListeners } from 'node:events'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { ContainerConflictError, ContainerNotFoundError, ImageNotFoundError, ImagePullError, InvalidArgumentError, PolicyRefusedError } from '../errors.js'
-import { withTimeout } from '../signals.js'
+import { anySignal, withTimeout } from '../signals.js'
 import { refersTo } from '../units/index.js'
 import { CONTAINER_OVERHEAD_BYTES, DISK_CHECK_INTERVAL, DOCKER_CALL_TIMEOUT, EVENTS_RETRY_MAX, NETWORK_LINGER, EVENTS_RETRY_MIN, MAX_TIMER, PID_SHARE, REMOVE_RETRY_MAX, REMOVE_RETRY_MIN, SWEEP_INTERVAL } from './constants.js'
 import { EndedContainers } from './ended.js'
@@ -118,7 +118,7 @@ export class HostContainers {
     // One long-lived signal is handed to many concurrent calls, each adding a listener.
     setMaxListeners(Infinity, signal)
     if (options.resumed !== true) this.nodeStartedAt = Date.now()
-    await this.reconcile({ signal: options.signal != null ? AbortSignal.any([options.signal, signal]) : signal })
+    await this.reconcile({ signal: options.signal != null ? anySignal(options.signal, signal) : signal })
     // Stopped while it took them back (the node stopping just after it started): it must not go on
     // to follow the engine, which would hold the process open, nor keep the deadlines it armed.
     if (signal.aborted) {
@@ -284,7 +284,7 @@ export class HostContainers {
           layers.set(p.layer ?? '', layer)
         }
         options.onProgress?.(p)
-      }, { signal: options.signal != null ? AbortSignal.any([options.signal, timeout]) : timeout })
+      }, { signal: anySignal(options.signal, timeout) })
       pulled(true)
     } catch (err: any) {
       pulled(false)

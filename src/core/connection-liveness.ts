@@ -1,6 +1,7 @@
 import { byteStream } from '@libp2p/utils'
 import { LIVENESS_CHECK_INTERVAL, LIVENESS_PINGS_IN_FLIGHT, LIVENESS_PING_TIMEOUT, LIVENESS_RTT_REFRESH } from './constants.js'
 import { PING_PROTOCOL } from '../host/constants.js'
+import { withTimeout } from '../signals.js'
 import type { Host } from '../host/create-host.js'
 import type { Connection, Logger, Startable, Stream } from '@libp2p/interface'
 
@@ -78,7 +79,7 @@ export class ConnectionLiveness implements Startable {
 
   private async ping (connection: Connection): Promise<void> {
     this.inFlight++
-    const signal = AbortSignal.any([this.controller.signal, AbortSignal.timeout(this.init.pingTimeout ?? LIVENESS_PING_TIMEOUT)])
+    const signal = withTimeout(this.controller.signal, this.init.pingTimeout ?? LIVENESS_PING_TIMEOUT)
     let stream: Stream | undefined
     try {
       stream = await connection.newStream(PING_PROTOCOL, { signal, runOnLimitedConnection: true })

@@ -222,8 +222,8 @@ export class P2PRCNode extends TypedEventEmitter<NodeEvents> {
   async listEverywhere (options: AbortOptions = {}): Promise<ContainerList> {
     this.assertStarted()
     const targets = [...new Set([...(this.services.guests.available ? [this.peerId] : []), ...this.peers().filter(p => p.resources?.docker === true).map(p => p.peerId), ...this.myHosts])]
-    // A peer that does not answer in time is left out, whatever its connection is doing: once
-    // seen under load, a frozen peer's list outlived its signal and held `ps` for a minute.
+    // A peer that does not answer in time is left out, whatever the calls beneath do with the
+    // signal: one frozen peer must not hold `ps` for everyone else's answers.
     const lists = await Promise.allSettled(targets.map(async peerId => {
       const signal = withTimeout(options.signal, LIST_TIMEOUT)
       return untilAborted(this.containersOn(peerId).list({ signal }), signal)

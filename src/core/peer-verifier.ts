@@ -1,3 +1,4 @@
+import { withTimeout } from '../signals.js'
 import type { Specs } from '../protocols/specs/index.js'
 import type { SignedResourceRecord } from '../records/index.js'
 import type { Logger, Startable } from '@libp2p/interface'
@@ -58,7 +59,7 @@ export class PeerVerifier implements Startable {
 
   private async verify (peerId: string): Promise<void> {
     try {
-      const signed = await this.init.specs.fetchSelf(peerId, { signal: AbortSignal.any([this.controller.signal, AbortSignal.timeout(ATTEMPT_TIMEOUT)]) })
+      const signed = await this.init.specs.fetchSelf(peerId, { signal: withTimeout(this.controller.signal, ATTEMPT_TIMEOUT) })
       this.init.verified(signed)
     } catch (err: any) {
       if (this.controller.signal.aborted) return

@@ -1,5 +1,6 @@
 import { TopicValidatorResult } from '@libp2p/gossipsub'
 import { PolicyRefusedError } from '../errors.js'
+import { withTimeout } from '../signals.js'
 import { Signed, swarmTopic } from '../swarm/index.js'
 import type { Host } from '../host/create-host.js'
 import type { PeerGate } from '../protocols/rpc.js'
@@ -98,7 +99,7 @@ export class SwarmGuard implements Startable {
     const signed = this.components.swarm.registry.revocationsSigned
     if (signed == null || !this.components.swarm.info().creator) return
     const { host, swarm, log } = this.components
-    const signal = AbortSignal.any([this.controller.signal, AbortSignal.timeout(DHT_TIMEOUT)])
+    const signal = withTimeout(this.controller.signal, DHT_TIMEOUT)
     void (async () => {
       for await (const _ of host.services.dht.put(swarm.revocationsKey, Signed.encode(signed), { signal })) { /* drain */ }
     })().catch(err => { log('could not store the revocations in the DHT: %s', err.message) })
@@ -106,7 +107,7 @@ export class SwarmGuard implements Startable {
 
   private async lookUpRevocations (): Promise<void> {
     const { host, swarm, log } = this.components
-    const signal = AbortSignal.any([this.controller.signal, AbortSignal.timeout(DHT_TIMEOUT)])
+    const signal = withTimeout(this.controller.signal, DHT_TIMEOUT)
     try {
       for await (const event of host.services.dht.get(swarm.revocationsKey, { signal })) {
         if (event.name === 'VALUE' && await swarm.takeRevocations(event.value)) log('took newer revocations from the DHT')

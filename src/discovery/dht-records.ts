@@ -1,7 +1,7 @@
 import { setMaxListeners } from 'node:events'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { dhtValidators, InvalidRecordError, openRecord, recordKey, DHT_NAMESPACE } from '../records/index.js'
-import { withTimeout } from '../signals.js'
+import { anySignal, withTimeout } from '../signals.js'
 import { capabilitiesOf, capabilityCid } from './capabilities.js'
 import { DHT_OPERATION_TIMEOUT, DHT_RECORD_TTL, DHT_REPUBLISH_INTERVAL, REPUBLISH_SOON_DELAY } from './constants.js'
 import type { Capability } from './capabilities.js'
@@ -65,7 +65,7 @@ export class DhtRecords implements Startable {
 
   async publish (options: AbortOptions = {}): Promise<void> {
     if (this.components.host.getConnections().length === 0) return
-    const signal = AbortSignal.any([this.controller.signal, withTimeout(options.signal, DHT_OPERATION_TIMEOUT)])
+    const signal = anySignal(this.controller.signal, withTimeout(options.signal, DHT_OPERATION_TIMEOUT))
     const { dht, issuer, log } = this.components
     try {
       const { signed } = await issuer.issue({ signal, ttl: DHT_RECORD_TTL })
@@ -91,7 +91,7 @@ export class DhtRecords implements Startable {
    */
   async get (peerId: string, options: AbortOptions = {}): Promise<SignedResourceRecord | null> {
     const controller = new AbortController()
-    const signal = AbortSignal.any([controller.signal, withTimeout(options.signal, DHT_OPERATION_TIMEOUT)])
+    const signal = anySignal(controller.signal, withTimeout(options.signal, DHT_OPERATION_TIMEOUT))
     try {
       for await (const event of this.components.dht.get(recordKey(peerIdFromString(peerId).toString()), { signal })) {
         if (event.name !== 'VALUE') continue

@@ -7,6 +7,7 @@ import { addSample, finishMeter, newMeterState, usedSince, wallSeconds } from '.
 import { toReceiptFile } from './receipt-file.js'
 import { openCountersign, sealReceipt } from './receipts.js'
 import { rounded, totalsBy, within } from './totals.js'
+import { anySignal } from '../signals.js'
 import type { HostAccount, HostUsageStore } from './host-store.js'
 import type { UsageConfig } from '../config/schema.js'
 import type { ContainerUsage, EndReason, ReceiptFile, UsageQuery, UsageReport } from '../contract/index.js'
@@ -235,7 +236,7 @@ export class HostUsage implements Startable {
     if (runtime == null) return
     const controller = new AbortController()
     account.follow = controller
-    const signal = AbortSignal.any([controller.signal, this.controller.signal])
+    const signal = anySignal(controller.signal, this.controller.signal)
     const { state } = account
     void (async () => {
       while (!signal.aborted && state.endedAt == null) {
