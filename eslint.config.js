@@ -16,8 +16,14 @@ export default tseslint.config(
       'no-console': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       // `catch (err: any)` reads Node's err.code the way js-libp2p does; elsewhere types are kept.
-      '@typescript-eslint/no-explicit-any': 'off'
+      '@typescript-eslint/no-explicit-any': 'off',
+      // Node 20 lets a timeout signal held only by AbortSignal.any be collected before it fires.
+      'no-restricted-properties': ['error', { object: 'AbortSignal', property: 'any', message: 'use anySignal or withTimeout from src/signals.ts: they keep the sources alive' }]
     }
+  },
+  {
+    files: ['src/signals.ts'],
+    rules: { 'no-restricted-properties': 'off' }
   },
   {
     // The dashboard runs in the browser.
