@@ -6,7 +6,7 @@
 // 1. Layers: a folder imports only folders of lower layers (or itself). Folders of one layer do
 //    not import each other.
 // 2. The CLI and the API client load nothing of the node: only the contract, the API client,
-//    errors and units (and the version). The one exception is `p2prc start`, which loads the
+//    errors, units and signals (and the version). The one exception is `p2prc start`, which loads the
 //    daemon lazily, for that command only.
 // 3. Only runtime/ talks to Docker (dockerode), and only host/ builds the libp2p host (libp2p and
 //    its transports, encrypters, muxers and services).
@@ -32,7 +32,7 @@ const LAYERS = [
 ]
 
 const CLIENT_FOLDERS = new Set(['cli', 'api-client'])
-const CLIENT_MAY_IMPORT = new Set(['contract', 'api-client', 'errors', 'units', 'version', 'archive', 'cli'])
+const CLIENT_MAY_IMPORT = new Set(['contract', 'api-client', 'errors', 'units', 'signals', 'version', 'archive', 'cli'])
 /** `p2prc start` runs the daemon: loaded with import() in that command only. */
 const LAZY_EXCEPTIONS = [
   { from: 'cli/commands/start.ts', to: 'daemon/daemon-cli.ts' },
@@ -102,7 +102,7 @@ for (const file of files(srcDir)) {
     if (targetUnit === unit) continue
     if (lazy && LAZY_EXCEPTIONS.some(e => e.from === from && e.to === to)) continue
     if (CLIENT_FOLDERS.has(unit) && !CLIENT_MAY_IMPORT.has(targetUnit)) {
-      problems.push(`${from} imports ${to}: the CLI and the API client import only the contract, api-client, errors and units`)
+      problems.push(`${from} imports ${to}: the CLI and the API client import only the contract, api-client, errors, units and signals`)
       continue
     }
     const targetLayer = layerOf.get(targetUnit)
