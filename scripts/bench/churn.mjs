@@ -59,6 +59,8 @@ export async function run () {
     const t0 = performance.now()
     await start()
     while (counter < NODES) await Promise.all(Array.from({ length: Math.min(5, NODES - counter) }, start))
+    // Starting 100 daemons on a small machine takes minutes; say so before the long waits.
+    console.log(`${NODES} daemons ready in ${fmt(performance.now() - t0)}; waiting for every table, then ${MINUTES} min of churn`)
     await waitUntil(() => tablesComplete(live), 600_000, `all ${NODES} tables to converge`, 2000)
     console.log(`${NODES} nodes started (five at a time) and every table complete in ${fmt(performance.now() - t0)}`)
     for (const n of live) follow(n)

@@ -27,6 +27,13 @@ export const BOOTSTRAP_RETRY_MAX = 30 * second
 /** Default deadline for an outbound dial started by a user. */
 export const DIAL_TIMEOUT = 10 * second
 
+/**
+ * A peer whose last connection closed while its record still counts is dialled once to see whether
+ * it is still there, at most once in this long (a peer that keeps closing on us is not dialled in a
+ * loop).
+ */
+export const GONE_CHECK_EVERY = 1 * minute
+
 /** A new node asks this many of its first neighbours for every record they know. */
 export const INITIAL_SYNC_PEERS = 3
 

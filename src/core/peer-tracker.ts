@@ -5,7 +5,7 @@ import { withTimeout } from '../signals.js'
 import { PeerRateLimiter } from '../protocols/rate-limit.js'
 import { SPECS_PROTOCOL } from '../protocols/specs/index.js'
 import { normalizeName } from '../units/index.js'
-import { DIAL_TIMEOUT, INITIAL_SYNC_PEERS, MAX_RECORD_AGE, MAX_RECORD_AGE_LIFETIMES, PEER_PRUNE_INTERVAL, PEER_TTL } from './constants.js'
+import { DIAL_TIMEOUT, GONE_CHECK_EVERY, INITIAL_SYNC_PEERS, MAX_RECORD_AGE, MAX_RECORD_AGE_LIFETIMES, PEER_PRUNE_INTERVAL, PEER_TTL } from './constants.js'
 import { matchesFilter } from './peer-filter.js'
 import { PeerTable } from './peer-table.js'
 import { PeerVerifier } from './peer-verifier.js'
@@ -66,6 +66,9 @@ export class PeerTracker implements Startable {
   private readonly newPerSource = new PeerRateLimiter(NEW_IDENTITIES_PER_SOURCE, 'new identity')
   private readonly newIdentities = new PeerRateLimiter(NEW_IDENTITIES, 'new identity')
   private readonly synced = new Set<string>()
+  /** When each peer that lost its last connection was last dialled to see if it is gone. */
+  private readonly goneChecks = new Map<string, number>()
+  private controller = new AbortController()
   private pruneEvery = PEER_PRUNE_INTERVAL
   private pruneTimer?: ReturnType<typeof setInterval>
   private quickPrune?: ReturnType<typeof setTimeout>
@@ -97,6 +100,7 @@ export class PeerTracker implements Startable {
     this.pruneEvery = Math.min(PEER_PRUNE_INTERVAL, this.init.recordTtl() / 3)
     this.pruneTimer = setInterval(() => { this.prune() }, this.pruneEvery)
     this.verifier.start()
+    this.controller = new AbortController()
     this.started = true
     void this.adoptConnected()
   }
@@ -121,6 +125,7 @@ export class PeerTracker implements Startable {
 
   stop (): void {
     this.started = false
+    this.controller.abort()
     const { host } = this.components
     host.removeEventListener('peer:identify', this.onIdentify)
     host.removeEventListener('peer:connect', this.onConnect)
@@ -133,6 +138,7 @@ export class PeerTracker implements Startable {
     // A stopped node knows nobody; a restarted one syncs again from its first neighbours.
     this.table.clear()
     this.synced.clear()
+    this.goneChecks.clear()
   }
 
   /** The p2prc peers we know, freshest first, with their round-trip time where connected. */
@@ -276,6 +282,7 @@ export class PeerTracker implements Startable {
     // a crashed peer leaves when its last record ends, within the two intervals promised.
     const next = this.table.nextExpiry()
     if (next != null) this.pruneAt(next)
+    for (const [peerId, at] of this.goneChecks) if (at < now - GONE_CHECK_EVERY) this.goneChecks.delete(peerId)
   }
 
   private readonly onIdentify = (event: CustomEvent<IdentifyResult>): void => {
@@ -342,7 +349,28 @@ export class PeerTracker implements Startable {
     if (entry != null) this.table.upsert(id, { lastSeen: Date.now() })
     // A peer whose record lapsed (it said farewell, or went quiet) goes with its last connection.
     if (entry?.lapsed === true && !this.isConnected(id)) this.prune()
+    else if (entry?.record != null && !this.isConnected(id)) void this.checkGone(id)
     this.components.events.safeDispatchEvent('peer:disconnect', { detail: id })
+  }
+
+  /**
+   * A node that crashed, or was cut off and lost its connection to a failed ping, sends no
+   * farewell, and its record would count for up to two advert intervals more (minutes in a large
+   * network). When a peer's last connection closes, one dial tells: a peer that does not answer
+   * leaves the table now, and one that was only away comes back with its next advert.
+   */
+  private async checkGone (peerId: string): Promise<void> {
+    const now = Date.now()
+    if ((this.goneChecks.get(peerId) ?? 0) > now - GONE_CHECK_EVERY) return
+    this.goneChecks.set(peerId, now)
+    try {
+      await this.components.host.dial(peerIdFromString(peerId), { signal: withTimeout(this.controller.signal, DIAL_TIMEOUT) })
+    } catch (err: any) {
+      if (!this.started || this.isConnected(peerId) || this.table.get(peerId)?.record == null) return
+      this.log('%s lost its connections and does not answer (%s): forgotten', peerId, err.message)
+      this.table.delete(peerId)
+      this.components.events.safeDispatchEvent('peer:remove', { detail: peerId })
+    }
   }
 
   /** mDNS finds peers but libp2p no longer dials what it discovers; we do, for p2prc's own tag. */

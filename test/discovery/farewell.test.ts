@@ -36,7 +36,7 @@ describe('a node that stops says farewell', () => {
     const b = await daemons.start(dirB, ['--no-docker', '--bootstrap', a.info.multiaddrs[0]])
     await waitFor(async () => (await a.api.peers()).some(p => p.peerId === b.info.peerId && p.resources != null), { message: 'a to hold b\'s record' })
     const events = new AbortController()
-    const removed = firstRemoval(a, b.info.peerId, events.signal)
+    const { removed } = await watchRemoval(a, b.info.peerId, events.signal)
     try {
       const killedAt = Date.now()
       await b.stop('SIGKILL')
@@ -49,12 +49,41 @@ describe('a node that stops says farewell', () => {
       events.abort()
     }
   })
+
+  it('a crashed neighbour leaves at once: its connection closes and it does not answer a dial', async () => {
+    // The default interval: its record would count for a minute.
+    const a = await daemons.start(await dirs.make(), ['--no-docker'])
+    const b = await daemons.start(await dirs.make(), ['--no-docker', '--bootstrap', a.info.multiaddrs[0]])
+    await waitFor(async () => (await a.api.peers()).some(p => p.peerId === b.info.peerId && p.resources != null), { message: 'a to hold b\'s record' })
+    const events = new AbortController()
+    const { removed } = await watchRemoval(a, b.info.peerId, events.signal)
+    try {
+      const killedAt = Date.now()
+      await b.stop('SIGKILL')
+      await removed
+      const took = Date.now() - killedAt
+      assert.ok(took < 15_000, `gone in ${took} ms (its record counts for 60 s)`)
+      assert.ok(!(await a.api.peers()).some(p => p.peerId === b.info.peerId), 'not listed any more')
+    } finally {
+      events.abort()
+    }
+  })
 })
 
-/** Resolves when the node's event stream says the peer left its table. */
-async function firstRemoval (node: RunningDaemon, peerId: string, signal: AbortSignal): Promise<void> {
+/**
+ * Opens the node's event stream; once it is open, `removed` resolves when the stream says the
+ * peer left the node's table.
+ */
+async function watchRemoval (node: RunningDaemon, peerId: string, signal: AbortSignal): Promise<{ removed: Promise<void> }> {
   const response = await fetch(`${node.info.api}/v1/events`, { headers: { authorization: `Bearer ${node.token}` }, signal })
   assert.equal(response.status, 200)
+  const removed = untilRemoved(response, peerId)
+  // Awaited only after the kill; a stream that fails before then is reported there.
+  removed.catch(() => {})
+  return { removed }
+}
+
+async function untilRemoved (response: Response, peerId: string): Promise<void> {
   const decoder = new TextDecoder()
   let buffer = ''
   for await (const chunk of response.body as AsyncIterable<Uint8Array>) {
