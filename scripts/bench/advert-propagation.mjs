@@ -35,7 +35,7 @@ async function measureJoins (nodes, root) {
     const followers = nodes.map((node, i) => followEvents(node.info, node.token, (name, detail, at) => {
       if (name === 'peer:update' && detail.resources != null && !firstSeen[i].has(detail.peerId)) firstSeen[i].set(detail.peerId, at)
     }))
-    await new Promise(resolve => setTimeout(resolve, 300)) // streams open
+    await Promise.all(followers.map(f => f.opened))
     const spawnedAt = performance.now()
     const joiner = await startDaemon(join(root, `joiner${t}`), ['--no-docker', '--name', `joiner${t}`, '--bootstrap', pick(nodes).info.multiaddrs[0]])
     const readyAt = spawnedAt + joiner.readyMs

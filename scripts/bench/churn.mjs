@@ -28,6 +28,13 @@ async function tablesComplete (live) {
   return true
 }
 
+/** Of the nodes that sent no removal event: how many still list the peer (told apart from a lost event). */
+async function stillListing (nodes, id) {
+  const listing = []
+  for (const n of nodes) if ((await api(n, '/v1/peers')).some(p => p.peerId === id)) listing.push(n.name)
+  return `no peer:remove from ${nodes.map(n => n.name).join(', ')}; still listed by ${listing.join(', ') || 'none'}`
+}
+
 export async function run () {
   const root = await tmpDir()
   const live = []
@@ -51,6 +58,7 @@ export async function run () {
     if (live.length > 0) args.push('--bootstrap', pick(live).info.multiaddrs[0])
     const spawnedAt = performance.now()
     const node = await startDaemon(join(root, `n${i}`), args, 180_000)
+    node.name = `n${i}`
     node.readyAt = spawnedAt + node.readyMs
     live.push(node)
     return node
@@ -65,7 +73,7 @@ export async function run () {
     console.log(`${NODES} nodes started (five at a time) and every table complete in ${fmt(performance.now() - t0)}`)
     for (const n of live) follow(n)
     // The event streams open before anything is timed.
-    await new Promise(resolve => setTimeout(resolve, 2000))
+    await Promise.all([...followers.values()].map(f => f.opened))
 
     const firstRss = new Map()
     const firstCpu = new Map()
@@ -87,22 +95,26 @@ export async function run () {
         if (kind === 'join') {
           const joiner = await start()
           follow(joiner)
+          await followers.get(joiner.info.peerId).opened
           const id = joiner.info.peerId
           await waitUntil(() => others.every(n => arrived.get(n.info.peerId).has(id)), limit, `the joiner's record at every node`, 100)
           const at = others.map(n => arrived.get(n.info.peerId).get(id) - joiner.readyAt)
           joinArrivals.push(...at.map(ms => Math.max(0, ms)))
           times.join.push(Math.max(0, ...at))
+          console.log(`  join: ready in ${fmt(joiner.readyMs)}, at every node ${fmt(times.join.at(-1))} after`)
         } else {
           // Never the first node: it must stay findable for the joiners' bootstrap.
           const victim = pick(live.slice(1))
           live.splice(live.indexOf(victim), 1)
           const id = victim.info.peerId
+          await followers.get(id)?.stop()
           const stoppedAt = performance.now()
           if (kind === 'leave') await victim.stop()
           else process.kill(victim.pid, 'SIGKILL')
-          await followers.get(id)?.stop()
           await waitUntil(() => live.every(n => removed.get(n.info.peerId).has(id)), limit, `peer ${id} gone from every table`, 100)
+            .catch(async err => { throw new Error(`${err.message} (${await stillListing(live.filter(n => !removed.get(n.info.peerId).has(id)), id)})`) })
           times[kind].push(Math.max(...live.map(n => removed.get(n.info.peerId).get(id) - stoppedAt)))
+          console.log(`  ${kind}: gone from every table in ${fmt(times[kind].at(-1))}`)
         }
       } catch (err) {
         missed++

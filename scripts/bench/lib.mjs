@@ -84,11 +84,17 @@ export function summary (samples) {
 export const fmt = (ms) => `${ms.toFixed(0)} ms`
 export const mib = (bytes) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`
 
-/** Follows a daemon's server-sent events; calls onEvent(name, detail, atMs) with the bench's clock. */
+/**
+ * Follows a daemon's server-sent events; calls onEvent(name, detail, atMs) with the bench's clock.
+ * `opened` resolves once the daemon answered, so nothing after it is missed.
+ */
 export function followEvents (info, token, onEvent) {
   const controller = new AbortController()
+  let markOpened
+  const opened = new Promise(resolve => { markOpened = resolve })
   const done = (async () => {
     const response = await fetch(`${info.api}/v1/events`, { headers: { authorization: `Bearer ${token}` }, signal: controller.signal })
+    markOpened()
     const decoder = new TextDecoder()
     let buffer = ''
     for await (const chunk of response.body) {
@@ -103,8 +109,13 @@ export function followEvents (info, token, onEvent) {
         if (name != null && data != null) onEvent(name, JSON.parse(data).detail, at)
       }
     }
-  })().catch(() => {})
-  return { stop: () => { controller.abort(); return done } }
+    if (!controller.signal.aborted) throw new Error('the stream ended')
+  })().catch(err => {
+    // A stream lost while the bench still counts on it makes every later change look late.
+    if (!controller.signal.aborted) console.error(`events of ${info.peerId}: ${err.message}`)
+    markOpened()
+  })
+  return { opened, stop: () => { controller.abort(); return done } }
 }
 
 export async function api (daemon, path) {

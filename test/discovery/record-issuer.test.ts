@@ -52,18 +52,18 @@ describe('record issuer', () => {
 })
 
 describe('AdvertSchedule', () => {
-  it('keeps the base interval up to 20 peers, then grows with the network; records live two intervals unless fixed', () => {
-    let peers = 10
+  it('keeps the base interval up to 10 peers, then grows with the network; records live two intervals unless fixed', () => {
+    let peers = 5
     const schedule = new AdvertSchedule({ base: 30_000, peers: () => peers })
     assert.equal(schedule.interval(), 30_000)
     assert.equal(schedule.ttl(), 60_000)
-    peers = 20
+    peers = 10
     assert.equal(schedule.interval(), 30_000)
-    peers = 40
+    peers = 20
     assert.equal(schedule.interval(), 60_000, 'twice the peers, half the adverts each: a node hears as many per minute')
     assert.equal(schedule.ttl(), 120_000)
     peers = 10_000
-    assert.equal(schedule.interval(), 15_000_000)
+    assert.equal(schedule.interval(), 30_000_000)
     const fixed = new AdvertSchedule({ base: 1000, ttl: 4000, peers: () => peers })
     assert.equal(fixed.ttl(), 4000, 'a configured lifetime is kept')
   })
