@@ -35,6 +35,20 @@ async function stillListing (nodes, id) {
   return `no peer:remove from ${nodes.map(n => n.name).join(', ')}; still listed by ${listing.join(', ') || 'none'}`
 }
 
+/** Which tables are short, and of which peers' records: a lost advert, or a peer nobody hears. */
+async function incomplete (live) {
+  const missing = new Map()
+  let short = 0
+  for (const n of live) {
+    const held = new Set((await api(n, '/v1/peers')).filter(p => p.resources != null).map(p => p.peerId))
+    const lacking = live.filter(o => o !== n && !held.has(o.info.peerId))
+    if (lacking.length > 0) short++
+    for (const o of lacking) missing.set(o.name, (missing.get(o.name) ?? 0) + 1)
+  }
+  const worst = [...missing].sort((a, b) => b[1] - a[1]).slice(0, 5).map(([name, count]) => `${name} missing at ${count}`)
+  return `${short} table(s) short; ${worst.join(', ')}`
+}
+
 export async function run () {
   const root = await tmpDir()
   const live = []
@@ -70,6 +84,7 @@ export async function run () {
     // Starting 100 daemons on a small machine takes minutes; say so before the long waits.
     console.log(`${NODES} daemons ready in ${fmt(performance.now() - t0)}; waiting for every table, then ${MINUTES} min of churn`)
     await waitUntil(() => tablesComplete(live), 600_000, `all ${NODES} tables to converge`, 2000)
+      .catch(async err => { throw new Error(`${err.message} (${await incomplete(live)})`) })
     console.log(`${NODES} nodes started (five at a time) and every table complete in ${fmt(performance.now() - t0)}`)
     for (const n of live) follow(n)
     // The event streams open before anything is timed.
