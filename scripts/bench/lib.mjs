@@ -1,8 +1,9 @@
 // Shared pieces of the benchmarks: spawn daemons on loopback, wait for readiness, summarise samples.
 import { spawn } from 'node:child_process'
+import { createWriteStream } from 'node:fs'
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { basename, join } from 'node:path'
 
 export const ROOT = new URL('../../', import.meta.url).pathname
 export const NODE_BIN = join(ROOT, 'dist/node.js')
@@ -15,8 +16,10 @@ export async function removeDir (dir) {
   await rm(dir, { recursive: true, force: true })
 }
 
-/** Starts a daemon and resolves once node.json names its pid; returns timings and a stop(). */
-/** Starts a daemon on loopback; `config`, when given, is written to DATA_DIR/config.json first. */
+/**
+ * Starts a daemon on loopback and resolves once node.json names its pid; returns timings and a
+ * stop(). `config`, when given, is written to DATA_DIR/config.json first.
+ */
 export async function startDaemon (dataDir, args = [], timeout = 30_000, config = null) {
   if (config != null) {
     await mkdir(dataDir, { recursive: true })
@@ -24,9 +27,15 @@ export async function startDaemon (dataDir, args = [], timeout = 30_000, config 
   }
   const started = performance.now()
   const child = spawn(process.execPath, [NODE_BIN, '--data-dir', dataDir, '--listen', '/ip4/127.0.0.1/tcp/0', '--api', '127.0.0.1:0', '--no-mdns', ...args], { stdio: ['ignore', 'ignore', 'pipe'] })
-  // The daemon's stderr, kept short, for the error when it does not come up.
+  // The daemon's stderr, kept short, for the error when it does not come up. With BENCH_LOGS set
+  // (a directory) it is also kept whole there, one file per daemon: run with DEBUG=p2prc:* to see
+  // why a bench missed its goal.
   let stderr = ''
   child.stderr.on('data', chunk => { stderr = (stderr + chunk).slice(-4000) })
+  if (process.env.BENCH_LOGS != null) {
+    await mkdir(process.env.BENCH_LOGS, { recursive: true })
+    child.stderr.pipe(createWriteStream(join(process.env.BENCH_LOGS, `${basename(dataDir)}.log`)))
+  }
   const exited = new Promise(resolve => child.once('exit', resolve))
   const deadline = Date.now() + timeout
   let info

@@ -34,6 +34,13 @@ export const DIAL_TIMEOUT = 10 * second
  */
 export const GONE_CHECK_EVERY = 1 * minute
 
+/**
+ * A gone-check dial that is refused outright (nothing listens where the peer was: it crashed)
+ * forgets the peer at once. One that fails otherwise (a timeout, a handshake cut short) may be a
+ * busy peer, not a gone one: it is tried once more this much later before the peer is forgotten.
+ */
+export const GONE_RECHECK_DELAY = 10 * second
+
 /** A new node asks this many of its first neighbours for every record they know. */
 export const INITIAL_SYNC_PEERS = 3
 

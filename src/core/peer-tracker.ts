@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import { DialError, InvalidArgumentError, PeerNotFoundError } from '../errors.js'
@@ -5,7 +6,7 @@ import { withTimeout } from '../signals.js'
 import { PeerRateLimiter } from '../protocols/rate-limit.js'
 import { SPECS_PROTOCOL } from '../protocols/specs/index.js'
 import { normalizeName } from '../units/index.js'
-import { DIAL_TIMEOUT, GONE_CHECK_EVERY, INITIAL_SYNC_PEERS, MAX_RECORD_AGE, MAX_RECORD_AGE_LIFETIMES, PEER_PRUNE_INTERVAL, PEER_TTL } from './constants.js'
+import { DIAL_TIMEOUT, GONE_CHECK_EVERY, GONE_RECHECK_DELAY, INITIAL_SYNC_PEERS, MAX_RECORD_AGE, MAX_RECORD_AGE_LIFETIMES, PEER_PRUNE_INTERVAL, PEER_TTL } from './constants.js'
 import { matchesFilter } from './peer-filter.js'
 import { PeerTable } from './peer-table.js'
 import { PeerVerifier } from './peer-verifier.js'
@@ -14,7 +15,7 @@ import type { Host } from '../host/create-host.js'
 import type { Specs } from '../protocols/specs/index.js'
 import type { SignedResourceRecord } from '../records/index.js'
 import type { PeerEntry } from './peer-table.js'
-import type { AbortOptions, ComponentLogger, IdentifyResult, Logger, PeerId, PeerInfo, Startable, TypedEventTarget } from '@libp2p/interface'
+import type { AbortOptions, ComponentLogger, IdentifyResult, Logger, PeerId, Startable, TypedEventTarget } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 
 export interface PeerTrackerComponents {
@@ -42,6 +43,13 @@ export interface RecordOrigin {
   source: string | null
   /** Its subject is the peer we had it from (a direct neighbour's own advert, an answer to SELF). */
   fromSubject: boolean
+  /**
+   * An answer to our own request for a neighbour's table (a new node's first sync): bounded by the
+   * answer's size and the few syncs a node makes, not by the rates at which a neighbour may pass
+   * records on unasked. Those would keep all but a few dozen of a large network's records out
+   * until their next adverts, minutes away.
+   */
+  solicited?: boolean
 }
 
 /**
@@ -85,8 +93,14 @@ export class PeerTracker implements Startable {
         const entry = this.table.get(peerId)
         if (entry != null && !entry.verified && !this.isConnected(peerId)) {
           this.table.delete(peerId)
+          this.log('%s could not be verified: forgotten', peerId)
           this.components.events.safeDispatchEvent('peer:remove', { detail: peerId })
         }
+      },
+      peers: () => this.table.size,
+      wanted: peerId => {
+        const entry = this.table.get(peerId)
+        return entry != null && (entry.record == null || (!entry.verified && !this.isConnected(peerId)))
       }
     })
   }
@@ -96,7 +110,6 @@ export class PeerTracker implements Startable {
     host.addEventListener('peer:identify', this.onIdentify)
     host.addEventListener('peer:connect', this.onConnect)
     host.addEventListener('peer:disconnect', this.onDisconnect)
-    host.addEventListener('peer:discovery', this.onDiscovery)
     this.pruneEvery = Math.min(PEER_PRUNE_INTERVAL, this.init.recordTtl() / 3)
     this.pruneTimer = setInterval(() => { this.prune() }, this.pruneEvery)
     this.verifier.start()
@@ -130,7 +143,6 @@ export class PeerTracker implements Startable {
     host.removeEventListener('peer:identify', this.onIdentify)
     host.removeEventListener('peer:connect', this.onConnect)
     host.removeEventListener('peer:disconnect', this.onDisconnect)
-    host.removeEventListener('peer:discovery', this.onDiscovery)
     clearInterval(this.pruneTimer)
     this.verifier.stop()
     clearTimeout(this.quickPrune)
@@ -198,8 +210,8 @@ export class PeerTracker implements Startable {
     const known = this.table.get(peerId)
     const verified = origin.fromSubject || known?.verified === true || this.isConnected(peerId)
     try {
-      if (origin.source != null) this.recordsPerSource.take(origin.source)
-      if (known == null && !verified) {
+      if (origin.source != null && origin.solicited !== true) this.recordsPerSource.take(origin.source)
+      if (known == null && !verified && origin.solicited !== true) {
         if (origin.source != null) this.newPerSource.take(origin.source)
         this.newIdentities.take('all')
       }
@@ -304,6 +316,9 @@ export class PeerTracker implements Startable {
     })
     this.emitUpdate(id)
     void this.measureLatency(peerId)
+    // Its adverts reach us by gossip; if none has (lost in a busy start, or dropped by a failed
+    // verification), it is asked for its record, not left without one until its next advert.
+    if (known?.record == null) this.verifier.enqueue(id)
     if (this.synced.size < INITIAL_SYNC_PEERS && !this.synced.has(id)) {
       this.synced.add(id)
       void this.syncFrom(id)
@@ -315,7 +330,7 @@ export class PeerTracker implements Startable {
     try {
       const records = await this.components.specs.fetchKnown(peerId, { signal: AbortSignal.timeout(DIAL_TIMEOUT) })
       let taken = 0
-      for (const signed of records) if (this.acceptRecord(signed, { source: peerId, fromSubject: signed.record.peerId === peerId }) === 'taken') taken++
+      for (const signed of records) if (this.acceptRecord(signed, { source: peerId, fromSubject: signed.record.peerId === peerId, solicited: true }) === 'taken') taken++
       this.log('took %d of %d records from %s', taken, records.length, peerId)
     } catch (err: any) {
       this.synced.delete(peerId)
@@ -363,23 +378,35 @@ export class PeerTracker implements Startable {
     const now = Date.now()
     if ((this.goneChecks.get(peerId) ?? 0) > now - GONE_CHECK_EVERY) return
     this.goneChecks.set(peerId, now)
-    try {
-      await this.components.host.dial(peerIdFromString(peerId), { signal: withTimeout(this.controller.signal, DIAL_TIMEOUT) })
-    } catch (err: any) {
-      if (!this.started || this.isConnected(peerId) || this.table.get(peerId)?.record == null) return
-      this.log('%s lost its connections and does not answer (%s): forgotten', peerId, err.message)
-      this.table.delete(peerId)
-      this.components.events.safeDispatchEvent('peer:remove', { detail: peerId })
+    const signal = this.controller.signal
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.components.host.dial(peerIdFromString(peerId), { signal: withTimeout(signal, DIAL_TIMEOUT) })
+        return
+      } catch (err: any) {
+        if (!this.started || this.isConnected(peerId) || this.table.get(peerId)?.record == null) return
+        if (attempt === 1 && !refused(err)) {
+          this.log('%s lost its connections and did not answer (%s): asking again soon', peerId, err.message)
+          await sleep(GONE_RECHECK_DELAY, undefined, { signal }).catch(() => {})
+          if (signal.aborted) return
+          continue
+        }
+        this.log('%s lost its connections and does not answer (%s): forgotten', peerId, err.message)
+        this.table.delete(peerId)
+        this.components.events.safeDispatchEvent('peer:remove', { detail: peerId })
+        return
+      }
     }
   }
+}
 
-  /** mDNS finds peers but libp2p no longer dials what it discovers; we do, for p2prc's own tag. */
-  private readonly onDiscovery = (event: CustomEvent<PeerInfo>): void => {
-    const { id } = event.detail
-    if (this.isConnected(id.toString())) return
-    this.components.host.dial(id, { signal: AbortSignal.timeout(DIAL_TIMEOUT) })
-      .catch(err => { this.log('could not dial discovered peer %p: %s', id, err.message) })
-  }
+/** Whether a dial failed because nothing listens at any of the peer's addresses (the socket was refused). */
+function refused (err: any, depth = 0): boolean {
+  if (err == null || depth > 4) return false
+  if (err.code === 'ECONNREFUSED') return true
+  const inner: unknown[] = Array.isArray(err.errors) ? err.errors : []
+  if (inner.length > 0) return inner.every(e => refused(e, depth + 1))
+  return refused(err.cause, depth + 1)
 }
 
 function parseMultiaddr (text: string): Multiaddr {

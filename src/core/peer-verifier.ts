@@ -1,4 +1,4 @@
-import { withTimeout } from '../signals.js'
+import { anySignal } from '../signals.js'
 import type { Specs } from '../protocols/specs/index.js'
 import type { SignedResourceRecord } from '../records/index.js'
 import type { Logger, Startable } from '@libp2p/interface'
@@ -10,6 +10,14 @@ export interface PeerVerifierInit {
   verified: (signed: SignedResourceRecord) => void
   /** It could not be reached, or answered for someone else: a record relayed for nobody. */
   failed: (peerId: string) => void
+  /** Whether the peer is still to be asked (it may have connected, sent its advert, or left the table while it waited). */
+  wanted: (peerId: string) => boolean
+  /** How many peers this node knows of now: the first attempts are spread in proportion (see MAX_SPREAD). */
+  peers: () => number
+  /** How long one attempt may take. @default 5000 */
+  attemptTimeout?: number
+  /** The waits before trying again a peer that did not answer in time (see RETRY_DELAYS). @default [15000, 45000] */
+  retryDelays?: number[]
 }
 
 /** Peers being verified at once: a fake takes its whole attempt to fail (its address answers nothing). */
@@ -19,14 +27,37 @@ const PER_SECOND = 2
 /** The most peers waiting to be verified; more are dropped (they stay unverified, and go with time). */
 const MAX_QUEUED = 512
 const ATTEMPT_TIMEOUT = 5_000
+/**
+ * A new peer's advert reaches every node within moments, and each would dial it at once: in a
+ * network of a hundred, a hundred handshakes landing on a process that has just started. Each
+ * node waits a random share of a spread that grows with the network (so the dials arrive at
+ * about ten a second), up to this.
+ */
+const MAX_SPREAD = 10_000
+const SPREAD_PER_PEER = 100
+/**
+ * An attempt that timed out is tried again after these delays: a busy machine (a hundred nodes
+ * starting on two cores) answers late, and dropping a real peer on one slow answer loses it until
+ * its next advert, minutes away in a large network. A peer that answers wrongly, or whose address
+ * refuses, is dropped at once.
+ */
+const RETRY_DELAYS = [15_000, 45_000]
+
+interface Pending {
+  /** Attempts made so far. */
+  attempts: number
+  /** Not tried before this time. */
+  notBefore: number
+}
 
 /**
- * Verifies peers known only from records others relayed: dials each and asks for its own record.
- * A real peer answers and becomes verified; for a fake identity (a fresh key with made-up
- * addresses) nobody answers, and it is dropped.
+ * Asks peers for their own record. Peers known only from records others relayed are verified so:
+ * a real peer answers and becomes verified; for a fake identity (a fresh key with made-up
+ * addresses) nobody answers, and it is dropped. A peer met without a record held (its adverts
+ * lost) is asked the same way.
  */
 export class PeerVerifier implements Startable {
-  private readonly queue = new Set<string>()
+  private readonly queue = new Map<string, Pending>()
   private active = 0
   private timer?: ReturnType<typeof setInterval>
   private controller = new AbortController()
@@ -44,25 +75,39 @@ export class PeerVerifier implements Startable {
     this.queue.clear()
   }
 
+  /** Queues a peer (once, however often its records arrive) to be asked soon. */
   enqueue (peerId: string): void {
-    if (this.queue.size < MAX_QUEUED) this.queue.add(peerId)
+    if (this.queue.has(peerId) || this.queue.size >= MAX_QUEUED) return
+    const spread = Math.min(MAX_SPREAD, this.init.peers() * SPREAD_PER_PEER)
+    this.queue.set(peerId, { attempts: 0, notBefore: Date.now() + Math.random() * spread })
   }
 
   private pump (): void {
     if (this.active >= CONCURRENCY) return
-    const next = this.queue.values().next()
-    if (next.done === true) return
-    this.queue.delete(next.value)
-    this.active++
-    void this.verify(next.value).finally(() => { this.active-- })
+    const now = Date.now()
+    for (const [peerId, pending] of this.queue) {
+      if (pending.notBefore > now) continue
+      this.queue.delete(peerId)
+      if (!this.init.wanted(peerId)) continue
+      this.active++
+      void this.verify(peerId, pending.attempts + 1).finally(() => { this.active-- })
+      return
+    }
   }
 
-  private async verify (peerId: string): Promise<void> {
+  private async verify (peerId: string, attempts: number): Promise<void> {
+    const attempt = AbortSignal.timeout(this.init.attemptTimeout ?? ATTEMPT_TIMEOUT)
     try {
-      const signed = await this.init.specs.fetchSelf(peerId, { signal: withTimeout(this.controller.signal, ATTEMPT_TIMEOUT) })
+      const signed = await this.init.specs.fetchSelf(peerId, { signal: anySignal(this.controller.signal, attempt) })
       this.init.verified(signed)
     } catch (err: any) {
       if (this.controller.signal.aborted) return
+      const retry = (this.init.retryDelays ?? RETRY_DELAYS)[attempts - 1]
+      if (attempt.aborted && retry != null && !this.queue.has(peerId)) {
+        this.init.log('no answer from %s in time (attempt %d): trying again later', peerId, attempts)
+        this.queue.set(peerId, { attempts, notBefore: Date.now() + retry })
+        return
+      }
       this.init.log('could not verify %s: %s', peerId, err.message)
       this.init.failed(peerId)
     }

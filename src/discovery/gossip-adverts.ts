@@ -110,7 +110,10 @@ export class GossipAdverts implements Startable {
     try {
       const { signed } = await this.components.issuer.issue({ signal: this.controller.signal })
       const missing = await this.publish(signed.envelope)
-      if (missing > 0 && this.retryTimer == null) this.retryPublish(0)
+      // Only while warming up: later the mesh carries an advert to the subscribers it did not
+      // reach directly (a peer whose stream to us never opened stays unreached for good, and
+      // re-sending for it turned every periodic advert into seven).
+      if (missing > 0 && this.warmingUp && this.retryTimer == null) this.retryPublish(0)
     } catch (err: any) {
       if (!this.controller.signal.aborted) this.components.log.error('advert failed: %s', err.message)
     }
@@ -182,8 +185,12 @@ export class GossipAdverts implements Startable {
 
   private readonly onSubscriptionChange = (event: CustomEvent<SubscriptionChangeData>): void => {
     const joined = event.detail.subscriptions.some(s => s.subscribe && s.topic === this.topic)
-    const warmingUp = this.advertsSent <= WARMUP_DELAYS.length
-    if (joined && warmingUp && !this.deliveredTo.has(event.detail.peerId.toString()) && this.retryTimer == null) this.retryPublish(0)
+    if (joined && this.warmingUp && !this.deliveredTo.has(event.detail.peerId.toString()) && this.retryTimer == null) this.retryPublish(0)
+  }
+
+  /** The first adverts after start: until the last of WARMUP_DELAYS has gone out. */
+  private get warmingUp (): boolean {
+    return this.advertsSent <= WARMUP_DELAYS.length
   }
 
   /**

@@ -18,6 +18,7 @@ import { swarmDhtProtocol } from '../swarm/index.js'
 import { batchedWindowUpdates } from './batched-window-updates.js'
 import { coalescedWrites } from './coalesced-writes.js'
 import { ConnectionLimits } from './connection-limits.js'
+import { dialFound } from './dial-found.js'
 import { swarmNoise } from './swarm-encrypter.js'
 import type { SwarmHandshake } from '../swarm/index.js'
 import type { ConnectionsConfig, NatConfig, RelayConfig } from '../config/schema.js'
@@ -71,7 +72,7 @@ export interface HostInit {
 export async function createHost (init: HostInit): Promise<Host> {
   const peerDiscovery: Array<(components: any) => PeerDiscovery> = []
   if (init.bootstrap.length > 0) peerDiscovery.push(bootstrap({ list: init.bootstrap, timeout: 0 }))
-  if (init.mdns) peerDiscovery.push(mdns({ serviceTag: init.swarm != null ? `${init.swarm.id.slice(-16).toLowerCase()}.${MDNS_SERVICE_TAG}` : MDNS_SERVICE_TAG }))
+  if (init.mdns) peerDiscovery.push(dialFound(mdns({ serviceTag: init.swarm != null ? `${init.swarm.id.slice(-16).toLowerCase()}.${MDNS_SERVICE_TAG}` : MDNS_SERVICE_TAG }), init.logger?.forComponent('p2prc:mdns')))
 
   // Reachability services, each only when configured: libp2p lists services by name, so the
   // absent ones are simply left out of the map.

@@ -9,7 +9,10 @@ import { tcp } from '@libp2p/tcp'
 import { createLibp2p } from 'libp2p'
 import { PeerTracker } from '../../dist/core/peer-tracker.js'
 import { SPECS_PROTOCOL } from '../../dist/protocols/specs/index.js'
+import { openRecord, sealRecord } from '../../dist/records/index.js'
+import { newKey, sampleRecord } from '../helpers/records.js'
 import { waitFor } from '../helpers/wait-for.js'
+import type { SignedResourceRecord } from '../../dist/records/index.js'
 import type { Libp2p } from '@libp2p/interface'
 
 const host = async (): Promise<Libp2p<any>> => createLibp2p({
@@ -51,6 +54,46 @@ describe('peer tracker', () => {
       assert.deepEqual(tracker.list().map(p => p.peerId), [neighbour.peerId.toString()], 'a libp2p peer that serves no records stays out')
     } finally {
       tracker.stop()
+    }
+  })
+
+  it("takes a first neighbour's whole table when it asked for it, but only a few dozen strangers passed on unasked by one neighbour", async () => {
+    const [node, neighbour] = [await host(), await host()]
+    hosts.push(node, neighbour)
+    await neighbour.handle(SPECS_PROTOCOL, stream => { stream.abort(new Error('not served here')) })
+    // 150 peers the node has never met, each record signed by its own key.
+    const records: SignedResourceRecord[] = await Promise.all(Array.from({ length: 150 }, async (_, i) => openRecord(await sealRecord(sampleRecord({ name: `far-${i}` }), await newKey()))))
+    const tracker = new PeerTracker({
+      host: node,
+      specs: { fetchKnown: async () => records, fetchSelf: async () => { throw new Error('unreachable') } },
+      logger: defaultLogger(),
+      events: { safeDispatchEvent: () => true }
+    }, { name: 'node', recordTtl: () => 60_000 })
+    tracker.start()
+    try {
+      await node.dial(neighbour.getMultiaddrs()[0])
+      const table = await waitFor(() => { const peers = tracker.list(); return peers.length === 151 ? peers : null }, { message: "the neighbour's 150 records in the table" })
+      assert.equal(table.filter(p => !p.verified).length, 150, 'held unverified until each answers')
+    } finally {
+      tracker.stop()
+    }
+
+    // The same records passed on by one neighbour, unasked (as gossip): a flood of fresh
+    // identities, mostly refused.
+    const other = new PeerTracker({
+      host: node,
+      specs: { fetchKnown: async () => [], fetchSelf: async () => { throw new Error('unreachable') } },
+      logger: defaultLogger(),
+      events: { safeDispatchEvent: () => true }
+    }, { name: 'node', recordTtl: () => 60_000 })
+    other.start()
+    try {
+      const outcomes = records.map(signed => other.acceptRecord(signed, { source: neighbour.peerId.toString(), fromSubject: false }))
+      const taken = outcomes.filter(o => o === 'taken').length
+      assert.ok(taken >= 20 && taken <= 40, `${taken} of 150 taken`)
+      assert.equal(outcomes.filter(o => o === 'refused').length, 150 - taken)
+    } finally {
+      other.stop()
     }
   })
 })
