@@ -30,7 +30,7 @@ export const DIAL_TIMEOUT = 10 * second
 /**
  * A peer whose last connection closed while its record still counts is dialled once to see whether
  * it is still there, at most once in this long (a peer that keeps closing on us is not dialled in a
- * loop).
+ * loop): a second loss within it is checked when it ends.
  */
 export const GONE_CHECK_EVERY = 1 * minute
 

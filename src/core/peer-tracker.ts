@@ -7,6 +7,7 @@ import { PeerRateLimiter } from '../protocols/rate-limit.js'
 import { SPECS_PROTOCOL } from '../protocols/specs/index.js'
 import { normalizeName } from '../units/index.js'
 import { DIAL_TIMEOUT, GONE_CHECK_EVERY, GONE_RECHECK_DELAY, INITIAL_SYNC_PEERS, MAX_RECORD_AGE, MAX_RECORD_AGE_LIFETIMES, PEER_PRUNE_INTERVAL, PEER_TTL } from './constants.js'
+import { refused } from './dial-errors.js'
 import { matchesFilter } from './peer-filter.js'
 import { PeerTable } from './peer-table.js'
 import { PeerVerifier } from './peer-verifier.js'
@@ -35,6 +36,8 @@ export interface PeerTrackerInit {
    * longer than this, whatever lifetime it claims.
    */
   recordTtl: () => number
+  /** How often one peer may be dialled to see whether it is gone. @default GONE_CHECK_EVERY */
+  goneCheckEvery?: number
 }
 
 /** Where a record came from, for how far to trust it. */
@@ -76,6 +79,9 @@ export class PeerTracker implements Startable {
   private readonly synced = new Set<string>()
   /** When each peer that lost its last connection was last dialled to see if it is gone. */
   private readonly goneChecks = new Map<string, number>()
+  /** The peers a gone-check is under way (or waiting) for. */
+  private readonly goneChecking = new Set<string>()
+  private readonly goneCheckEvery: number
   private controller = new AbortController()
   private pruneEvery = PEER_PRUNE_INTERVAL
   private pruneTimer?: ReturnType<typeof setInterval>
@@ -84,6 +90,7 @@ export class PeerTracker implements Startable {
   private started = false
 
   constructor (private readonly components: PeerTrackerComponents, private readonly init: PeerTrackerInit) {
+    this.goneCheckEvery = init.goneCheckEvery ?? GONE_CHECK_EVERY
     this.log = components.logger.forComponent('p2prc:peers')
     this.verifier = new PeerVerifier({
       specs: components.specs,
@@ -151,6 +158,7 @@ export class PeerTracker implements Startable {
     this.table.clear()
     this.synced.clear()
     this.goneChecks.clear()
+    this.goneChecking.clear()
   }
 
   /** The p2prc peers we know, freshest first, with their round-trip time where connected. */
@@ -294,7 +302,7 @@ export class PeerTracker implements Startable {
     // a crashed peer leaves when its last record ends, within the two intervals promised.
     const next = this.table.nextExpiry()
     if (next != null) this.pruneAt(next)
-    for (const [peerId, at] of this.goneChecks) if (at < now - GONE_CHECK_EVERY) this.goneChecks.delete(peerId)
+    for (const [peerId, at] of this.goneChecks) if (at < now - this.goneCheckEvery) this.goneChecks.delete(peerId)
   }
 
   private readonly onIdentify = (event: CustomEvent<IdentifyResult>): void => {
@@ -375,10 +383,26 @@ export class PeerTracker implements Startable {
    * leaves the table now, and one that was only away comes back with its next advert.
    */
   private async checkGone (peerId: string): Promise<void> {
-    const now = Date.now()
-    if ((this.goneChecks.get(peerId) ?? 0) > now - GONE_CHECK_EVERY) return
-    this.goneChecks.set(peerId, now)
+    if (this.goneChecking.has(peerId)) return
+    this.goneChecking.add(peerId)
+    try {
+      await this.dialToSeeIfGone(peerId)
+    } finally {
+      this.goneChecking.delete(peerId)
+    }
+  }
+
+  private async dialToSeeIfGone (peerId: string): Promise<void> {
     const signal = this.controller.signal
+    // Checked a moment ago (its connection closed then too, and it answered): checked again once
+    // the minute is up, not left to its record's expiry, minutes away in a large network.
+    const wait = (this.goneChecks.get(peerId) ?? 0) + this.goneCheckEvery - Date.now()
+    if (wait > 0) {
+      this.log('%s lost its connections again: checking in %d ms', peerId, wait)
+      await sleep(wait, undefined, { signal }).catch(() => {})
+      if (!this.started || this.isConnected(peerId) || this.table.get(peerId)?.record == null) return
+    }
+    this.goneChecks.set(peerId, Date.now())
     for (let attempt = 1; ; attempt++) {
       try {
         await this.components.host.dial(peerIdFromString(peerId), { signal: withTimeout(signal, DIAL_TIMEOUT) })
@@ -398,15 +422,6 @@ export class PeerTracker implements Startable {
       }
     }
   }
-}
-
-/** Whether a dial failed because nothing listens at any of the peer's addresses (the socket was refused). */
-function refused (err: any, depth = 0): boolean {
-  if (err == null || depth > 4) return false
-  if (err.code === 'ECONNREFUSED') return true
-  const inner: unknown[] = Array.isArray(err.errors) ? err.errors : []
-  if (inner.length > 0) return inner.every(e => refused(e, depth + 1))
-  return refused(err.cause, depth + 1)
 }
 
 function parseMultiaddr (text: string): Multiaddr {

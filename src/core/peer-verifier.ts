@@ -1,4 +1,6 @@
-import { anySignal } from '../signals.js'
+import { SpecsError } from '../protocols/specs/index.js'
+import { withTimeout } from '../signals.js'
+import { refused } from './dial-errors.js'
 import type { Specs } from '../protocols/specs/index.js'
 import type { SignedResourceRecord } from '../records/index.js'
 import type { Logger, Startable } from '@libp2p/interface'
@@ -16,7 +18,7 @@ export interface PeerVerifierInit {
   peers: () => number
   /** How long one attempt may take. @default 5000 */
   attemptTimeout?: number
-  /** The waits before trying again a peer that did not answer in time (see RETRY_DELAYS). @default [15000, 45000] */
+  /** The waits before trying again a peer that did not answer in time (see RETRY_DELAYS). @default [15000, 45000, 120000] */
   retryDelays?: number[]
 }
 
@@ -36,12 +38,12 @@ const ATTEMPT_TIMEOUT = 5_000
 const MAX_SPREAD = 10_000
 const SPREAD_PER_PEER = 100
 /**
- * An attempt that timed out is tried again after these delays: a busy machine (a hundred nodes
- * starting on two cores) answers late, and dropping a real peer on one slow answer loses it until
- * its next advert, minutes away in a large network. A peer that answers wrongly, or whose address
- * refuses, is dropped at once.
+ * An attempt that failed without a definite answer (a timeout, a handshake cut short) is tried
+ * again after these delays: a busy machine (a hundred nodes starting on two cores) answers late,
+ * and dropping a real peer on one slow answer loses it until its next advert, minutes away in a
+ * large network. A peer that answers wrongly, or whose addresses refuse, is dropped at once.
  */
-const RETRY_DELAYS = [15_000, 45_000]
+const RETRY_DELAYS = [15_000, 45_000, 120_000]
 
 interface Pending {
   /** Attempts made so far. */
@@ -96,15 +98,15 @@ export class PeerVerifier implements Startable {
   }
 
   private async verify (peerId: string, attempts: number): Promise<void> {
-    const attempt = AbortSignal.timeout(this.init.attemptTimeout ?? ATTEMPT_TIMEOUT)
     try {
-      const signed = await this.init.specs.fetchSelf(peerId, { signal: anySignal(this.controller.signal, attempt) })
+      const signed = await this.init.specs.fetchSelf(peerId, { signal: withTimeout(this.controller.signal, this.init.attemptTimeout ?? ATTEMPT_TIMEOUT) })
       this.init.verified(signed)
     } catch (err: any) {
       if (this.controller.signal.aborted) return
       const retry = (this.init.retryDelays ?? RETRY_DELAYS)[attempts - 1]
-      if (attempt.aborted && retry != null && !this.queue.has(peerId)) {
-        this.init.log('no answer from %s in time (attempt %d): trying again later', peerId, attempts)
+      const definite = err instanceof SpecsError || refused(err)
+      if (!definite && retry != null && !this.queue.has(peerId)) {
+        this.init.log('no answer from %s (attempt %d: %s): trying again later', peerId, attempts, err.message)
         this.queue.set(peerId, { attempts, notBefore: Date.now() + retry })
         return
       }

@@ -18,6 +18,8 @@ export type SweepEntry =
   | { kind: 'netns', name: string }
   /** A network link in this machine's namespace. */
   | { kind: 'link', name: string }
+  /** An iptables FORWARD rule letting the hosts on this bridge reach each other. */
+  | { kind: 'bridge-forward', name: string }
 
 const DIR = join(tmpdir(), 'p2prc-test-sweep')
 
@@ -114,6 +116,7 @@ export function sweepNow (entries: SweepEntry[]): void {
   for (const e of entries) {
     if (e.kind === 'network') run('docker', ['network', 'rm', e.name])
     if (e.kind === 'link') run('ip', ['link', 'del', e.name])
+    if (e.kind === 'bridge-forward') run('iptables', ['-w', '5', ...bridgeForwardRule('-D', e.name)])
   }
   for (const e of entries) if (e.kind === 'netns') run('ip', ['netns', 'del', e.name])
 }
@@ -167,4 +170,13 @@ function orphanedTestDaemons (): number[] {
     }
   }
   return found
+}
+
+/**
+ * The FORWARD rule (added with -I, removed with -D) that lets hosts on a test bridge reach each
+ * other: with the bridge netfilter on (Docker's default), bridged traffic crosses the FORWARD
+ * chain, whose policy Docker sets to DROP.
+ */
+export function bridgeForwardRule (action: '-I' | '-D', bridge: string): string[] {
+  return [action, 'FORWARD', '-i', bridge, '-o', bridge, '-j', 'ACCEPT']
 }

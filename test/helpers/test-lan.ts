@@ -1,6 +1,6 @@
 import { randomInt } from 'node:crypto'
-import { freeSubnet, ip } from './nat-topology.js'
-import { sweeper } from './sweeper.js'
+import { freeSubnet, ip, run } from './nat-topology.js'
+import { bridgeForwardRule, sweeper } from './sweeper.js'
 
 /**
  * A LAN made here: a bridge in this machine's namespace with address 10.N.0.1, and hosts (network
@@ -28,6 +28,9 @@ export class TestLan {
       await ip('link', 'add', lan.bridge, 'type', 'bridge')
       await ip('addr', 'add', `${lan.gateway}/24`, 'dev', lan.bridge)
       await ip('link', 'set', lan.bridge, 'up')
+      // Host to host on the bridge (mDNS, one peer dialling another) crosses FORWARD.
+      sweeper.add({ kind: 'bridge-forward', name: lan.bridge })
+      await run('iptables', '-w', '5', ...bridgeForwardRule('-I', lan.bridge))
     } catch (err) {
       await lan.destroy()
       throw err
@@ -59,6 +62,8 @@ export class TestLan {
       await ip('netns', 'del', netns).catch(() => {})
       sweeper.forget({ kind: 'netns', name: netns })
     }
+    await run('iptables', '-w', '5', ...bridgeForwardRule('-D', this.bridge)).catch(() => {})
+    sweeper.forget({ kind: 'bridge-forward', name: this.bridge })
     await ip('link', 'del', this.bridge).catch(() => {})
     sweeper.forget({ kind: 'link', name: this.bridge })
   }

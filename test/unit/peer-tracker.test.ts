@@ -6,6 +6,7 @@ import { identify } from '@libp2p/identify'
 import { defaultLogger } from '@libp2p/logger'
 import { ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { createLibp2p } from 'libp2p'
 import { PeerTracker } from '../../dist/core/peer-tracker.js'
 import { SPECS_PROTOCOL } from '../../dist/protocols/specs/index.js'
@@ -13,7 +14,7 @@ import { openRecord, sealRecord } from '../../dist/records/index.js'
 import { newKey, sampleRecord } from '../helpers/records.js'
 import { waitFor } from '../helpers/wait-for.js'
 import type { SignedResourceRecord } from '../../dist/records/index.js'
-import type { Libp2p } from '@libp2p/interface'
+import type { Libp2p, PeerId } from '@libp2p/interface'
 
 const host = async (): Promise<Libp2p<any>> => createLibp2p({
   addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
@@ -22,6 +23,39 @@ const host = async (): Promise<Libp2p<any>> => createLibp2p({
   streamMuxers: [yamux()],
   services: { identify: identify(), ping: ping() }
 })
+
+/**
+ * A host whose dials the test scripts, with one peer that has just lost its last connection: the
+ * tracker holds its record, then hears of the disconnect and dials to see whether it is gone.
+ */
+async function afterDisconnect (dial: (attempt: number) => Promise<void>, goneCheckEvery?: number): Promise<{ tracker: PeerTracker, peerId: string, dials: () => number, removed: string[], disconnect: () => void }> {
+  const events = new EventTarget()
+  let dials = 0
+  const removed: string[] = []
+  const self = await newKey()
+  const tracker = new PeerTracker({
+    host: {
+      peerId: peerIdFromPrivateKey(self),
+      getConnections: () => [],
+      dial: async () => { await dial(++dials) },
+      peerStore: { merge: async () => {}, get: async () => { throw new Error('unknown') } },
+      addEventListener: events.addEventListener.bind(events),
+      removeEventListener: events.removeEventListener.bind(events),
+      services: {}
+    } as any,
+    specs: { fetchKnown: async () => [], fetchSelf: async () => { throw new Error('not asked') } },
+    logger: defaultLogger(),
+    events: { safeDispatchEvent: (name: string, init: any) => { if (name === 'peer:remove') removed.push(init.detail); return true } }
+  } as any, { name: 'node', recordTtl: () => 600_000, goneCheckEvery })
+  tracker.start()
+  const key = await newKey()
+  const peer: PeerId = peerIdFromPrivateKey(key)
+  const signed = await openRecord(await sealRecord(sampleRecord({ expiresAt: Date.now() + 600_000 }), key))
+  assert.equal(tracker.acceptRecord(signed, { source: null, fromSubject: true }), 'taken')
+  const disconnect = (): void => { events.dispatchEvent(new CustomEvent('peer:disconnect', { detail: peer })) }
+  disconnect()
+  return { tracker, peerId: peer.toString(), dials: () => dials, removed, disconnect }
+}
 
 describe('peer tracker', () => {
   const hosts: Array<Libp2p<any>> = []
@@ -52,6 +86,51 @@ describe('peer tracker', () => {
       assert.equal(seen.connection, 'direct')
       assert.deepEqual(synced, [neighbour.peerId.toString()], 'the table was filled from it, as from any first neighbour')
       assert.deepEqual(tracker.list().map(p => p.peerId), [neighbour.peerId.toString()], 'a libp2p peer that serves no records stays out')
+    } finally {
+      tracker.stop()
+    }
+  })
+
+  it('forgets a peer that lost its connections at once when its address refuses (it crashed)', async () => {
+    const { tracker, peerId, dials, removed } = await afterDisconnect(async () => {
+      throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:4001'), { code: 'ECONNREFUSED' })
+    })
+    try {
+      await waitFor(() => removed.includes(peerId), { message: 'the crashed peer to be forgotten' })
+      assert.equal(dials(), 1)
+      assert.equal(tracker.summary(peerId), null)
+    } finally {
+      tracker.stop()
+    }
+  })
+
+  it('keeps a peer that lost its connections and answered only when asked again (a busy machine), and forgets one that never answers', async () => {
+    const slow = await afterDisconnect(async attempt => { if (attempt === 1) throw new Error('The operation was aborted due to timeout') })
+    const silent = await afterDisconnect(async () => { throw new Error('The operation was aborted due to timeout') })
+    try {
+      // The second dial comes GONE_RECHECK_DELAY (10 s) after the first.
+      await waitFor(() => slow.dials() === 2 && silent.removed.length > 0, { timeout: 30_000, message: 'both peers to be dialled again' })
+      assert.equal(silent.dials(), 2)
+      assert.deepEqual(silent.removed, [silent.peerId])
+      assert.deepEqual(slow.removed, [], 'the slow peer stays')
+      assert.notEqual(slow.tracker.summary(slow.peerId), null)
+    } finally {
+      slow.tracker.stop()
+      silent.tracker.stop()
+    }
+  })
+
+  it('a peer that lost its connections again soon after it answered is checked once the wait is up, not left to its record', async () => {
+    const refusedError = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:4001'), { code: 'ECONNREFUSED' })
+    const { tracker, peerId, dials, removed, disconnect } = await afterDisconnect(async attempt => { if (attempt > 1) throw refusedError }, 2000)
+    try {
+      await waitFor(() => dials() === 1, { message: 'the first check' })
+      const lostAgain = Date.now()
+      // It answered; now it crashes, within the wait.
+      disconnect()
+      await waitFor(() => removed.includes(peerId), { message: 'the crashed peer to be forgotten' })
+      assert.equal(dials(), 2)
+      assert.ok(Date.now() - lostAgain >= 1500, 'checked when the wait was up, not at once')
     } finally {
       tracker.stop()
     }

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { defaultLogger } from '@libp2p/logger'
 import { PeerVerifier } from '../../dist/core/peer-verifier.js'
+import { SpecsError } from '../../dist/protocols/specs/index.js'
 import { waitFor } from '../helpers/wait-for.js'
 import type { SignedResourceRecord } from '../../dist/records/index.js'
 import type { AbortOptions } from '@libp2p/interface'
@@ -55,8 +56,11 @@ describe('peer verifier', () => {
     }
   })
 
-  it('a peer whose address refuses is dropped at once, without more attempts', async () => {
-    const { instance, seen } = verifier(async () => { throw new Error('connect ECONNREFUSED 127.0.0.1:1') })
+  for (const [what, error] of [
+    ['whose address refuses', Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' })],
+    ['that answers for someone else', new SpecsError('p sent no record of its own')]
+  ] as const) it(`a peer ${what} is dropped at once, without more attempts`, async () => {
+    const { instance, seen } = verifier(async () => { throw error })
     instance.start()
     try {
       instance.enqueue('p')
