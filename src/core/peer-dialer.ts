@@ -41,7 +41,8 @@ export function peerDialer (host: Host, log: Logger): Dialer {
           return await host.dialProtocol(peer, protocols, options)
         } catch (err: any) {
           if (aborted()) throw err
-          throw new DialError(`cannot reach peer ${peer.toString()}: ${first.message}`)
+          // The first failure is the cause: whether it was refused (nothing there) or timed out matters to callers.
+          throw new DialError(`cannot reach peer ${peer.toString()}: ${first.message}`, { cause: first })
         }
       }
     }

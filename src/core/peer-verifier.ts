@@ -16,7 +16,7 @@ export interface PeerVerifierInit {
   wanted: (peerId: string) => boolean
   /** How many peers this node knows of now: the first attempts are spread in proportion (see MAX_SPREAD). */
   peers: () => number
-  /** How long one attempt may take. @default 5000 */
+  /** How long one attempt may take. @default 10000 */
   attemptTimeout?: number
   /** The waits before trying again a peer that did not answer in time (see RETRY_DELAYS). @default [15000, 45000, 120000] */
   retryDelays?: number[]
@@ -28,15 +28,16 @@ const CONCURRENCY = 8
 const PER_SECOND = 2
 /** The most peers waiting to be verified; more are dropped (they stay unverified, and go with time). */
 const MAX_QUEUED = 512
-const ATTEMPT_TIMEOUT = 5_000
+/** One attempt: dial, handshake, ask. A machine starting a node under load takes seconds for it. */
+const ATTEMPT_TIMEOUT = 10_000
 /**
  * A new peer's advert reaches every node within moments, and each would dial it at once: in a
  * network of a hundred, a hundred handshakes landing on a process that has just started. Each
  * node waits a random share of a spread that grows with the network (so the dials arrive at
- * about ten a second), up to this.
+ * about five a second), up to this.
  */
-const MAX_SPREAD = 10_000
-const SPREAD_PER_PEER = 100
+const MAX_SPREAD = 20_000
+const SPREAD_PER_PEER = 200
 /**
  * An attempt that failed without a definite answer (a timeout, a handshake cut short) is tried
  * again after these delays: a busy machine (a hundred nodes starting on two cores) answers late,
@@ -105,11 +106,13 @@ export class PeerVerifier implements Startable {
       if (this.controller.signal.aborted) return
       const retry = (this.init.retryDelays ?? RETRY_DELAYS)[attempts - 1]
       const definite = err instanceof SpecsError || refused(err)
-      if (!definite && retry != null && !this.queue.has(peerId)) {
+      // Its record may have come again meanwhile and queued it afresh: the attempts made count all the same.
+      if (!definite && retry != null) {
         this.init.log('no answer from %s (attempt %d: %s): trying again later', peerId, attempts, err.message)
         this.queue.set(peerId, { attempts, notBefore: Date.now() + retry })
         return
       }
+      this.queue.delete(peerId)
       this.init.log('could not verify %s: %s', peerId, err.message)
       this.init.failed(peerId)
     }

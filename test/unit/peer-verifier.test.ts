@@ -56,6 +56,21 @@ describe('peer verifier', () => {
     }
   })
 
+  it('a peer whose record comes again while it is being asked keeps its count of attempts, and is not dropped early', async () => {
+    let calls = 0
+    // Each attempt sees the peer's record arrive again (it is queued anew) before it times out.
+    const { instance, seen } = verifier(async (peerId, options) => { calls++; instance.enqueue(peerId); return calls < 3 ? never(peerId, options) : answer })
+    instance.start()
+    try {
+      instance.enqueue('p')
+      await waitFor(() => seen.verified.length > 0, { message: 'the slow peer to be verified on its third attempt' })
+      assert.equal(calls, 3)
+      assert.deepEqual(seen.failed, [])
+    } finally {
+      instance.stop()
+    }
+  })
+
   for (const [what, error] of [
     ['whose address refuses', Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' })],
     ['that answers for someone else', new SpecsError('p sent no record of its own')]
