@@ -103,7 +103,7 @@ export function createNodeServices (components: P2PRCNodeComponents, events: Pic
     dialer,
     logger,
     metrics: recordMetrics,
-    ownRecord: async options => (await issuer.issue(options)).signed.envelope,
+    ownRecord: async options => (await issuer.recent(options)).envelope,
     knownRecords: () => [issuer.current, ...tracker.table.records()].flatMap(r => r != null ? [r.envelope] : [])
   })
   const tracker = new PeerTracker({ host, specs: specsProtocol, logger, events }, { name: config.name, recordTtl: () => schedule.ttl() })

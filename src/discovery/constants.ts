@@ -7,6 +7,9 @@ export const RESOURCES_TOPIC = 'p2prc/resources/1'
 /** How often the machine is measured; a significant change is advertised at once. */
 export const PROBE_INTERVAL = 10 * second
 
+/** A peer asking for this node's record gets the current one while it is at most this old (see RecordIssuer.recent). */
+export const RECENT_RECORD_AGE = 2 * PROBE_INTERVAL
+
 /** Adverts go out every interval ± this fraction, so nodes started together do not pulse together. */
 export const ADVERT_JITTER = 0.1
 

@@ -1,5 +1,5 @@
 import { sealRecord } from '../records/index.js'
-import { SIGNIFICANT_SHARE } from './constants.js'
+import { RECENT_RECORD_AGE, SIGNIFICANT_SHARE } from './constants.js'
 import type { Capacity, Resources, SignedResourceRecord, UnsignedRecord } from '../records/index.js'
 import type { MachineResources } from '../resources/index.js'
 import type { AbortOptions, PrivateKey } from '@libp2p/interface'
@@ -89,6 +89,18 @@ export class RecordIssuer {
     const significant = this.latest == null || isSignificantChange(this.latest.record, signed.record)
     if (options.ttl == null) this.latest = signed
     return { signed, significant }
+  }
+
+  /**
+   * The current record while it was measured within RECENT_RECORD_AGE (the adverts measure every
+   * PROBE_INTERVAL), else a new measurement: for peers asking for this node's own record. Each
+   * node verifies a newcomer by asking it, and measuring the machine (a `df` spawned, sysfs read)
+   * for each of a hundred askers was most of a new node's work in its first minute.
+   */
+  async recent (options: AbortOptions = {}): Promise<SignedResourceRecord> {
+    const latest = this.latest
+    if (latest != null && Date.now() - latest.record.issuedAt < RECENT_RECORD_AGE && latest.record.expiresAt > Date.now()) return latest
+    return (await this.issue(options)).signed
   }
 
   /**

@@ -81,4 +81,25 @@ describe('AdvertSchedule', () => {
     assert.notDeepEqual(renewed.envelope, first.signed.envelope)
     assert.equal(issuer.current, renewed)
   })
+
+  it('answers a peer asking for its record with the current one, measuring only when there is none or it has expired', async () => {
+    let probes = 0
+    let ttl = 60_000
+    const issuer = new RecordIssuer({
+      privateKey: await newKey(), name: 'n', labels: {}, offer: { cpuPercent: 80, memoryPercent: 80, gpus: true }, ttl: () => ttl,
+      addresses: () => [], probe: async () => { probes++; return machine() }, usage: () => ({ cpus: 0, memoryBytes: 0, gpus: 0, containers: 0 })
+    })
+    const first = await issuer.recent()
+    assert.equal(probes, 1, 'nothing yet: measured')
+    const answers = await Promise.all(Array.from({ length: 100 }, async () => issuer.recent()))
+    assert.equal(probes, 1, 'a hundred askers, no new measurement')
+    assert.ok(answers.every(a => a === first))
+    // A record that has run out is not handed out.
+    ttl = 1
+    await issuer.issue()
+    await new Promise(resolve => setTimeout(resolve, 5))
+    const fresh = await issuer.recent()
+    assert.equal(probes, 3)
+    assert.ok(fresh.record.seq > first.record.seq)
+  })
 })
