@@ -379,8 +379,10 @@ export class PeerTracker implements Startable {
   /**
    * A node that crashed, or was cut off and lost its connection to a failed ping, sends no
    * farewell, and its record would count for up to two advert intervals more (minutes in a large
-   * network). When a peer's last connection closes, one dial tells: a peer that does not answer
-   * leaves the table now, and one that was only away comes back with its next advert.
+   * network). When a peer's last connection closes, a dial tells: a peer whose address refuses
+   * (or resets) leaves the table now; one that does not answer in time is asked once more
+   * GONE_RECHECK_DELAY later (a busy peer is not a gone one) and leaves if it is still silent; one
+   * that was only away comes back with its next advert.
    */
   private async checkGone (peerId: string): Promise<void> {
     if (this.goneChecking.has(peerId)) return
