@@ -14,9 +14,10 @@ import { openRecord, sealRecord } from '../../dist/records/index.js'
 import { newKey, sampleRecord } from '../helpers/records.js'
 import { waitFor } from '../helpers/wait-for.js'
 import type { SignedResourceRecord } from '../../dist/records/index.js'
-import type { Libp2p, PeerId } from '@libp2p/interface'
+import type { Libp2p, PeerId, PrivateKey } from '@libp2p/interface'
 
-const host = async (): Promise<Libp2p<any>> => createLibp2p({
+const host = async (privateKey?: PrivateKey): Promise<Libp2p<any>> => createLibp2p({
+  privateKey,
   addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
   transports: [tcp()],
   connectionEncrypters: [noise()],
@@ -131,6 +132,30 @@ describe('peer tracker', () => {
       await waitFor(() => removed.includes(peerId), { message: 'the crashed peer to be forgotten' })
       assert.equal(dials(), 2)
       assert.ok(Date.now() - lostAgain >= 1500, 'checked when the wait was up, not at once')
+    } finally {
+      tracker.stop()
+    }
+  })
+
+  it('asks a neighbour it met for its record when none of its adverts came', async () => {
+    const key = await newKey()
+    const [node, neighbour] = [await host(), await host(key)]
+    hosts.push(node, neighbour)
+    await neighbour.handle(SPECS_PROTOCOL, stream => { stream.abort(new Error('not served here')) })
+    const own = await openRecord(await sealRecord(sampleRecord({ name: 'neighbour' }), key))
+    const asked: string[] = []
+    const tracker = new PeerTracker({
+      host: node,
+      // Its first sync brings nothing (the neighbour's advert was lost); asked itself, it answers.
+      specs: { fetchKnown: async () => [], fetchSelf: async peerId => { asked.push(peerId); return own } },
+      logger: defaultLogger(),
+      events: { safeDispatchEvent: () => true }
+    }, { name: 'node', recordTtl: () => 60_000 })
+    tracker.start()
+    try {
+      await node.dial(neighbour.getMultiaddrs()[0])
+      await waitFor(() => tracker.list().some(p => p.peerId === neighbour.peerId.toString() && p.resources != null), { message: 'a record for the neighbour it met' })
+      assert.deepEqual(asked, [neighbour.peerId.toString()])
     } finally {
       tracker.stop()
     }
