@@ -26,7 +26,10 @@ export async function startDaemon (dataDir, args = [], timeout = 30_000, config 
     await writeFile(join(dataDir, 'config.json'), JSON.stringify(config))
   }
   const started = performance.now()
-  const child = spawn(process.execPath, [NODE_BIN, '--data-dir', dataDir, '--listen', '/ip4/127.0.0.1/tcp/0', '--api', '127.0.0.1:0', '--no-mdns', ...args], { stdio: ['ignore', 'ignore', 'pipe'] })
+  // BENCH_NODE_ARGS: flags for the daemons' node (e.g. `--cpu-prof --cpu-prof-dir=DIR` to profile
+  // them; NODE_OPTIONS refuses --cpu-prof).
+  const nodeArgs = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []
+  const child = spawn(process.execPath, [...nodeArgs, NODE_BIN, '--data-dir', dataDir, '--listen', '/ip4/127.0.0.1/tcp/0', '--api', '127.0.0.1:0', '--no-mdns', ...args], { stdio: ['ignore', 'ignore', 'pipe'] })
   // The daemon's stderr, kept short, for the error when it does not come up. With BENCH_LOGS set
   // (a directory) it is also kept whole there, one file per daemon: run with DEBUG=p2prc:* to see
   // why a bench missed its goal.

@@ -8,7 +8,7 @@ import { connect, createServer } from 'node:net'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import Docker from 'dockerode'
-import { api, engineOrSkip, fmt, removeDir, request, startDaemon, summary, tmpDir, waitUntil } from './lib.mjs'
+import { api, cpuSeconds, engineOrSkip, fmt, removeDir, request, startDaemon, summary, tmpDir, waitUntil } from './lib.mjs'
 
 const exec = promisify(execFile)
 const BYTES = Number(process.env.BENCH_TUNNEL_MB ?? 512) * 1024 * 1024
@@ -65,8 +65,14 @@ async function startSshForward (dir, targetPort) {
   const ssh = spawn('ssh', ['-N', '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'LogLevel=ERROR', '-o', 'ExitOnForwardFailure=yes',
     '-i', join(dir, 'client_key'), '-p', String(sshPort), '-L', `127.0.0.1:${localPort}:127.0.0.1:${targetPort}`, `${process.env.USER ?? 'root'}@127.0.0.1`], { stdio: 'ignore' })
   await waitUntil(async () => drain(localPort).then(r => r.bytes > 0, () => false), 15_000, 'ssh -L to forward')
+  // sshd forks a process per connection; that child (and its own child) moves the bytes.
+  const pids = async () => {
+    const children = (await exec('pgrep', ['-P', String(sshd.pid)]).catch(() => ({ stdout: '' }))).stdout.split('\n').filter(Boolean)
+    const grandchildren = (await Promise.all(children.map(async c => (await exec('pgrep', ['-P', c]).catch(() => ({ stdout: '' }))).stdout.split('\n').filter(Boolean)))).flat()
+    return [ssh.pid, ...children, ...grandchildren].map(Number)
+  }
   const cipher = (await exec('ssh', ['-G', '127.0.0.1']).catch(() => ({ stdout: '' }))).stdout.match(/^ciphers (\S+?)(,|$)/m)?.[1] ?? 'default'
-  return { port: localPort, cipher, stop: () => { ssh.kill(); sshd.kill() } }
+  return { port: localPort, cipher, pids, stop: () => { ssh.kill(); sshd.kill() } }
 }
 
 export async function run () {
@@ -97,12 +103,20 @@ export async function run () {
 
     const paths = [['direct TCP (loopback, docker-proxy)', direct], ['p2prc forward', forwardPort], ...(ssh != null ? [[`ssh -L (${ssh.cipher})`, ssh.port]] : [])]
     const throughput = new Map(paths.map(([name]) => [name, []]))
+    // CPU seconds the tunnel's own processes spend per GB (both ends; the source, the reader and
+    // docker-proxy are common to every path): on two cores, what a path burns is what it can move.
+    const tunnelPids = new Map([['p2prc forward', async () => [host.pid, client.pid]], ...(ssh != null ? [[`ssh -L (${ssh.cipher})`, ssh.pids]] : [])])
+    const cpuPerGb = new Map(paths.map(([name]) => [name, []]))
+    const cpuOf = async (pids) => (await Promise.all(pids.map(pid => cpuSeconds(pid).catch(() => 0)))).reduce((a, b) => a + b, 0)
     const setup = new Map(paths.map(([name]) => [name, []]))
     for (let trial = 0; trial < TRIALS; trial++) {
       for (const [name, port] of trial % 2 === 0 ? paths : [...paths].reverse()) {
+        const pids = await tunnelPids.get(name)?.()
+        const cpuBefore = pids != null ? await cpuOf(pids) : 0
         const r = await drain(port)
         if (r.bytes !== BYTES) throw new Error(`${name}: got ${r.bytes} of ${BYTES} bytes`)
         throughput.get(name).push(BYTES / (r.totalMs / 1000))
+        if (pids != null) cpuPerGb.get(name).push((await cpuOf(pids) - cpuBefore) / (BYTES / 1e9))
       }
     }
     // Connection setup: connect to first byte, on fresh connections (small reads: the server's
@@ -121,7 +135,10 @@ export async function run () {
     const mbps = (bps) => `${(bps / 1e6).toFixed(0)} MB/s`
     const best = (name) => summary(throughput.get(name)).p50
     console.log(`throughput (${BYTES / 1024 / 1024} MiB per connection, median of ${TRIALS}):`)
-    for (const [name] of paths) console.log(`  ${name.padEnd(38)} ${mbps(best(name)).padStart(10)}   setup p50 ${fmt(summary(setup.get(name)).p50)} p95 ${fmt(summary(setup.get(name)).p95)}`)
+    for (const [name] of paths) {
+      const cpu = cpuPerGb.get(name).length > 0 ? `   CPU ${summary(cpuPerGb.get(name)).p50.toFixed(2)} s/GB (both ends)` : ''
+      console.log(`  ${name.padEnd(38)} ${mbps(best(name)).padStart(10)}   setup p50 ${fmt(summary(setup.get(name)).p50)} p95 ${fmt(summary(setup.get(name)).p95)}${cpu}`)
+    }
     const forwardMbps = best('p2prc forward')
     console.log(`  p2prc / direct TCP: ${(forwardMbps / best('direct TCP (loopback, docker-proxy)')).toFixed(2)}  (reference: the same port without a tunnel)`)
     if (ssh != null) {

@@ -24,6 +24,29 @@ export const DEFAULT_COLOCATION_WHITELIST = ['127.0.0.1', '::1']
 export const STREAM_WINDOW = 8 * 1024 * 1024
 
 /**
+ * The window a stream starts with (yamux's default is 256 KiB). Yamux hands a data frame on only
+ * once all of it has arrived, and a tunnel sends frames of 256 KiB (protocols/tunnel/pipe.ts): in
+ * a 256 KiB window one frame was in flight at a time, the sender waiting a round trip after each,
+ * both daemons idle 40% of a transfer. Yamux grows a window only when it knows the connection's
+ * round trip, from its own keep-alive pings, which are off (below in create-host.ts): it never
+ * does. 2 MiB holds eight frames: the tunnel went from 0.66x to ~1.0x of `ssh -L`. Letting it
+ * grow to 8 MiB (keep-alive on) cost 10-20% more CPU per byte in two runs each here; on a 50 ms
+ * link 2 MiB still allows 40 MB/s per stream, where 256 KiB allowed 5. @chainsafe/libp2p-yamux 8
+ * also takes this as the window the far side starts with, so every p2prc node must use the same
+ * value (docs/tunnel-throughput.md §4). What a stream can make its receiver hold stays bounded by
+ * maxReadBufferLength (2 x STREAM_WINDOW).
+ */
+export const STREAM_INITIAL_WINDOW = 2 * 1024 * 1024
+
+/**
+ * Bytes a connection's socket queues before it reports "needs drain". Node's 16 KiB is less than
+ * one Noise message (64 KiB): every message made the connection and all its streams wait a drain
+ * turn through four layers of events. 1 MiB holds a few of a tunnel's frames; a slow peer's
+ * connection still stops taking writes there.
+ */
+export const SOCKET_HIGH_WATER_MARK = 1024 * 1024
+
+/**
  * Peers outside its mesh a node offers recent message IDs to every heartbeat (gossipsub's D_lazy;
  * its default is 6). An advert lost on the way is repaired by this, or by the next advert: one
  * peer a heartbeat is enough. At 20 idle nodes, 3 peers cost 0.92 CPU s a minute, 1 peer 0.80.

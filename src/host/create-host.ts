@@ -13,7 +13,7 @@ import { prometheusMetrics } from '@libp2p/prometheus-metrics'
 import { tcp } from '@libp2p/tcp'
 import { uPnPNAT } from '@libp2p/upnp-nat'
 import { createLibp2p } from 'libp2p'
-import { DEFAULT_COLOCATION_WHITELIST, DHT_PROTOCOL, GOSSIP_LAZY_PEERS, GOSSIP_MESH, IDONTWANT_MIN_BYTES, MDNS_SERVICE_TAG, STREAM_WINDOW } from './constants.js'
+import { DEFAULT_COLOCATION_WHITELIST, DHT_PROTOCOL, GOSSIP_LAZY_PEERS, GOSSIP_MESH, IDONTWANT_MIN_BYTES, MDNS_SERVICE_TAG, SOCKET_HIGH_WATER_MARK, STREAM_INITIAL_WINDOW, STREAM_WINDOW } from './constants.js'
 import { swarmDhtProtocol } from '../swarm/index.js'
 import { batchedWindowUpdates } from './batched-window-updates.js'
 import { coalescedWrites } from './coalesced-writes.js'
@@ -117,7 +117,8 @@ export async function createHost (init: HostInit): Promise<Host> {
     },
     // The relay transport dials /p2p-circuit addresses of peers behind NAT, and holds a
     // reservation on a relay when a listen address ends in /p2p-circuit.
-    transports: [tcp(), circuitRelayTransport()],
+    // `highWaterMark` is net's own option, passed on by @libp2p/tcp (its type lists only some).
+    transports: [tcp({ dialOpts: { highWaterMark: SOCKET_HIGH_WATER_MARK } as object, listenOpts: { highWaterMark: SOCKET_HIGH_WATER_MARK } as object }), circuitRelayTransport()],
     connectionEncrypters: [batchedWindowUpdates(coalescedWrites(init.swarm != null ? swarmNoise(init.swarm.handshake) : noise()))],
     // A paused stream (a tunnel whose TCP reader is slow) holds at most the window it granted:
     // the read buffer must hold a whole window, or yamux aborts the stream instead of waiting.
@@ -126,7 +127,7 @@ export async function createHost (init: HostInit): Promise<Host> {
     streamMuxers: [yamux({
       enableKeepAlive: false,
       maxInboundStreams: limits.maxStreamsPerConnection,
-      streamOptions: { maxStreamWindowSize: STREAM_WINDOW, maxReadBufferLength: 2 * STREAM_WINDOW }
+      streamOptions: { initialStreamWindowSize: STREAM_INITIAL_WINDOW, maxStreamWindowSize: STREAM_WINDOW, maxReadBufferLength: 2 * STREAM_WINDOW }
     })],
     peerDiscovery,
     // Connections are pinged only when their peer goes quiet, by the node (core/connection-liveness.ts).
