@@ -1,16 +1,15 @@
+import { SPEC_STREAM_WINDOW } from './spec-stream-windows.js'
 import type { ConnectionEncrypter, MessageStream } from '@libp2p/interface'
 import type { Uint8ArrayList } from 'uint8arraylist'
 
 /** Yamux's frame header (the yamux spec): version, type, flags (2), stream ID (4), length (4). */
 const HEADER_LENGTH = 12
 const WINDOW_UPDATE = 1
-/** The yamux spec's initial stream window; our streams never start smaller. */
-const INITIAL_STREAM_WINDOW = 256 * 1024
 /**
  * Credit is held back until it reaches half the initial window, as Go's yamux does: the sender
  * then always has at least the other half to send with, so holding credit never stalls a stream.
  */
-export const WINDOW_UPDATE_THRESHOLD = INITIAL_STREAM_WINDOW / 2
+export const WINDOW_UPDATE_THRESHOLD = SPEC_STREAM_WINDOW / 2
 /** Streams with credit held; past this the oldest is sent (credit for a gone stream is ignored). */
 const MAX_HELD_STREAMS = 1024
 

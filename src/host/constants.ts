@@ -31,10 +31,10 @@ export const STREAM_WINDOW = 8 * 1024 * 1024
  * round trip, from its own keep-alive pings, which are off (below in create-host.ts): it never
  * does. 2 MiB holds eight frames: the tunnel went from 0.66x to ~1.0x of `ssh -L`. Letting it
  * grow to 8 MiB (keep-alive on) cost 10-20% more CPU per byte in two runs each here; on a 50 ms
- * link 2 MiB still allows 40 MB/s per stream, where 256 KiB allowed 5. @chainsafe/libp2p-yamux 8
- * also takes this as the window the far side starts with, so every p2prc node must use the same
- * value (docs/tunnel-throughput.md §4). What a stream can make its receiver hold stays bounded by
- * maxReadBufferLength (2 x STREAM_WINDOW).
+ * link 2 MiB still allows 40 MB/s per stream, where 256 KiB allowed 5. A stream still starts at
+ * the spec's 256 KiB and announces the rest in its first window update (spec-stream-windows.ts),
+ * so peers with other windows are never overrun. What a stream can make its receiver hold stays
+ * bounded by maxReadBufferLength (2 x STREAM_WINDOW).
  */
 export const STREAM_INITIAL_WINDOW = 2 * 1024 * 1024
 

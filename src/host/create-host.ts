@@ -19,6 +19,7 @@ import { batchedWindowUpdates } from './batched-window-updates.js'
 import { coalescedWrites } from './coalesced-writes.js'
 import { ConnectionLimits } from './connection-limits.js'
 import { dialFound } from './dial-found.js'
+import { specStreamWindows } from './spec-stream-windows.js'
 import { swarmNoise } from './swarm-encrypter.js'
 import type { SwarmHandshake } from '../swarm/index.js'
 import type { ConnectionsConfig, NatConfig, RelayConfig } from '../config/schema.js'
@@ -124,11 +125,11 @@ export async function createHost (init: HostInit): Promise<Host> {
     // the read buffer must hold a whole window, or yamux aborts the stream instead of waiting.
     // Yamux's own keep-alive would ping every connection every 30 s, busy or not: quiet ones are
     // pinged by the node (core/connection-liveness.ts), which also gives the latency.
-    streamMuxers: [yamux({
+    streamMuxers: [specStreamWindows(yamux({
       enableKeepAlive: false,
       maxInboundStreams: limits.maxStreamsPerConnection,
       streamOptions: { initialStreamWindowSize: STREAM_INITIAL_WINDOW, maxStreamWindowSize: STREAM_WINDOW, maxReadBufferLength: 2 * STREAM_WINDOW }
-    })],
+    }))],
     peerDiscovery,
     // Connections are pinged only when their peer goes quiet, by the node (core/connection-liveness.ts).
     connectionMonitor: { enabled: false },
