@@ -5,11 +5,6 @@ import type { Uint8ArrayList } from 'uint8arraylist'
 /** Yamux's frame header (the yamux spec): version, type, flags (2), stream ID (4), length (4). */
 const HEADER_LENGTH = 12
 const WINDOW_UPDATE = 1
-/**
- * Credit is held back until it reaches half the initial window, as Go's yamux does: the sender
- * then always has at least the other half to send with, so holding credit never stalls a stream.
- */
-export const WINDOW_UPDATE_THRESHOLD = SPEC_STREAM_WINDOW / 2
 /** Streams with credit held; past this the oldest is sent (credit for a gone stream is ignored). */
 const MAX_HELD_STREAMS = 1024
 
@@ -18,30 +13,40 @@ const MAX_HELD_STREAMS = 1024
  * muxer (@chainsafe/libp2p-yamux 8) grants credit back after every data frame it receives, so each
  * gossip message of 800 bytes cost the receiver a 12-byte frame back: its own Noise message and
  * socket write, and a read and decryption on the sender. Credit is additive, so updates without
- * flags are summed per stream and sent once they reach WINDOW_UPDATE_THRESHOLD; an update that
- * opens, closes or resets a stream goes at once, carrying what was held. The muxer sends each
- * frame in one `send`, so only a send of exactly one header is looked at: anything else passes
- * unchanged. Upstream, the fix belongs in yamux's sendWindowUpdate (docs/tunnel-throughput.md §3).
+ * flags are summed per stream and sent once they reach half the stream's window, as Go's yamux
+ * does: the sender then always has at least the other half to send with, so holding credit never
+ * stalls a stream. An update that opens, closes or resets a stream goes at once, carrying what
+ * was held. The muxer sends each frame in one `send`, so only a send of exactly one header is
+ * looked at: anything else passes unchanged. Upstream, the fix belongs in yamux's
+ * sendWindowUpdate (docs/tunnel-throughput.md §3).
+ *
+ * `window` is the receive window every stream of this host has (its muxer's
+ * initialStreamWindowSize). A stream starts at the spec's 256 KiB and its first update announces
+ * the rest (spec-stream-windows.ts): that update must never be held, or the sender would wait at
+ * 256 KiB, so the rest must be at least half the window. At 2 MiB, holding up to 1 MiB took 7%
+ * of a tunnel's CPU per byte (a window update per 1 MiB received, not per 256 KiB frame).
  */
-export function batchedWindowUpdates (encrypter: (components: any) => ConnectionEncrypter): (components: any) => ConnectionEncrypter {
+export function batchedWindowUpdates (encrypter: (components: any) => ConnectionEncrypter, window: number): (components: any) => ConnectionEncrypter {
+  if (window !== SPEC_STREAM_WINDOW && window - SPEC_STREAM_WINDOW < window / 2) throw new RangeError(`a stream window of ${window} bytes would hold back its own announcement`)
+  const threshold = window / 2
   return components => {
     const inner = encrypter(components)
     return {
       protocol: inner.protocol,
       secureInbound: async (connection, options) => {
         const secured = await inner.secureInbound(connection, options)
-        return { ...secured, connection: holdCredit(secured.connection) }
+        return { ...secured, connection: holdCredit(secured.connection, threshold) }
       },
       secureOutbound: async (connection, options) => {
         const secured = await inner.secureOutbound(connection, options)
-        return { ...secured, connection: holdCredit(secured.connection) }
+        return { ...secured, connection: holdCredit(secured.connection, threshold) }
       }
     }
   }
 }
 
-/** The connection, its `send` holding flagless window updates (`send` is its public API). */
-export function holdCredit<T extends MessageStream> (connection: T): T {
+/** The connection, its `send` holding flagless window updates below `threshold` bytes (`send` is its public API). */
+export function holdCredit<T extends MessageStream> (connection: T, threshold: number): T {
   const send = connection.send.bind(connection)
   const held = new Map<number, number>()
   const grant = (stream: number, flags: number, credit: number): boolean => {
@@ -63,7 +68,7 @@ export function holdCredit<T extends MessageStream> (connection: T): T {
     const stream = view.getUint32(4)
     const credit = view.getUint32(8) + (held.get(stream) ?? 0)
     held.delete(stream)
-    if (flags !== 0 || credit >= WINDOW_UPDATE_THRESHOLD) return grant(stream, flags, credit)
+    if (flags !== 0 || credit >= threshold) return grant(stream, flags, credit)
     held.set(stream, credit)
     if (held.size <= MAX_HELD_STREAMS) return true
     const [oldest, owed] = held.entries().next().value as [number, number]

@@ -120,7 +120,7 @@ export async function createHost (init: HostInit): Promise<Host> {
     // reservation on a relay when a listen address ends in /p2p-circuit.
     // `highWaterMark` is net's own option, passed on by @libp2p/tcp (its type lists only some).
     transports: [tcp({ dialOpts: { highWaterMark: SOCKET_HIGH_WATER_MARK } as object, listenOpts: { highWaterMark: SOCKET_HIGH_WATER_MARK } as object }), circuitRelayTransport()],
-    connectionEncrypters: [batchedWindowUpdates(coalescedWrites(init.swarm != null ? swarmNoise(init.swarm.handshake) : noise()))],
+    connectionEncrypters: [batchedWindowUpdates(coalescedWrites(init.swarm != null ? swarmNoise(init.swarm.handshake) : noise()), STREAM_INITIAL_WINDOW)],
     // A paused stream (a tunnel whose TCP reader is slow) holds at most the window it granted:
     // the read buffer must hold a whole window, or yamux aborts the stream instead of waiting.
     // Yamux's own keep-alive would ping every connection every 30 s, busy or not: quiet ones are

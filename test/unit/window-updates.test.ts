@@ -2,7 +2,10 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { Uint8ArrayList } from 'uint8arraylist'
 import type { MessageStream } from '@libp2p/interface'
-import { WINDOW_UPDATE_THRESHOLD, holdCredit } from '../../dist/host/batched-window-updates.js'
+import { batchedWindowUpdates, holdCredit } from '../../dist/host/batched-window-updates.js'
+
+/** Half a 2 MiB stream window, as a host holds credit. */
+const WINDOW_UPDATE_THRESHOLD = 1024 * 1024
 
 const SYN = 0x1
 const FIN = 0x4
@@ -29,11 +32,11 @@ function parse (frame: Uint8Array | Uint8ArrayList): { type: number, flags: numb
 function recorder (): { connection: MessageStream, sent: Array<Uint8Array | Uint8ArrayList> } {
   const sent: Array<Uint8Array | Uint8ArrayList> = []
   const connection = { send: (data: Uint8Array | Uint8ArrayList) => { sent.push(data); return true } } as unknown as MessageStream
-  return { connection: holdCredit(connection), sent }
+  return { connection: holdCredit(connection, WINDOW_UPDATE_THRESHOLD), sent }
 }
 
 describe('batched yamux window updates', () => {
-  it('holds small credit per stream and grants the sum once it reaches half the initial window', () => {
+  it('holds small credit per stream and grants the sum once it reaches half the stream window', () => {
     const { connection, sent } = recorder()
     const small = 800 + 12
     const needed = Math.ceil(WINDOW_UPDATE_THRESHOLD / small)
@@ -76,5 +79,12 @@ describe('batched yamux window updates', () => {
     for (let stream = 1; stream <= 1025; stream++) connection.send(header(1, 0, 100 + stream, 10))
     assert.equal(sent.length, 1)
     assert.deepEqual(parse(sent[0]), { type: 1, flags: 0, stream: 101, length: 10 })
+  })
+
+  it('refuses a stream window whose announcement it would hold back', () => {
+    const noEncrypter = (): never => { throw new Error('not reached') }
+    assert.throws(() => batchedWindowUpdates(noEncrypter, 384 * 1024), RangeError)
+    assert.doesNotThrow(() => batchedWindowUpdates(noEncrypter, 256 * 1024))
+    assert.doesNotThrow(() => batchedWindowUpdates(noEncrypter, 2 * 1024 * 1024))
   })
 })
