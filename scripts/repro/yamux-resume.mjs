@@ -3,13 +3,8 @@
 // AbstractMessageStream with @chainsafe/libp2p-yamux): a stream paused by its own 'message'
 // listener while resume() hands on the held bytes is granted yamux window anyway, so the sender
 // goes on filling a stream the reader believes paused, until it aborts at maxReadBufferLength.
-// Two libp2p nodes in this process over 127.0.0.1 TCP + Noise + Yamux; nothing else.
-// Run: npm run build && node scripts/repro-yamux-resume.mjs   (exit 1: reproduced)
-import '../dist/polyfill.js'
-import { noise } from '@chainsafe/libp2p-noise'
-import { yamux } from '@chainsafe/libp2p-yamux'
-import { tcp } from '@libp2p/tcp'
-import { createLibp2p } from 'libp2p'
+// Run: npm run build && node scripts/repro/yamux-resume.mjs   (exit 1: reproduced)
+import { plainNode, report, sendBulk } from './hosts.mjs'
 
 const PROTOCOL = '/repro/resume/1.0.0'
 const WINDOW = 1024 * 1024
@@ -17,13 +12,8 @@ const READ_BUFFER = 2 * WINDOW
 const HELD = 256 * 1024
 const TOTAL = 64 * 1024 * 1024
 
-const node = async () => createLibp2p({
-  addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
-  transports: [tcp()],
-  connectionEncrypters: [noise()],
-  // The read buffer holds two windows: a reader that stops granting window can never overflow it.
-  streamMuxers: [yamux({ streamOptions: { maxStreamWindowSize: WINDOW, maxReadBufferLength: READ_BUFFER } })]
-})
+// The read buffer holds two windows: a reader that stops granting window can never overflow it.
+const node = async () => plainNode({ muxer: { streamOptions: { maxStreamWindowSize: WINDOW, maxReadBufferLength: READ_BUFFER } } })
 const [sender, receiver] = await Promise.all([node(), node()])
 const result = new Promise(resolve => {
   receiver.handle(PROTOCOL, stream => {
@@ -52,15 +42,8 @@ const result = new Promise(resolve => {
   }, { runOnLimitedConnection: true })
 })
 const stream = await sender.dialProtocol(receiver.getMultiaddrs()[0], PROTOCOL)
-const chunk = new Uint8Array(64 * 1024)
-for (let sent = 0; sent < TOTAL && stream.status === 'open'; sent += chunk.byteLength) {
-  if (!stream.send(chunk)) await stream.onDrain().catch(() => {})
-}
-if (stream.status === 'open') await stream.close().catch(() => {})
+await sendBulk(stream, TOTAL)
 const { received, error } = await result
-await Promise.all([sender.stop(), receiver.stop()])
-if (error != null) {
-  console.log(`reproduced: ${error.name}: ${error.message} (after ${received} of ${TOTAL} bytes)`)
-  process.exit(1)
-}
-console.log(`not reproduced: ${received} of ${TOTAL} bytes arrived`)
+await report([sender, receiver], error != null, error != null
+  ? `${error.name}: ${error.message} (after ${received} of ${TOTAL} bytes)`
+  : `${received} of ${TOTAL} bytes arrived`)
